@@ -1,0 +1,526 @@
+"""Reading event logs (CSV, XES, Parquet, OCEL) into one canonical pandas DataFrame.
+
+Inside l2csim every log uses pm4py's column names, so any pm4py function applies directly:
+`case:concept:name`, `concept:name`, `time:timestamp` (tz-aware UTC, the completion time),
+optionally `start_timestamp`, `org:resource`, `case:customer`, `case:customer_name`, and
+`case:`-prefixed case attributes. Rows keep the file's order; the index is the 0-based event
+position in the source, so messages can point at rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from l2csim.errors import InputError
+from l2csim.study import ColumnMap, Study
+
+CASE = "case:concept:name"
+ACTIVITY = "concept:name"
+TIMESTAMP = "time:timestamp"
+START = "start_timestamp"
+RESOURCE = "org:resource"
+LIFECYCLE = "lifecycle:transition"
+CUSTOMER = "case:customer"
+CUSTOMER_NAME = "case:customer_name"
+
+CSV_ENCODINGS = ("utf-8-sig", "latin-1")
+CSV_DELIMITERS = ",;\t|"
+# A CSV of n bytes becomes a DataFrame of roughly this many times n bytes (object strings),
+# and pandas needs about as much again while parsing; measured by tests/benchmarks.
+CSV_MEMORY_FACTOR = 6
+_OFFSET_PATTERN = r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """What to read and how: a file plus the mapping of its columns onto l2csim's fields."""
+
+    path: Path
+    columns: ColumnMap = field(default_factory=ColumnMap)
+    case_attributes: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    timestamp_format: str | None = None
+    object_type: str | None = None
+
+    @classmethod
+    def from_study(cls, study: Study) -> LogSource:
+        spec = study.log
+        return cls(
+            path=study.log_path,
+            columns=spec.columns,
+            case_attributes=tuple(spec.case_attributes),
+            timezone=spec.timezone,
+            timestamp_format=spec.timestamp_format,
+            object_type=spec.object_type,
+        )
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """A canonical event log and what reading it changed (notes the data-quality check shows)."""
+
+    events: pd.DataFrame
+    source: Path
+    format: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_events(self) -> int:
+        return len(self.events)
+
+    @property
+    def n_cases(self) -> int:
+        return int(self.events[CASE].nunique())
+
+    @property
+    def activities(self) -> list[str]:
+        return sorted(self.events[ACTIVITY].unique())
+
+    @property
+    def has_start_times(self) -> bool:
+        return START in self.events and bool(self.events[START].notna().any())
+
+    @property
+    def has_customers(self) -> bool:
+        return CUSTOMER in self.events and bool(self.events[CUSTOMER].notna().any())
+
+
+def read_log(source: LogSource | str | Path, *, memory_budget: int | None = None) -> EventLog:
+    """Read a log file into the canonical form, or fail with one message naming the fix.
+
+    `memory_budget` (bytes) caps what reading may use; by default the memory available now.
+    A file that would not fit is refused before reading rather than exhausting the machine.
+    """
+    if not isinstance(source, LogSource):
+        source = LogSource(path=Path(source))
+    path = Path(source.path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found.")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give an event log file.")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty.")
+    kind = detect_format(path)
+    notes: list[str] = []
+    if kind == "csv":
+        raw, kind = _read_csv(path, source, memory_budget, notes)
+    elif kind == "xes":
+        raw = _read_xes(path)
+    elif kind == "parquet":
+        raw = _read_parquet(path)
+    else:
+        raw = _read_ocel(path, kind, source.object_type, notes)
+    events = canonicalise(raw, source, path, notes)
+    return EventLog(events=events, source=path, format=kind, notes=tuple(notes))
+
+
+def detect_format(path: Path) -> str:
+    """The reader to use, from the file name (and, for XML, the name's hint of OCEL)."""
+    name = path.name.lower()
+    for suffix in (".gz", ".zip", ".bz2", ".xz"):
+        name = name.removesuffix(suffix)
+    if name.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    if name.endswith(".xes"):
+        return "xes"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith((".jsonocel", ".json")):
+        return "ocel2-json"
+    if name.endswith((".xmlocel", ".ocel2.xml", ".xml")):
+        return "ocel2-xml"
+    if name.endswith((".sqlite", ".sqlite3", ".db")):
+        return "ocel2-sqlite"
+    raise InputError(
+        f"{path}: unknown log format; use .csv, .xes, .xes.gz, .parquet, or OCEL 2.0 "
+        "(.jsonocel, .xmlocel, .sqlite)."
+    )
+
+
+# --- readers -------------------------------------------------------------------------------
+
+
+def _sniff_csv(path: Path) -> tuple[str, str, str]:
+    """Return (encoding, delimiter, first line), trying UTF-8 (with or without BOM), then Latin-1."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        head = handle.read(256 * 1024)
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty.")
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError as error:
+            if error.start >= len(head) - 4:  # a multi-byte character cut by the sample
+                text = head[: error.start].decode(encoding)
+                break
+    lines = text.splitlines()
+    first = lines[0] if lines else ""
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: first.count(d) for d in CSV_DELIMITERS}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    if first.count(delimiter) == 0 and any(first.count(d) for d in CSV_DELIMITERS):
+        delimiter = max(CSV_DELIMITERS, key=first.count)
+    return encoding, delimiter, first
+
+
+def _read_csv(
+    path: Path, source: LogSource, memory_budget: int | None, notes: list[str]
+) -> tuple[pd.DataFrame, str]:
+    encoding, delimiter, header = _sniff_csv(path)
+    if "ocel:activity" in header and "ocel:timestamp" in header:
+        return _read_ocel(path, "ocel1-csv", source.object_type, notes), "ocel1-csv"
+    _check_memory(path, memory_budget)
+    text_columns = [c for c in (source.columns.case, source.columns.customer) if c]
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding=encoding,
+            dtype={c: str for c in text_columns},
+            keep_default_na=True,
+            na_values=[""],
+            low_memory=False,
+            on_bad_lines="error",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty.") from None
+    except pd.errors.ParserError as error:
+        raise InputError(
+            f"{path}: malformed CSV ({_first_line(error)}); check quoting and that every row has "
+            f"the same number of '{delimiter}'-separated fields as the header."
+        ) from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not readable as {encoding} text ({error.reason}); save it as UTF-8."
+        ) from None
+    if frame.empty:
+        raise InputError(f"{path}: the file has a header but no events.")
+    return frame, "csv"
+
+
+def _check_memory(path: Path, memory_budget: int | None) -> None:
+    size = path.stat().st_size
+    if path.name.lower().endswith(".gz"):
+        size *= 8  # typical compression ratio of CSV text
+    budget = memory_budget if memory_budget is not None else psutil.virtual_memory().available
+    needed = size * CSV_MEMORY_FACTOR
+    if needed > budget:
+        raise InputError(
+            f"{path}: a {size / 1e9:.1f} GB CSV needs about {needed / 1e9:.1f} GB of memory to "
+            f"read, but {budget / 1e9:.1f} GB is available; convert it to Parquet with only the "
+            "columns you map, or split it by period."
+        )
+
+
+def _read_xes(path: Path) -> pd.DataFrame:
+    from l2csim.pm4py_adapter import pm4py
+
+    pm = pm4py()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pm.read_xes(str(path))
+    except Exception as error:  # pm4py raises many kinds for malformed XML
+        raise InputError(
+            f"{path}: not a readable XES file ({_first_line(error)}); export the log as XES "
+            "(XML) or CSV."
+        ) from None
+    if frame is None or len(frame) == 0:
+        raise InputError(f"{path}: the XES file holds no events.")
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise InputError(f"{path}: not a readable Parquet file ({_first_line(error)}).") from None
+    if frame.empty:
+        raise InputError(f"{path}: the Parquet file holds no events.")
+    return frame
+
+
+def _read_ocel(path: Path, kind: str, object_type: str | None, notes: list[str]) -> pd.DataFrame:
+    """Read an object-centric log and flatten it on one object type (one case per object)."""
+    from l2csim.pm4py_adapter import pm4py
+
+    pm = pm4py()
+    readers = {
+        "ocel2-json": pm.read_ocel2_json,
+        "ocel2-xml": pm.read_ocel2_xml,
+        "ocel2-sqlite": pm.read_ocel2_sqlite,
+        "ocel1-csv": pm.read_ocel_csv,
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        readable = path
+        if path.name.lower().endswith(".gz"):  # pm4py's OCEL readers take plain files only
+            readable = Path(scratch) / path.name[:-3]
+            with gzip.open(path, "rb") as packed, readable.open("wb") as plain:
+                shutil.copyfileobj(packed, plain)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ocel = readers[kind](str(readable))
+        except Exception as error:  # pm4py raises many kinds for malformed files
+            raise InputError(f"{path}: not a readable OCEL file ({_first_line(error)}).") from None
+    types = sorted(str(t) for t in ocel.objects["ocel:type"].unique())
+    if object_type is None:
+        object_type = next((t for t in types if t.lower() in ("orders", "order")), None)
+        if object_type is None:
+            raise InputError(
+                f"{path}: an object-centric log must be flattened on one object type; choose "
+                f"one with --object-type or log.object_type (types here: {', '.join(types)})."
+            )
+    if object_type not in types:
+        raise InputError(
+            f"{path}: object type {object_type!r} is not in this log; types here: "
+            f"{', '.join(types)}."
+        )
+    frame = pm.ocel_flattening(ocel, object_type)
+    if frame.empty:
+        raise InputError(f"{path}: no events relate to objects of type {object_type!r}.")
+    notes.append(f"object-centric log flattened on object type {object_type!r}")
+    return frame
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__
+
+
+# --- canonical form ------------------------------------------------------------------------
+
+
+def canonicalise(
+    raw: pd.DataFrame, source: LogSource, path: Path, notes: list[str] | None = None
+) -> pd.DataFrame:
+    """Rename mapped columns to pm4py's names, parse times to UTC, pair lifecycle events."""
+    notes = notes if notes is not None else []
+    columns = source.columns
+    present = [str(c) for c in raw.columns]
+    raw.columns = present
+
+    def pick(mapped: str | None, fallback: str | None = None) -> str | None:
+        if mapped is not None:
+            return mapped
+        return fallback if fallback is not None and fallback in present else None
+
+    wanted: dict[str, str | None] = {
+        CASE: columns.case,
+        ACTIVITY: columns.activity,
+        TIMESTAMP: columns.timestamp,
+        START: pick(columns.start_timestamp, START),
+        RESOURCE: pick(columns.resource, RESOURCE),
+        LIFECYCLE: pick(columns.lifecycle, LIFECYCLE),
+        CUSTOMER: pick(columns.customer, CUSTOMER),
+        CUSTOMER_NAME: pick(columns.customer_name, CUSTOMER_NAME),
+    }
+    for attribute in source.case_attributes:
+        target = attribute if attribute.startswith("case:") else f"case:{attribute}"
+        wanted.setdefault(target, attribute)
+    missing = [
+        (target, name)
+        for target, name in wanted.items()
+        if name is not None and name not in present
+    ]
+    if missing:
+        described = ", ".join(f"{name!r} (for {target})" for target, name in missing)
+        raise InputError(
+            f"{path}: column {described} not found. Columns in the file: "
+            f"{', '.join(present)}. Map them with --case/--activity/--timestamp/... or the "
+            "study file's log.columns."
+        )
+    rename = {
+        name: target for target, name in wanted.items() if name is not None and name != target
+    }
+    clashing = [target for target in rename.values() if target in present and target not in rename]
+    frame = raw.rename(columns={c: f"{c} (original)" for c in clashing}).rename(columns=rename)
+    frame = frame.reset_index(drop=True)
+
+    frame = _drop_unusable(frame, path, notes)
+    frame[CASE] = _as_text(frame[CASE])
+    frame[ACTIVITY] = _as_text(frame[ACTIVITY])
+    for text_column in (RESOURCE, CUSTOMER, CUSTOMER_NAME):
+        if text_column in frame:
+            frame[text_column] = _as_text(frame[text_column])
+    frame[TIMESTAMP] = to_utc(frame[TIMESTAMP], path, wanted[TIMESTAMP] or TIMESTAMP, source)
+    if START in frame:
+        frame[START] = to_utc(frame[START], path, wanted[START] or START, source)
+    if LIFECYCLE in frame:
+        frame = _pair_lifecycle(frame, notes)
+    return frame
+
+
+def _drop_unusable(frame: pd.DataFrame, path: Path, notes: list[str]) -> pd.DataFrame:
+    """Events without a case, activity or time cannot be placed; drop them and say so."""
+    unusable = frame[CASE].isna() | frame[ACTIVITY].isna() | frame[TIMESTAMP].isna()
+    if unusable.all():
+        raise InputError(
+            f"{path}: no event has a case id, an activity and a timestamp; check the column mapping."
+        )
+    if unusable.any():
+        rows = _row_list(frame.index[unusable])
+        notes.append(
+            f"{int(unusable.sum())} events without case id, activity or timestamp were left out "
+            f"(rows {rows})"
+        )
+        frame = frame.loc[~unusable]
+    return frame
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Text identifiers as Python str (numbers as written, not 1.0), missing kept missing."""
+    if series.dtype == object and len(series) and isinstance(series.iloc[0], str):
+        non_text = series.map(type) != str  # noqa: E721 - cheap exact check
+        if not non_text.any():
+            return series
+    if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
+        series = series.astype("Int64")
+    text = series.astype("string").str.strip()
+    return text.astype(object).where(text.notna(), None)
+
+
+def to_utc(series: pd.Series, path: Path, column: str, source: LogSource) -> pd.Series:
+    """Parse one timestamp column to tz-aware UTC.
+
+    Values with an offset are converted exactly; values without one are read in the study's
+    time zone. A column mixing both is refused: silently guessing would shift times.
+    """
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(series):
+        return _localise(series, source.timezone, path, column)
+    text = series.astype("string")
+    present = text.notna()
+    if source.timestamp_format is not None:
+        parsed = pd.to_datetime(text, format=source.timestamp_format, errors="coerce", utc=False)
+        _refuse_unparsed(parsed, present, text, path, column, source)
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            return parsed.dt.tz_convert("UTC")
+        return _localise(parsed, source.timezone, path, column)
+    has_offset = _has_offset(text)
+    with_offset = int((has_offset & present).sum())
+    if 0 < with_offset < int(present.sum()):
+        aware_row = _row_list(text.index[has_offset & present], limit=1)
+        naive_row = _row_list(text.index[~has_offset & present], limit=3)
+        raise InputError(
+            f"{path}: column {column!r} mixes times with a UTC offset (e.g. row {aware_row}) and "
+            f"times without one (rows {naive_row}); export all times with their offset, or all "
+            "in one local time zone and set log.timezone."
+        )
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=with_offset > 0)
+    _refuse_unparsed(parsed, present, text, path, column, source)
+    if with_offset:
+        return parsed
+    return _localise(parsed, source.timezone, path, column)
+
+
+def _has_offset(text: pd.Series) -> pd.Series:
+    array = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    matched = pc.match_substring_regex(array, _OFFSET_PATTERN)
+    return pd.Series(matched.to_numpy(zero_copy_only=False), index=text.index).fillna(False)
+
+
+def _localise(series: pd.Series, timezone: str, path: Path, column: str) -> pd.Series:
+    """Naive local times → UTC. Times that fall in a DST gap move forward, repeated hours
+    take the first (summer-time) reading, as most ERP exports mean."""
+    if timezone == "UTC":
+        return series.dt.tz_localize("UTC")
+    return series.dt.tz_localize(
+        timezone, ambiguous=True, nonexistent="shift_forward"
+    ).dt.tz_convert("UTC")
+
+
+def _refuse_unparsed(
+    parsed: pd.Series,
+    present: pd.Series,
+    text: pd.Series,
+    path: Path,
+    column: str,
+    source: LogSource,
+) -> None:
+    bad = parsed.isna() & present
+    if bad.any():
+        rows = text.index[bad]
+        example = text.loc[rows[0]]
+        expected = f"format {source.timestamp_format!r}" if source.timestamp_format else "ISO 8601"
+        raise InputError(
+            f"{path}: column {column!r}: {int(bad.sum())} timestamps cannot be read as "
+            f"{expected}, e.g. {example!r} (rows {_row_list(rows)}); set log.timestamp_format "
+            "(or --timestamp-format), e.g. '%d/%m/%Y %H:%M'."
+        )
+
+
+def _row_list(index: Sequence[int] | pd.Index, limit: int = 5) -> str:
+    """Event positions as 1-based data rows (row 1 is the first event after any header)."""
+    shown = [str(int(i) + 1) for i in list(index[:limit])]
+    more = len(index) - limit
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _pair_lifecycle(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Turn start/complete event pairs into one event with a start and an end time.
+
+    The k-th start of an activity in a case pairs with its k-th completion. Starts with no
+    completion stay as events ending when they started; other transitions (schedule,
+    assign, ...) carry no work time and are left out, with a note.
+    """
+    transition = frame[LIFECYCLE].astype("string").str.strip().str.lower()
+    is_start = transition.eq("start").fillna(False)
+    is_complete = transition.isin(["complete", "completed"]).fillna(False) | transition.isna()
+    others = ~(is_start | is_complete)
+    if not is_start.any() and not others.any():
+        return frame
+    keys = [CASE, ACTIVITY]
+    completes = frame.loc[is_complete]
+    starts = frame.loc[is_start, [*keys, TIMESTAMP]]
+    if not starts.empty:
+        order_c = (
+            completes.sort_values(TIMESTAMP, kind="stable").groupby(keys, sort=False).cumcount()
+        )
+        order_s = starts.sort_values(TIMESTAMP, kind="stable").groupby(keys, sort=False).cumcount()
+        starts = starts.assign(_k=order_s).rename(columns={TIMESTAMP: "_start"})
+        merged = (
+            completes.assign(_k=order_c)
+            .reset_index()
+            .merge(starts, on=[*keys, "_k"], how="left")
+            .set_index("index")
+        )
+        paired_start = merged["_start"]
+        if START in completes:
+            paired_start = completes[START].where(completes[START].notna(), paired_start)
+        completes = completes.assign(**{START: paired_start.reindex(completes.index)})
+        matched = starts.merge(
+            completes.assign(_k=order_c)[[*keys, "_k"]],
+            on=[*keys, "_k"],
+            how="left",
+            indicator=True,
+        )
+        lonely = starts.index[(matched["_merge"] == "left_only").to_numpy()]
+        if len(lonely):
+            unmatched = frame.loc[lonely].copy()
+            unmatched[START] = unmatched[TIMESTAMP]
+            completes = pd.concat([completes, unmatched])
+            notes.append(f"{len(lonely)} start events had no completion; kept with zero duration")
+        notes.append(f"{int(is_start.sum())} start events paired with their completions")
+    if others.any():
+        counts = transition[others].value_counts()
+        described = ", ".join(f"{count} {name}" for name, count in counts.items())
+        notes.append(f"lifecycle events other than start/complete left out: {described}")
+    return completes.sort_index()
