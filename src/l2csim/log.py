@@ -477,9 +477,10 @@ def _row_list(index: Sequence[int] | pd.Index, limit: int = 5) -> str:
 def _pair_lifecycle(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Turn start/complete event pairs into one event with a start and an end time.
 
-    The k-th start of an activity in a case pairs with its k-th completion. Starts with no
-    completion stay as events ending when they started; other transitions (schedule,
-    assign, ...) carry no work time and are left out, with a note.
+    Each completion pairs with the latest start of the same activity in the same case that
+    precedes it and is not taken by an earlier completion. Starts left over stay as events
+    ending when they started; other transitions (schedule, assign, ...) carry no work time
+    and are left out, with a note.
     """
     transition = frame[LIFECYCLE].astype("string").str.strip().str.lower()
     is_start = transition.eq("start").fillna(False)
@@ -489,36 +490,33 @@ def _pair_lifecycle(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         return frame
     keys = [CASE, ACTIVITY]
     completes = frame.loc[is_complete]
-    starts = frame.loc[is_start, [*keys, TIMESTAMP]]
-    if not starts.empty:
-        order_c = (
-            completes.sort_values(TIMESTAMP, kind="stable").groupby(keys, sort=False).cumcount()
+    if is_start.any():
+        starts = frame.loc[is_start, [*keys, TIMESTAMP]].rename(columns={TIMESTAMP: "_start"})
+        starts = starts.assign(_start_row=starts.index).sort_values("_start", kind="stable")
+        matches = pd.merge_asof(
+            completes[[*keys, TIMESTAMP]]
+            .assign(_row=completes.index)
+            .sort_values(TIMESTAMP, kind="stable"),
+            starts,
+            left_on=TIMESTAMP,
+            right_on="_start",
+            by=keys,
+            direction="backward",
         )
-        order_s = starts.sort_values(TIMESTAMP, kind="stable").groupby(keys, sort=False).cumcount()
-        starts = starts.assign(_k=order_s).rename(columns={TIMESTAMP: "_start"})
-        merged = (
-            completes.assign(_k=order_c)
-            .reset_index()
-            .merge(starts, on=[*keys, "_k"], how="left")
-            .set_index("index")
-        )
-        paired_start = merged["_start"]
+        taken_twice = matches["_start_row"].notna() & matches.duplicated("_start_row")
+        matches.loc[taken_twice, ["_start", "_start_row"]] = [pd.NaT, float("nan")]
+        paired_start = matches.set_index("_row")["_start"].reindex(completes.index)
         if START in completes:
             paired_start = completes[START].where(completes[START].notna(), paired_start)
-        completes = completes.assign(**{START: paired_start.reindex(completes.index)})
-        matched = starts.merge(
-            completes.assign(_k=order_c)[[*keys, "_k"]],
-            on=[*keys, "_k"],
-            how="left",
-            indicator=True,
-        )
-        lonely = starts.index[(matched["_merge"] == "left_only").to_numpy()]
+        completes = completes.assign(**{START: paired_start})
+        used = matches["_start_row"].dropna()
+        lonely = starts.index[~starts["_start_row"].isin(used)].sort_values()
         if len(lonely):
             unmatched = frame.loc[lonely].copy()
             unmatched[START] = unmatched[TIMESTAMP]
             completes = pd.concat([completes, unmatched])
             notes.append(f"{len(lonely)} start events had no completion; kept with zero duration")
-        notes.append(f"{int(is_start.sum())} start events paired with their completions")
+        notes.append(f"{len(used)} start events paired with their completions")
     if others.any():
         counts = transition[others].value_counts()
         described = ", ".join(f"{count} {name}" for name, count in counts.items())

@@ -1,0 +1,27 @@
+# The two set-up commands of README.md: `make study` and `make test`.
+# Each installs what it needs (Python packages; graphviz from Debian when `dot` is missing).
+
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install system-packages study test lint
+
+system-packages:
+	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+install: system-packages
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
+
+## The main job: the whole study on the bundled sample (for now: the data-quality check).
+study: install
+	$(PYTHON) -m l2csim check scenarios/study.yaml --out outputs/study/check
+
+lint:
+	$(PYTHON) -m ruff check src tests
+	$(PYTHON) -m ruff format --check src tests
+
+## The whole test suite, with lint; fails when any test fails or none ran.
+test: install lint
+	$(PYTHON) -m pytest
