@@ -89,6 +89,57 @@ class Roles(_Strict):
         return {name: list(getattr(self, name)) for name in type(self).model_fields}
 
 
+class MiningSpec(_Strict):
+    """How `l2csim mine` abstracts maps and bounds conformance checking (all optional)."""
+
+    noise_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
+    coverage_levels: list[float] = Field(default_factory=lambda: [1.0, 0.8, 0.5])
+    top_variants: int = Field(default=50, ge=1)
+    max_segment_values: int = Field(default=8, ge=1)
+    alignment_max_variants: int = Field(default=300, ge=0)
+    alignment_time_limit: float = Field(default=60.0, gt=0)
+    min_share: float = Field(default=0.01, ge=0.0, le=1.0)
+
+    @field_validator("coverage_levels")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if not value or any(not 0 < level <= 1 for level in value):
+            raise ValueError("coverage levels are fractions in (0, 1], e.g. [1.0, 0.8, 0.5]")
+        return sorted(set(value), reverse=True)
+
+
+class TiersSpec(_Strict):
+    """Where each customer's priority tier comes from, and which milestones each tier is owed
+    a courtesy call at. Either `attribute` (a case attribute of the log) or `path` (a CSV)."""
+
+    path: Path | None = None
+    id_column: str = "customer"
+    tier_column: str = "tier"
+    attribute: str | None = None
+    owed_courtesy_milestones: dict[str, list[str]] = Field(default_factory=dict)
+
+    @property
+    def case_attribute(self) -> str | None:
+        if self.attribute is None:
+            return None
+        return self.attribute if self.attribute.startswith("case:") else f"case:{self.attribute}"
+
+
+class SlaSpec(_Strict):
+    """When an order is on time: by a promised date in the log, or within days per tier."""
+
+    promised_by: str | None = None
+    days_by_tier: dict[str, float] = Field(default_factory=dict)
+    default_days: float | None = None
+
+    @property
+    def promised_column(self) -> str | None:
+        if self.promised_by is None:
+            return None
+        name = self.promised_by
+        return name if name.startswith("case:") else f"case:{name}"
+
+
 class Study(_Strict):
     """A whole study: the log, the roles of its activities, and how to break results down."""
 
@@ -96,6 +147,9 @@ class Study(_Strict):
     roles: Roles = Roles()
     segments: list[str] = Field(default_factory=list)
     reference_process: Path | None = None
+    mining: MiningSpec = MiningSpec()
+    tiers: TiersSpec | None = None
+    sla: SlaSpec | None = None
     source: Path | None = Field(default=None, exclude=True)
 
     @property
@@ -112,6 +166,12 @@ class Study(_Strict):
         if self.reference_process is None:
             return None
         return _resolve(self.folder, self.reference_process)
+
+    @property
+    def tiers_path(self) -> Path | None:
+        if self.tiers is None or self.tiers.path is None:
+            return None
+        return _resolve(self.folder, self.tiers.path)
 
     @property
     def segment_columns(self) -> list[str]:
