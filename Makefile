@@ -10,6 +10,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 system-packages:
 	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 install: system-packages
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e ".[dev]"

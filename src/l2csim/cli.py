@@ -157,6 +157,35 @@ def sample(out: Path, seed: int, days: int) -> None:
     _wrote(write_sample(out, seed=seed, days=days))
 
 
+@cli.command()
+@_with_log
+@out_option("mine")
+def mine(inputs: Any, out: Path) -> None:
+    """Mine process maps, variants, the informal process and the pain-point backlog.
+
+    STUDY_OR_LOG is a study file or folder (default: scenarios/study.yaml), or a log file
+    whose columns the flags map. With a study's reference_process, deviations from the
+    documented process are catalogued; with its roles, tiers and sla, the role rules and the
+    backlog's SLA and chase-call figures. Open DIR/maps.html in a browser (works offline).
+
+    \b
+    Examples:
+      l2csim mine
+      l2csim mine ../shared/data/helpdesk.xes.gz --out outputs/helpdesk-mine
+    """
+    from l2csim.mine import run
+
+    log = read_inputs_log(inputs)
+    result = run(log, inputs.study, out)
+    conformance = result.findings["conformance"]
+    console.print(
+        f"{log.source}: {log.n_cases:,} cases, {result.findings['variants']['count']:,} variants, "
+        f"{len(result.findings['deviations'])} deviations"
+        + (f"; conformance by {conformance['method']}" if conformance else "")
+    )
+    _wrote(sorted(p for p in result.paths if p.parent == out))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="l2csim")
