@@ -152,12 +152,16 @@ def worker(kind: str, csv_path: Path) -> dict[str, object]:
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
     peak = _peak_rss()
+    retained = _rss() - baseline
     return {
         "kind": kind,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "baseline_rss": baseline,
         "peak_above_baseline": peak - baseline,
+        # RSS still held after reading: below final_bytes when the parser shares repeated
+        # strings, which memory_usage(deep=True) counts once per cell
+        "retained_above_baseline": retained,
         "final_bytes": int(frame.memory_usage(deep=True).sum()),
         "rows": len(frame),
         "l2csim_module": l2csim.log.__file__,
@@ -217,6 +221,7 @@ def main() -> int:
                 f"  run {i + 1}/{args.repeat} {kind:9s} {result['seconds']:6.2f} s "
                 f"(cpu {result['cpu_seconds']:6.2f} s), "
                 f"peak +{result['peak_above_baseline'] / 1e6:6.0f} MB, "
+                f"retained +{result['retained_above_baseline'] / 1e6:4.0f} MB, "
                 f"final {result['final_bytes'] / 1e6:5.0f} MB",
                 flush=True,
             )
