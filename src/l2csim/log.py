@@ -41,8 +41,11 @@ CUSTOMER_NAME = "case:customer_name"
 
 CSV_ENCODINGS = ("utf-8-sig", "latin-1")
 CSV_DELIMITERS = ",;\t|"
-# A CSV of n bytes becomes a DataFrame of roughly this many times n bytes (object strings),
-# and pandas needs about as much again while parsing; measured by tests/benchmarks.
+# Peak memory of reading a CSV of n bytes is about this many times n (object strings, plus
+# pandas' parse buffers and the timestamp parse). Measured with tests/benchmarks/
+# bench_read_csv.py (2026-11-22): 5.2-5.3 for 1.5M short events from BPIC 2012 (120 MB),
+# 2.4 for receipt.csv repeated 50 times (119 MB; its repeated strings are shared). 6 keeps a
+# margin over the worst case measured.
 CSV_MEMORY_FACTOR = 6
 _OFFSET_PATTERN = r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
 
