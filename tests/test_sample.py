@@ -93,6 +93,28 @@ def test_default_year_has_the_promised_size_and_columns(
     assert keys == sorted(keys)
 
 
+def test_staff_work_only_in_their_calendar_hours(log: pd.DataFrame, truth: dict) -> None:
+    """Office staff Mon-Fri 08-17, warehouse 06-22 (Berlin time, summer and winter)."""
+    local = log["time"].dt.tz_convert("Europe/Berlin")
+    minutes = local.dt.hour * 60 + local.dt.minute + local.dt.second / 60
+    weekday = local.dt.dayofweek < 5
+    faulty = pd.Series(False, index=log.index)
+    for fault in truth["data_quality"]["timestamp_order_faults"]:
+        faulty |= (log["order_ref"] == fault["order_ref"]) & (log["event"] == fault["event"])
+    warehouse = log["event"].isin(["Pick and pack", "Shipped"])
+    system = log["event"].str.lower().str.split().str.join(" ").eq("order received")
+    office = ~warehouse & ~system
+    assert (weekday[office] & minutes[office].between(8 * 60, 17 * 60)).all()
+    in_hours = weekday & minutes.between(6 * 60, 22 * 60)
+    assert in_hours[warehouse & ~faulty].all()
+    assert (local.dt.hour < 8)[warehouse].any()  # early shift picks the night's orders
+    # EDI orders arrive at any hour, weekends included.
+    edi = system & (log["channel"] == "EDI")
+    assert (~weekday[edi]).any() and (local[edi].dt.hour < 6).any()
+    # Summer time: offsets change, office hours stay local.
+    assert log["event_time"].str.endswith("+02:00").any()
+
+
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path) -> None:
     first, again, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     write_sample(first, 7, days=90)

@@ -53,7 +53,9 @@ class Clock:
         return dt.datetime.combine(self.start, dt.time(0, 0), tzinfo=TIMEZONE)
 
     def minutes(self, moment: dt.datetime) -> float:
-        return (moment - self.origin).total_seconds() / 60.0
+        # Both in UTC: Python subtracts aware datetimes that share a tzinfo as wall times,
+        # which would lose the daylight-saving hour.
+        return (moment.astimezone(dt.UTC) - self.origin.astimezone(dt.UTC)).total_seconds() / 60.0
 
     def midnight(self, day_offset: int) -> float:
         """Simulation minutes at local midnight `day_offset` days after the start."""
@@ -130,6 +132,16 @@ class WorkingCalendar:
     def at(self, index: int, fraction: float) -> float:
         """A moment `fraction` (0-1) of the way through working period `index`."""
         return float(self.opens[index] + fraction * (self.closes[index] - self.opens[index]))
+
+    def next_wave(self, t: float, every: float) -> float:
+        """The first start of a work wave (opening, opening + every, ...) at or after `t`."""
+        index = self.day_index(t)
+        opens, closes = float(self.opens[index]), float(self.closes[index])
+        if t <= opens:
+            return opens
+        waves = -(-(t - opens) // every)  # ceiling
+        start = opens + waves * every
+        return start if start < closes else float(self.opens[index + 1])
 
     def date_after(self, t: float, working_days: int) -> dt.date:
         """The working day `working_days` after the one open at (or next after) `t`."""

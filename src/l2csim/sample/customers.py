@@ -161,7 +161,7 @@ def build_customers(
             elif tier == PRIORITY:
                 cadence = tuple(float(rng.uniform(21, 56)) for _ in lines)
             elif tier == OCCASIONAL:
-                cadence = tuple(float(rng.uniform(30, 90)) * len(lines) for _ in lines)
+                cadence = tuple(float(rng.uniform(25, 80)) * len(lines) for _ in lines)
             else:
                 cadence = (float(days),)
             drafts.append(

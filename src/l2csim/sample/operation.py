@@ -84,6 +84,7 @@ DASHBOARD_SHARE = 0.70
 CLARIFICATION_SHARE = 0.75
 CONFIRM_AFTER_PICK = {PUMPS: 0.01, SPARES: 0.0, CUSTOM: 0.18}
 STOCK_SHORTAGE = {PUMPS: (0.28, 2, 10), SPARES: (0.18, 1, 6), CUSTOM: (1.0, 8, 22)}
+PICK_WAVE_MINUTES = 240.0
 LINE_LEAD_DAYS = {PUMPS: 0, SPARES: 0, CUSTOM: 20}
 VALUE_MEDIAN = {PUMPS: 9000.0, SPARES: 700.0, CUSTOM: 65000.0}
 
@@ -178,6 +179,7 @@ class Operation:
         office = WorkingCalendar(self.clock, horizon_days, dt.time(8), dt.time(17))
         warehouse = WorkingCalendar(self.clock, horizon_days, dt.time(6), dt.time(22))
         self.office = office
+        self.warehouse = warehouse
         self.pools = {
             team: Pool(
                 simpy.PriorityResource(self.env, capacity=len(names)),
@@ -291,11 +293,12 @@ class Operation:
             pool.free.append(name)
         self._record(order, activity, name)
 
-    def _wait_working_days(self, order: Order, days: float, interruptible: bool):
+    def _wait_working_days(
+        self, order: Order, days: float, interruptible: bool, calendar: WorkingCalendar
+    ):
         """Wait for stock, production or the customer; a chase-triggered expedite cuts it."""
-        office = self.office
-        index = office.day_index(self.env.now) + int(days)
-        target = max(self.env.now, office.at(index, float(days) % 1.0))
+        index = calendar.day_index(self.env.now) + int(days)
+        target = max(self.env.now, calendar.at(index, float(days) % 1.0))
         timeout = self.env.timeout(target - self.env.now)
         if not interruptible:
             yield timeout
@@ -303,7 +306,7 @@ class Operation:
         yield timeout | order.expedite
         if not timeout.processed and self.env.now < target:
             # Expedited: stock is moved from another order or the build is rushed.
-            rushed = office.finish(self.env.now, float(self.streams.stock.uniform(120, 900)))
+            rushed = calendar.finish(self.env.now, float(self.streams.stock.uniform(120, 900)))
             yield self.env.timeout(max(0.0, min(target, rushed) - self.env.now))
 
     # --- the order's path ----------------------------------------------------------------
@@ -337,7 +340,7 @@ class Operation:
             self._correct(order, rng)
             p_rework *= 0.3
         if line == CUSTOM and rng.random() < CLARIFICATION_SHARE:
-            yield from self._wait_working_days(order, float(rng.uniform(1, 6)), False)
+            yield from self._wait_working_days(order, float(rng.uniform(1, 6)), False, self.office)
             yield from self._work(order, team, "Technical clarification")
         confirm_late = rng.random() < CONFIRM_AFTER_PICK[line]
         if not confirm_late:
@@ -346,7 +349,10 @@ class Operation:
         share, low, high = STOCK_SHORTAGE[line]
         if self.streams.stock.random() < share:
             wait = float(self.streams.stock.uniform(low, high))
-            yield from self._wait_working_days(order, wait, True)
+            yield from self._wait_working_days(order, wait, True, self.warehouse)
+        # The warehouse picks in waves every four hours from 06:00.
+        wave = self.warehouse.next_wave(self.env.now, PICK_WAVE_MINUTES)
+        yield self.env.timeout(wave - self.env.now)
         yield from self._work(order, WAREHOUSE, "Pick and pack")
         if confirm_late:
             yield from self._work(order, team, "Order confirmed")
