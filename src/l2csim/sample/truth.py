@@ -89,7 +89,11 @@ def build_truth(
     customers = [s.customer for s in operation.customers]
     tiers = tier_of_number(customers)
     cases = case_table(events, tiers)
-    count = lambda activity: cases.get(activity, pd.Series(0, index=cases.index)).fillna(0)  # noqa: E731
+
+    def count(activity: str) -> pd.Series:
+        """How often each order has `activity` (0 if the log never shows it)."""
+        return cases.get(activity, pd.Series(0, index=cases.index)).fillna(0)
+
     known = cases["tier"].notna()
 
     courtesy: dict[str, Any] = {}
@@ -157,8 +161,12 @@ def build_truth(
     }
 
     clock = operation.clock
-    iso = lambda minutes: clock.moment(minutes).replace(microsecond=0).isoformat()  # noqa: E731
-    day = lambda minutes: clock.local_date(minutes).isoformat()  # noqa: E731
+
+    def iso(minutes: float) -> str:
+        return clock.moment(round(minutes * 60) / 60).replace(microsecond=0).isoformat()
+
+    def day(minutes: float) -> str:
+        return clock.local_date(minutes).isoformat()
 
     received = events[events["event"].str.lower().str.split().str.join(" ") == "order received"]
     last_received = received.groupby("cust_no")["event_time"].max()
