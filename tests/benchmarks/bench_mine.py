@@ -1,0 +1,85 @@
+"""Benchmark: `mine` end to end on the largest shared log vs the same pm4py calls directly.
+
+Reads road_traffic_fines.xes.gz once (reading is not timed: it is the reader's benchmark),
+then times (a) l2csim.mine.run on it and (b) the pm4py functions the same outputs need,
+called directly on the same DataFrame: discover_dfg, discover_performance_dfg, per
+abstraction level filter_activities_percentage + filter_paths_percentage + both DFGs,
+get_variants, discover_bpmn_inductive(noise), write_bpmn, discover_handover_of_work_network,
+and rendering the maps to SVG and PNG with pm4py's visualisers. Reports the ratio (a)/(b)
+and peak memory (RSS high-water mark of this process).
+
+    PYTHONPATH=src python tests/benchmarks/bench_mine.py [LOG]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = os.environ.get("L2CSIM_SHARED_DATA", str(REPO.parent / "shared" / "data"))
+DEFAULT = Path(SHARED) / "road_traffic_fines.xes.gz"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reference(events, out: Path, levels=(1.0, 0.8, 0.5), noise=0.2) -> None:
+    from l2csim.pm4py_adapter import pm4py
+
+    pm = pm4py()
+    from pm4py.visualization.dfg import visualizer as dfg_vis
+
+    for level in levels:
+        part = events
+        if level < 1.0:
+            part = pm.filter_activities_percentage(part, level)
+            part = pm.filter_paths_percentage(part, level)
+        dfg, starts, ends = pm.discover_dfg(part)
+        perf, _, _ = pm.discover_performance_dfg(part)
+        for fmt in ("svg", "png"):
+            g = dfg_vis.apply(dfg, variant=dfg_vis.Variants.FREQUENCY,
+                              parameters={"format": fmt, "start_activities": starts, "end_activities": ends})  # fmt: skip
+            dfg_vis.save(g, str(out / f"f{level}.{fmt}"))
+            g = dfg_vis.apply(perf, variant=dfg_vis.Variants.PERFORMANCE,
+                              parameters={"format": fmt, "start_activities": starts, "end_activities": ends})  # fmt: skip
+            dfg_vis.save(g, str(out / f"p{level}.{fmt}"))
+    pm.get_variants(events)
+    bpmn = pm.discover_bpmn_inductive(events, noise_threshold=noise)
+    pm.write_bpmn(bpmn, str(out / "ref.bpmn"))
+    if "org:resource" in events:
+        pm.discover_handover_of_work_network(events)
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    warnings.simplefilter("ignore")
+    from l2csim.log import read_log
+    from l2csim.mine import run
+
+    started = time.perf_counter()
+    log = read_log(path)
+    read_s = time.perf_counter() - started
+    print(f"{path.name}: {log.n_events:,} events, {log.n_cases:,} cases; read in {read_s:.1f} s")
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        run(log, None, Path(scratch) / "ours")
+        ours = time.perf_counter() - started
+        peak_ours = peak_mb()
+        (Path(scratch) / "ref").mkdir()
+        started = time.perf_counter()
+        reference(log.events, Path(scratch) / "ref")
+        theirs = time.perf_counter() - started
+    print(f"l2csim mine (end to end after reading): {ours:.1f} s; peak RSS {peak_ours:,.0f} MB")
+    print(f"same pm4py calls directly:              {theirs:.1f} s; peak RSS {peak_mb():,.0f} MB")
+    print(f"ratio mine / pm4py direct: {ours / theirs:.2f}")
+
+
+if __name__ == "__main__":
+    main()
