@@ -41,3 +41,21 @@ def test_mine_missing_log_is_one_line_error(tmp_path):
 def test_mine_help_has_example():
     result = CliRunner().invoke(cli, ["mine", "--help"])
     assert result.exit_code == 0 and "l2csim mine" in result.output
+
+
+def test_mine_is_byte_identical_across_runs_and_bpmn_reads_back(shared_data, tmp_path):
+    from l2csim.pm4py_adapter import pm4py
+
+    log = str(shared_data / "running-example.xes")
+    for name in ("a", "b"):
+        result = CliRunner().invoke(cli, ["mine", log, "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    files = sorted(
+        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
+    assert files
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    model = pm4py().read_bpmn(str(tmp_path / "a" / "process.bpmn"))
+    labels = {n.get_name() for n in model.get_nodes() if n.get_name()}
+    assert {"register request", "decide"} <= labels

@@ -7,6 +7,7 @@ drawn from our own DOT, so activity names from the log are escaped like every ot
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -18,15 +19,18 @@ from l2csim.log import ACTIVITY, CASE, TIMESTAMP
 from l2csim.maps import dot_label
 from l2csim.pm4py_adapter import pm4py, require_graphviz
 
+UUID_ID = re.compile(r"id[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
 
 def discover_bpmn(events: pd.DataFrame, noise_threshold: float) -> Any:
     """Inductive miner (infrequent variant when noise_threshold > 0) → BPMN model."""
     pm = pm4py()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pm.discover_bpmn_inductive(
+        model = pm.discover_bpmn_inductive(
             events[[CASE, ACTIVITY, TIMESTAMP]], noise_threshold=noise_threshold
         )
+    return canonical_model(model)
 
 
 def write_bpmn(model: Any, path: Path) -> Path:
@@ -39,8 +43,38 @@ def write_bpmn(model: Any, path: Path) -> Path:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pm.write_bpmn(model, str(draft), auto_layout=True)
+        text = draft.read_text(encoding="utf-8")
+        uuids = list(dict.fromkeys(UUID_ID.findall(text)))  # the diagram's own random ids
+        for i, found in enumerate(uuids):
+            text = text.replace(found, f"diagram{i}")
+        draft.write_text(text, encoding="utf-8")
         os.replace(draft, path)
     return path
+
+
+def canonical_model(model: Any) -> Any:
+    """The same model with ids and element order that do not change between runs.
+
+    pm4py names elements with random UUIDs and keeps them in sets, so its XML would differ
+    on every run; ours is rebuilt from lists in canonical order with ids node0, flow0, ...
+    (set through pm4py's private attributes: BPMN nodes and flows have no id setters).
+    """
+    pm4py()
+    from pm4py.objects.bpmn.obj import BPMN
+
+    nodes = canonical_nodes(model)
+    position = {id(n): i for i, n in enumerate(nodes)}
+    flows = sorted(
+        model.get_flows(),
+        key=lambda f: (position[id(f.get_source())], position[id(f.get_target())]),
+    )
+    for i, node in enumerate(nodes):
+        node._BPMNNode__id = f"node{i}"
+        node.set_process("process")
+    for i, flow in enumerate(flows):
+        flow._Flow__id = f"flow{i}"
+        flow.set_process("process")
+    return BPMN(process_id="process", name=model.get_name(), nodes=nodes, flows=flows)
 
 
 def canonical_nodes(model: Any) -> list[Any]:
@@ -50,8 +84,18 @@ def canonical_nodes(model: Any) -> list[Any]:
     for flow in model.get_flows():
         outgoing.setdefault(flow.get_source(), []).append(flow.get_target())
 
-    def key(node: Any) -> tuple[str, str]:
-        return (type(node).__name__, str(node.get_name() or ""))
+    incoming: dict[Any, list[Any]] = {}
+    for flow in model.get_flows():
+        incoming.setdefault(flow.get_target(), []).append(flow.get_source())
+
+    def name(node: Any) -> str:
+        return f"{type(node).__name__}:{node.get_name() or ''}"
+
+    def key(node: Any) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        # gateways have no name: tell them apart by what they connect
+        after = tuple(sorted(name(n) for n in outgoing.get(node, [])))
+        before = tuple(sorted(name(n) for n in incoming.get(node, [])))
+        return (name(node), after, before)
 
     nodes = list(model.get_nodes())
     starts = sorted((n for n in nodes if type(n).__name__.endswith("StartEvent")), key=key)
