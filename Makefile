@@ -16,9 +16,10 @@ system-packages:
 install: system-packages
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
 
-## The main job: the whole study on the bundled sample (for now: the data-quality check).
+## The main job: the whole study on the bundled sample (data-quality check, mining).
 study: install
 	$(PYTHON) -m l2csim check scenarios/study.yaml --out outputs/study/check
+	$(PYTHON) -m l2csim mine scenarios/study.yaml --out outputs/study/mine
 
 lint:
 	$(PYTHON) -m ruff check src tests
