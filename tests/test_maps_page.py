@@ -62,7 +62,7 @@ def test_view_switches_render_different_maps(page_path, tmp_path):
         segments = page.eval_on_selector_all("#segment option", "os => os.map(o => o.value)")
         assert len(segments) >= 2
         for control, value in [("#view", "performance"), ("#level", "50"), ("#segment", segments[1]),
-                               ("#view", "frequency"), ("#level", "80")]:  # fmt: skip
+                               ("#view", "frequency"), ("#level", "100")]:  # fmt: skip
             page.select_option(control, value)
             shown = visible_map()
             assert shown not in seen, f"switching {control} to {value} did not change the map"

@@ -97,8 +97,11 @@ def build_page(
     segment_options = "".join(
         f'<option value="{i}">{html.escape(label)}</option>' for i, label in enumerate(segments)
     )
+    # open on a middle level: the full map of a real log is a spaghetti diagram
+    default_level = levels[len(levels) // 2] if levels else None
     level_options = "".join(
-        f'<option value="{level_key(v)}">{level_key(v)}% activities and paths</option>'
+        f'<option value="{level_key(v)}"{" selected" if v == default_level else ""}>'
+        f"{level_key(v)}% activities and paths</option>"
         for v in levels
     )
     view_options = "".join(f'<option value="{v}">{v}</option>' for v in VIEWS)
