@@ -29,3 +29,14 @@ def test_helpdesk_known_figures(shared_data):
     assert len(table) == 5
     assert table["rank"].tolist() == [1, 2, 3, 4, 5]
     assert (table["median_lead_time_days"] > 0).all()
+
+
+def test_equal_length_variants_stay_tuples():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"case:concept:name": ["1", "1", "2", "2"], "concept:name": ["a", "b", "b", "a"],
+         "time:timestamp": pd.date_range("2024-01-01", periods=4, freq="h", tz="UTC")}
+    )  # fmt: skip
+    variants = case_variants(frame)
+    assert variants.to_dict() == {"1": ("a", "b"), "2": ("b", "a")}

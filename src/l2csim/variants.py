@@ -25,15 +25,24 @@ VARIANT_COLUMNS = [
 
 
 def case_variants(events: pd.DataFrame, *, is_ordered: bool = False) -> pd.Series:
-    """Each case's variant (its activities in order, as a tuple), indexed by case id."""
+    """Each case's variant (its activities in order, as a tuple), indexed by case id.
+
+    Each case's activity codes become one bytes key (a slice of one buffer), the keys are
+    factorised, and only the distinct variants are decoded to names: no per-event Python.
+    """
     ev = events if is_ordered else ordered(events)
     codes, names = pd.factorize(ev[ACTIVITY], sort=True)
-    # group the integer codes, not the strings: one tuple per case, built by pandas
-    coded = pd.Series(codes, index=ev[CASE].to_numpy()).groupby(level=0, sort=True).agg(tuple)
+    raw = codes.astype(np.int32).tobytes()
+    case = ev[CASE].to_numpy()
+    starts = np.flatnonzero(np.r_[True, case[1:] != case[:-1]]) if len(case) else np.zeros(0, int)
+    ends = np.r_[starts[1:], len(case)]
+    keys = pd.Series([raw[4 * s : 4 * e] for s, e in zip(starts, ends, strict=True)], dtype=object)
+    key_codes, unique = pd.factorize(keys)
     lookup = np.asarray(names, dtype=object)
-    decoded = {code: tuple(lookup[list(code)]) for code in set(coded.to_numpy())}
-    values = [decoded[code] for code in coded.to_numpy()]  # one lookup per case, not per event
-    return pd.Series(values, index=coded.index, dtype=object, name="variant")
+    decoded = np.empty(len(unique), dtype=object)
+    for i, key in enumerate(unique):  # item by item: equal-length tuples must stay tuples
+        decoded[i] = tuple(lookup[np.frombuffer(key, dtype=np.int32)])
+    return pd.Series(decoded[key_codes], index=case[starts], dtype=object, name="variant")
 
 
 def lead_times(events: pd.DataFrame) -> pd.Series:
