@@ -99,11 +99,16 @@ class Pool(_Frozen):
 
 
 class ActivityParams(_Frozen):
-    """An activity: which pool does it and how long the work takes (working hours)."""
+    """An activity: which pool does it and how long the work takes (working hours).
+
+    `pool_by_segment` names another pool for the segments whose orders a different team
+    handles (e.g. each product line keys in its own orders); other segments use `pool`.
+    """
 
     name: str
     pool: str
     duration: Distribution
+    pool_by_segment: dict[str, str] = Field(default_factory=dict)
     # Optional (simulation): waiting before the work that needs no staff (stock, production,
     # carrier transit), in calendar hours; None means the activity starts as soon as staff can.
     delay: Distribution | None = None
@@ -240,6 +245,12 @@ class ModelParams(_Frozen):
             f"activity {a.name!r} uses unknown pool {a.pool!r}"
             for a in self.activities
             if a.pool not in pools
+        ]
+        problems += [
+            f"activity {a.name!r} in segment {segment!r} uses unknown pool {pool!r}"
+            for a in self.activities
+            for segment, pool in a.pool_by_segment.items()
+            if pool not in pools
         ]
         for pool in (self.chase.pool, self.courtesy.pool):
             if pool not in pools:
