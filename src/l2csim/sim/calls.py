@@ -97,6 +97,7 @@ def chase_call(sim: Simulation, order: Order):
     order.chases += 1
     order.quiet_until = now + sim.chase_repeat.next()
     sim.kpis.chase_call(order, now, work)
+    sim.kpis.chase_hours(sim.chase_pool, work)
     sim.record(order, sim.chase_activity, start, now, sim.chase_pool, person)
     u = sim.chase_expedite.next()
     if sim.expedite_on_chase and not order.expedited and u < sim.expedite_probability:

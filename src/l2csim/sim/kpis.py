@@ -207,10 +207,16 @@ class Tracker:
             available = pool.size * pool.calendar.worked(self.warmup, self.horizon)
             add("staff_busy_hours", pool.busy_hours, pool=pool.name)
             if not pool.external:
-                add("staff_utilisation", pool.busy_hours / available if available else math.nan,
-                    pool=pool.name)  # fmt: skip
-            add("hours_lost_to_chase_calls", self.chase_hours_by_pool.get(pool.name, 0.0),
-                pool=pool.name)  # fmt: skip
+                add(
+                    "staff_utilisation",
+                    pool.busy_hours / available if available else math.nan,
+                    pool=pool.name,
+                )
+            add(
+                "hours_lost_to_chase_calls",
+                self.chase_hours_by_pool.get(pool.name, 0.0),
+                pool=pool.name,
+            )
         add("hours_lost_to_chase_calls", sum(self.chase_hours_by_pool.values()))
         for week in range(int(weeks + 0.999)):
             add("chase_calls_weekly", self.chase_weekly.get(week, 0), week=week)

@@ -33,9 +33,17 @@ from l2csim.sim.streams import Buffered, substreams, uniforms
 
 ORDER_VALUE_SIGMA = 0.8  # spread of order values around the tier's mean (an assumption)
 EVENT_COLUMNS = (
-    "case", "activity", "start", "end", "pool", "person", "customer", "tier", "segment",
+    "case",
+    "activity",
+    "start",
+    "end",
+    "pool",
+    "person",
+    "customer",
+    "tier",
+    "segment",
     "value",
-)  # fmt: skip
+)
 
 
 class Simulation:
@@ -348,9 +356,19 @@ class Simulation:
         if self.log is not None:
             name = self.act_names[activity] if isinstance(activity, int) else activity
             self.log.append(
-                (order.id, name, start, end, pool.name, person, order.customer.index,
-                 order.tier, order.segment, order.value)
-            )  # fmt: skip
+                (
+                    order.id,
+                    name,
+                    start,
+                    end,
+                    pool.name,
+                    person,
+                    order.customer.index,
+                    order.tier,
+                    order.segment,
+                    order.value,
+                )
+            )
 
     def _review(self):
         """Proactive review: phone overdue customers of the review tiers; win some back."""

@@ -127,9 +127,10 @@ def run_replications(
 def kpi_frame(results: list[ReplicationResult], scenario: str) -> pd.DataFrame:
     """The tidy long KPI table: one row per replication x KPI x key (see README)."""
     records = [
-        (scenario, r.replication, *row) for r in sorted(results, key=lambda r: r.replication)
+        (scenario, r.replication, *row)
+        for r in sorted(results, key=lambda r: r.replication)
         for row in r.rows
-    ]  # fmt: skip
+    ]
     frame = pd.DataFrame.from_records(records, columns=KPI_COLUMNS)
     for column in ("week", "day"):
         frame[column] = frame[column].astype("Int64").mask(frame[column] == NO_KEY)

@@ -71,7 +71,8 @@ class StaffPool:
             end = calendar.finish(start, work)
             if end > start:
                 yield env.timeout(end - start)
-            self._count(start, env.now)
+            if end > self.count_from:
+                self.busy_hours += work
             return start, -1
         seq = self.seq
         self.seq = seq + 1
@@ -94,24 +95,25 @@ class StaffPool:
             end = calendar.finish(start, work)
             if not self.preemptive:
                 yield env.timeout(end - start)
-                break
+                if end > self.count_from:  # whole job counted when it ends after warm-up
+                    self.busy_hours += work
+                self._release(person)
+                return start, person
             self.in_service[person] = (cls, key, env.active_process)
             try:
                 yield env.timeout(end - start)
             except simpy.Interrupt:
-                work -= calendar.worked(start, env.now)
-                self._count(start, env.now)
+                done = calendar.worked(start, env.now)
+                work -= done
+                if env.now > self.count_from:
+                    self.busy_hours += done
                 self._release(person)
                 continue
             del self.in_service[person]
-            break
-        self._count(start, env.now)
-        self._release(person)
-        return start, person
-
-    def _count(self, start: float, end: float) -> None:
-        if end > self.count_from:
-            self.busy_hours += self.calendar.worked(max(start, self.count_from), end)
+            if end > self.count_from:
+                self.busy_hours += work
+            self._release(person)
+            return start, person
 
     def _release(self, person: int) -> None:
         queue = self.queue
