@@ -239,12 +239,16 @@ class Simulation:
         if review.enabled:
             env.process(self._review())
         env.run(until=self.horizon)
+        days = int(self.horizon // 24)
+        if days * 24.0 == self.horizon and days > math.ceil(self.warmup / 24.0):
+            self.kpis.day_end(days - 1)  # the last day ends at the horizon itself
         self.kpis.close(self.horizon)
         return self.kpis
 
     def _days(self):
+        """The backlog at the end of each day after the warm-up (day 0 ends at hour 24)."""
         first = math.ceil(self.warmup / 24.0)
-        for day in range(1, int(self.horizon // 24) + 1):
+        for day in range(1, math.ceil(self.horizon / 24.0)):
             yield self.env.timeout(day * 24.0 - self.env.now)
             if day > first:
                 self.kpis.day_end(day - 1)
