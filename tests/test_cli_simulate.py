@@ -83,3 +83,32 @@ def test_bad_input_is_one_clear_line(model, tmp_path) -> None:
     horizon = run(str(model), "--horizon", "1y", "--out", str(tmp_path / "o"))
     assert horizon.exit_code == 1 and "--horizon '1y'" in horizon.output
     assert not (tmp_path / "o").exists()
+
+
+def test_the_bundled_samples_fitted_model_runs_as_is(tmp_path) -> None:
+    """The contract with `l2csim fit`: its model of the bundled sample simulates directly."""
+    from l2csim.fit import run as fit
+    from l2csim.inputs import LogOverrides, resolve_inputs
+
+    repo = Path(__file__).resolve().parents[1]
+    _, model = fit(
+        resolve_inputs(str(repo / "scenarios" / "study.yaml"), LogOverrides()),
+        tmp_path / "model.json",
+    )
+    result = run(
+        str(model),
+        "--replications",
+        "1",
+        "--horizon",
+        "90d",
+        "--warmup",
+        "7d",
+        "--out",
+        str(tmp_path / "sim"),
+    )
+    assert result.exit_code == 0, result.output
+    kpis = pd.read_csv(tmp_path / "sim" / "kpis.csv")
+    arrived = kpis.loc[
+        (kpis["kpi"] == "orders_arrived") & kpis["tier"].isna() & kpis["segment"].isna(), "value"
+    ].item()
+    assert 700 < arrived < 1200  # the sample has about 4,000 orders a year

@@ -164,7 +164,7 @@ def sample(out: Path, seed: int, days: int) -> None:
 @click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
 @click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
 @click.option("--event-log", is_flag=True, help="Also write the simulated log (CSV and XES).")
-@click.option("--jobs", default=1, show_default=True, help="Replications run in parallel.")
+@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
 @out_option("simulate")
 def simulate(
     scenario: Path,

@@ -70,10 +70,14 @@ def simulate(
     horizon: str = "365d",
     warmup: str = "30d",
     event_log: bool = False,
-    jobs: int = 1,
+    jobs: int = 0,
     on_done: Callable[[ReplicationResult], None] | None = None,
 ) -> SimulationRun:
-    """Run the replications of a scenario and write the KPI tables (and the event log)."""
+    """Run the replications of a scenario and write the KPI tables (and the event log).
+
+    `jobs` processes run replications in parallel (0: one per core); results do not depend
+    on it.
+    """
     if replications < 1:
         raise InputError("--replications must be at least 1.")
     horizon_h, warmup_h = parse_duration(horizon, "horizon"), parse_duration(warmup, "warmup")
@@ -89,6 +93,7 @@ def simulate(
         warmup_hours=warmup_h,
         event_log=event_log,
     )
+    jobs = jobs if jobs > 0 else os.cpu_count() or 1
     results = run_replications(spec, replications, jobs=jobs, on_done=on_done)
     kpis = kpi_frame(results, scenario.name)
     written = [write_parquet(out / "kpis.parquet", kpis), write_csv(out / "kpis.csv", kpis)]
