@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from l2csim.errors import InputError
@@ -122,18 +123,23 @@ def simulate(
 
 
 def event_frame(results: list[ReplicationResult], timezone: str) -> pd.DataFrame:
-    """The simulated event logs of all replications as one pm4py-named DataFrame (UTC)."""
+    """The simulated event logs of all replications as one pm4py-named DataFrame (UTC).
+
+    Simulated time is local wall-clock time (calendars ignore daylight saving); converting
+    to UTC reads the repeated autumn hour as standard time and moves the skipped spring
+    hour forward, so no event is lost.
+    """
     rows = [row for r in results for row in (r.event_rows or [])]
     frame = pd.DataFrame.from_records(rows)
     if frame.empty:
         return frame
+    standard = np.zeros(len(frame), dtype=bool)  # the repeated autumn hour: standard time
     for column in ("start_timestamp", "time:timestamp"):
         frame[column] = (
             pd.to_datetime(frame[column])
-            .dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+            .dt.tz_localize(timezone, ambiguous=standard, nonexistent="shift_forward")
             .dt.tz_convert("UTC")
         )
-    frame = frame.dropna(subset=["time:timestamp"])
     order = frame["case:concept:name"].str.extract(r"R(\d+)-(\d+)").astype(int)
     frame = frame.assign(_r=order[0], _c=order[1])
     frame = frame.sort_values(["_r", "_c", "time:timestamp"], kind="stable")
