@@ -408,3 +408,10 @@ def test_table_lists_every_finding(tmp_path: Path) -> None:
     text = console.export_text()
     assert "start_after_end" in text and "error" in text
     assert "1 events start after they end" in text
+
+
+def test_same_end_but_different_starts_is_not_ambiguous(tmp_path: Path) -> None:
+    rows = plant_ambiguous(clean_rows())
+    # The two same-time events of O2 now start at different times: their order is known.
+    _set(rows, 5, **{START: "2024-03-03 08:00:00+00:00"})
+    assert report_for(tmp_path, rows).findings == ()

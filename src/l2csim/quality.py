@@ -274,13 +274,17 @@ def ambiguous_order(events: pd.DataFrame) -> list[Finding]:
 
     When two events of a case have the same time, only the file says which came first; if
     the same two activities come A-then-B in some cases and B-then-A in others, the process
-    map and durations depend on an order the data does not have.
+    map and durations depend on an order the data does not have. With start times, events
+    tie only if they also start together (different starts settle the order).
     """
-    keys = [CASE, TIMESTAMP]
-    tied = events.duplicated(keys, keep=False).to_numpy()
+    times = events[[CASE, TIMESTAMP, ACTIVITY]]
+    if START in events:
+        times = times.assign(_start=events[START].fillna(events[TIMESTAMP]))
+    keys = [c for c in times.columns if c != ACTIVITY]
+    tied = times.duplicated(keys, keep=False).to_numpy()
     if not tied.any():
         return []
-    ties = events.loc[tied, [*keys, ACTIVITY]].copy()
+    ties = times.loc[tied].copy()
     ties["_pos"] = np.arange(len(ties))  # file order within the tied events
     sizes = ties.groupby(keys, sort=False)[ACTIVITY].transform("size")
     too_big = sizes > MAX_TIE_GROUP
