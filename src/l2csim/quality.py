@@ -465,7 +465,11 @@ def start_after_end(events: pd.DataFrame) -> list[Finding]:
 
 
 def similar_customers(events: pd.DataFrame, *, threshold: float = 90.0) -> list[Finding]:
-    """Customers keyed twice: different ids whose names are near-identical."""
+    """Customers keyed twice: different ids whose names are near-identical.
+
+    Each id is compared under its first name in file order. Without ids, each distinct name
+    counts as one record; without names, nothing is compared (ids alone say too little).
+    """
     if CUSTOMER_NAME not in events:
         if CUSTOMER in events:
             return [
