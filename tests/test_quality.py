@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -34,19 +33,6 @@ from l2csim.quality import (
 from l2csim.study import ColumnMap
 
 NOW = pd.Timestamp("2026-01-01", tz="UTC")
-
-
-def _shared_data() -> Path:
-    configured = os.environ.get("L2CSIM_SHARED_DATA")
-    if configured:
-        return Path(configured)
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "shared" / "data").is_dir():
-            return parent / "shared" / "data"
-    return Path("/work/shared/data")
-
-
-DATA = _shared_data()
 
 
 def kinds(report: QualityReport) -> set[tuple[str, str | None, int]]:
@@ -273,8 +259,8 @@ def _xes_events(path: Path) -> list[tuple[tuple[str, str], ...]]:
     return events
 
 
-def test_helpdesk_duplicates_match_the_xes_file() -> None:
-    path = DATA / "helpdesk.xes.gz"
+def test_helpdesk_duplicates_match_the_xes_file(shared_data: Path) -> None:
+    path = shared_data / "helpdesk.xes.gz"
     events = _xes_events(path)
     repeats = sum(n - 1 for n in Counter(events).values())
     assert repeats == 127  # known: 127 events are exported twice
@@ -296,8 +282,8 @@ def test_helpdesk_duplicates_match_the_xes_file() -> None:
     assert not [f for f in report.findings if f.kind == "cases_without_customer"]
 
 
-def test_receipt_findings_match_plain_pandas() -> None:
-    path = DATA / "receipt.csv"
+def test_receipt_findings_match_plain_pandas(shared_data: Path) -> None:
+    path = shared_data / "receipt.csv"
     raw = pd.read_csv(path)
     assert set(raw["lifecycle:transition"]) == {"complete"}  # nothing to pair
     report = check_quality(read_log(path), now=NOW)
@@ -329,14 +315,14 @@ def test_receipt_findings_match_plain_pandas() -> None:
     assert not [f for f in report.findings if f.kind.startswith("activity")]
 
 
-def test_running_example_is_clean() -> None:
-    report = check_quality(read_log(DATA / "running-example.xes"), now=NOW)
+def test_running_example_is_clean(shared_data: Path) -> None:
+    report = check_quality(read_log(shared_data / "running-example.xes"), now=NOW)
     assert kinds(report) == {("no_customer_column", None, 0)}
     assert (report.events, report.cases, report.activities) == (42, 6, 8)
 
 
-def test_interval_log_start_and_end_times_match_plain_pandas() -> None:
-    path = DATA / "interval_event_log.csv"
+def test_interval_log_start_and_end_times_match_plain_pandas(shared_data: Path) -> None:
+    path = shared_data / "interval_event_log.csv"
     raw = pd.read_csv(path)
     start = pd.to_datetime(raw["start_timestamp"], utc=True, format="ISO8601")
     end = pd.to_datetime(raw["time:timestamp"], utc=True, format="ISO8601")
@@ -368,8 +354,8 @@ def test_reader_notes_are_carried_into_the_report(tmp_path: Path) -> None:
 # --- outputs -------------------------------------------------------------------------------
 
 
-def test_json_is_byte_identical_across_runs(tmp_path: Path) -> None:
-    path = DATA / "helpdesk.xes.gz"
+def test_json_is_byte_identical_across_runs(tmp_path: Path, shared_data: Path) -> None:
+    path = shared_data / "helpdesk.xes.gz"
     first = write_quality_json(check_quality(read_log(path), now=NOW), tmp_path / "a.json")
     second = write_quality_json(check_quality(read_log(path), now=NOW), tmp_path / "b.json")
     assert first.read_bytes() == second.read_bytes()

@@ -138,7 +138,13 @@ def check(inputs: Any, out: Path) -> None:
 @cli.command()
 @out_option("sample")
 @click.option("--seed", default=42, show_default=True, help="Random seed of the generator.")
-@click.option("--days", default=365, show_default=True, help="Length of the period in days.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=28),
+    default=365,
+    show_default=True,
+    help="Length of the intake period in days (reorder cadences need weeks).",
+)
 def sample(out: Path, seed: int, days: int) -> None:
     """Generate the bundled sample study: a year of a mid-market lead-to-cash operation.
 
@@ -152,8 +158,6 @@ def sample(out: Path, seed: int, days: int) -> None:
     """
     from l2csim.sample import write_sample
 
-    if days < 7:
-        raise click.BadParameter("at least 7 days are needed for a meaningful sample.")
     _wrote(write_sample(out, seed=seed, days=days))
 
 
