@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,15 @@ def test_formulas_neutralised_numbers_kept(tmp_path: Path) -> None:
     assert list(safe["value"]) == [-1, 2, 3, 4, 5, 6]
     path = write_csv(tmp_path / "t.csv", frame)
     assert "\n'=HYPERLINK" in path.read_text()
+
+
+def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        path = write_json(tmp_path / "a.json", {})
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
 def test_json_is_deterministic(tmp_path: Path) -> None:

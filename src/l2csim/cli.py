@@ -19,7 +19,7 @@ from l2csim.errors import L2csimError
 from l2csim.inputs import LogOverrides, read_inputs_log, resolve_inputs
 
 OUTPUTS = Path("outputs")
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 class L2csimGroup(click.Group):

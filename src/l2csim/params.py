@@ -1,0 +1,276 @@
+"""ModelParams: the fitted, human-readable description of today's lead-to-cash operation.
+
+`l2csim fit` writes it as JSON; `l2csim simulate` reads it. Every number says where it came
+from (the log, the study file, a default) so a steering group's appendix can list it. Times
+are in hours; calendars are in the model's local time zone. The schema is versioned: a file
+written by another schema version is refused with a clear message, never half-read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from l2csim.errors import InputError
+from l2csim.output import write_text
+
+SCHEMA_VERSION = 1
+START_NODE = "__start__"
+END_NODE = "__end__"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provenance(_Frozen):
+    """Where a number came from, e.g. source='log', detail='median of 1,204 calls'."""
+
+    source: Literal["log", "study", "default", "retention_model"]
+    detail: str = ""
+
+
+class Distribution(_Frozen):
+    """A non-negative duration in hours.
+
+    kinds and their params: fixed {value}; exponential {mean}; lognormal {mu, sigma} of
+    ln(hours); gamma {shape, scale}; weibull {shape, scale}; empirical: `quantiles`, equally
+    spaced inverse-CDF values from the 0% to the 100% quantile, sampled with interpolation.
+    `mean` is always filled in, for people reading the file.
+    """
+
+    kind: Literal["fixed", "exponential", "lognormal", "gamma", "weibull", "empirical"]
+    mean: float = Field(ge=0)
+    params: dict[str, float] = Field(default_factory=dict)
+    quantiles: list[float] = Field(default_factory=list)
+    ks_statistic: float | None = None
+    n: int = 0
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _complete(self) -> Distribution:
+        required = {
+            "fixed": {"value"},
+            "exponential": {"mean"},
+            "lognormal": {"mu", "sigma"},
+            "gamma": {"shape", "scale"},
+            "weibull": {"shape", "scale"},
+            "empirical": set(),
+        }[self.kind]
+        missing = required - set(self.params)
+        if missing:
+            raise ValueError(f"{self.kind} distribution needs params {sorted(missing)}")
+        if self.kind == "empirical" and len(self.quantiles) < 2:
+            raise ValueError("an empirical distribution needs at least 2 quantiles")
+        return self
+
+
+class Calendar(_Frozen):
+    """When a pool works: weekdays (0 = Monday) from start_hour to end_hour local time."""
+
+    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    start_hour: float = Field(default=8.0, ge=0, le=24)
+    end_hour: float = Field(default=17.0, ge=0, le=24)
+    provenance: Provenance = Provenance(source="default")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calendar:
+        if self.end_hour <= self.start_hour:
+            raise ValueError("end_hour must be after start_hour")
+        if not self.weekdays or any(d not in range(7) for d in self.weekdays):
+            raise ValueError("weekdays must be numbers 0 (Monday) to 6 (Sunday)")
+        return self
+
+
+class Pool(_Frozen):
+    """A staff pool (order management, customer service, warehouse, ...)."""
+
+    name: str
+    size: int = Field(ge=0)
+    calendar: Calendar = Calendar()
+    resources: list[str] = Field(default_factory=list)
+    provenance: Provenance
+
+
+class ActivityParams(_Frozen):
+    """An activity: which pool does it and how long the work takes (working hours)."""
+
+    name: str
+    pool: str
+    duration: Distribution
+
+
+class Tier(_Frozen):
+    """A customer priority tier and its SLA. rank 0 is served first under tier priority."""
+
+    name: str
+    rank: int = Field(ge=0)
+    customers: int = Field(ge=0)
+    promised_hours: float = Field(gt=0)
+    courtesy_owed_at: list[str] = Field(default_factory=list)
+    mean_order_value: float = Field(ge=0)
+    provenance: Provenance
+
+
+class Arrivals(_Frozen):
+    """Order intake of one tier in one segment."""
+
+    tier: str
+    segment: str
+    orders_per_week: float = Field(ge=0)
+    provenance: Provenance
+
+
+class ArrivalPattern(_Frozen):
+    """Shares of orders by weekday (7 values, Monday first) and hour of day (24 values)."""
+
+    weekday_weights: list[float] = Field(min_length=7, max_length=7)
+    hour_weights: list[float] = Field(min_length=24, max_length=24)
+    provenance: Provenance
+
+
+class Routing(_Frozen):
+    """The as-is path of one segment's orders, as a first-order Markov chain.
+
+    transitions[a][b] is the share of a's occurrences followed by b; START_NODE opens and
+    END_NODE closes every case, so informal steps and rework loops stay in the chain.
+    """
+
+    segment: str
+    transitions: dict[str, dict[str, float]]
+    cases: int = Field(ge=0)
+    provenance: Provenance
+
+
+class ChaseBehaviour(_Frozen):
+    """When customers phone in about an order, how often, and what a call costs."""
+
+    patience_after_promise: Distribution
+    repeat_after: Distribution
+    max_calls: int = Field(default=3, ge=0)
+    call: Distribution
+    pool: str
+    expedite_probability: float = Field(ge=0, le=1)
+    provenance: Provenance
+
+
+class CourtesyPractice(_Frozen):
+    """Today's courtesy calls: probability per tier and milestone, and what a call costs."""
+
+    probability: dict[str, dict[str, float]]
+    call: Distribution
+    pool: str
+    provenance: Provenance
+
+
+class RetentionParams(_Frozen):
+    """Churn after each completed order: logit(p) = intercept + sum(coefficient * experience).
+
+    Experience variables: late_orders, chase_calls, courtesy_calls (counts over the
+    customer's recent orders).
+    """
+
+    intercept: float
+    coefficients: dict[str, float]
+    provenance: Provenance
+
+
+class LogFingerprint(_Frozen):
+    """Which log the model was fitted from, so a scenario can refuse a mismatched model."""
+
+    path: str
+    sha256: str
+    events: int
+    cases: int
+    period_start: str
+    period_end: str
+
+
+class ModelRoles(_Frozen):
+    order_received: list[str] = Field(default_factory=list)
+    delivered: list[str] = Field(default_factory=list)
+    chase_call: list[str] = Field(default_factory=list)
+    courtesy_call: list[str] = Field(default_factory=list)
+    milestones: list[str] = Field(default_factory=list)
+    rework: list[str] = Field(default_factory=list)
+
+
+class ModelParams(_Frozen):
+    """Everything the simulation needs to replay today's operation."""
+
+    schema_version: int = SCHEMA_VERSION
+    created_from: LogFingerprint | None = None
+    timezone: str = "UTC"
+    roles: ModelRoles = ModelRoles()
+    segment_attribute: str | None = None
+    tiers: list[Tier]
+    arrivals: list[Arrivals]
+    arrival_pattern: ArrivalPattern
+    routing: list[Routing]
+    activities: list[ActivityParams]
+    pools: list[Pool]
+    chase: ChaseBehaviour
+    courtesy: CourtesyPractice
+    retention: RetentionParams
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelParams:
+        pools = {p.name for p in self.pools}
+        activities = {a.name for a in self.activities}
+        tiers = {t.name for t in self.tiers}
+        problems = [
+            f"activity {a.name!r} uses unknown pool {a.pool!r}"
+            for a in self.activities
+            if a.pool not in pools
+        ]
+        for pool in (self.chase.pool, self.courtesy.pool):
+            if pool not in pools:
+                problems.append(f"calls use unknown pool {pool!r}")
+        problems += [
+            f"arrivals name unknown tier {a.tier!r}" for a in self.arrivals if a.tier not in tiers
+        ]
+        for routing in self.routing:
+            nodes = set(routing.transitions) | {
+                b for row in routing.transitions.values() for b in row
+            }
+            unknown = sorted(nodes - activities - {START_NODE, END_NODE})
+            if unknown:
+                problems.append(
+                    f"routing of {routing.segment!r} names unknown activities {unknown}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def load_params(path: str | Path) -> ModelParams:
+    """Read a model file; a wrong schema version or an invalid value is one clear message."""
+    source = Path(path)
+    if not source.is_file():
+        raise InputError(f"{source}: model file not found; create it with `l2csim fit`.")
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"{source}: not a JSON model file ({error}).") from None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{source}: model schema version {version!r}, this l2csim reads version "
+            f"{SCHEMA_VERSION}; refit it with `l2csim fit`."
+        )
+    try:
+        return ModelParams.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise InputError(f"{source}: {where}: {first['msg']}; refit with `l2csim fit`.") from None
+
+
+def write_params(params: ModelParams, path: str | Path) -> Path:
+    """Write a model file atomically, keys sorted, so equal models give equal bytes."""
+    text = json.dumps(params.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)
+    return write_text(path, text + "\n")
