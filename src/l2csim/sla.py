@@ -104,7 +104,7 @@ def attainment(
     else:
         chases = chases.assign(month=pd.Series(dtype=object), tier=pd.Series(dtype=object))
     groupings: list[tuple[str, str | None, bool]] = [(ALL, None, False), (ALL, None, True)]
-    groupings += [(s, s, False) for s in segments]
+    groupings += [(s.removeprefix("case:"), s, False) for s in segments]
     frames = []
     for tier_level in (True, False):
         for label, column, by_month in groupings:

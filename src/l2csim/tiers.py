@@ -27,6 +27,7 @@ from sklearn.cluster import KMeans
 from l2csim.study import TierSpec
 
 WEIGHT_STEPS = (0.8, 1.2)
+FIT_POINTS = 20_000  # k-means is fitted on at most this many customers, then predicts all
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,18 @@ def _cut(z: pd.DataFrame, score: pd.Series, weights: dict[str, float], spec: Tie
 def _rank_clusters(points: np.ndarray, score: pd.Series, labels: list[str]) -> np.ndarray:
     """k-means clusters named by label, the cluster with the highest mean score first."""
     k = min(len(labels), len(np.unique(points, axis=0)))
-    model = KMeans(n_clusters=k, n_init=10, random_state=0).fit(points)
-    means = pd.Series(score.to_numpy()).groupby(model.labels_).mean()
+    fit_on = points
+    if len(points) > FIT_POINTS:  # fit on an even spread of the customers sorted by score
+        ranked = np.argsort(score.to_numpy(), kind="stable")
+        fit_on = points[ranked[np.linspace(0, len(points) - 1, FIT_POINTS).astype(int)]]
+    model = KMeans(n_clusters=k, n_init=4, random_state=0).fit(fit_on)
+    assigned = model.predict(points)
+    means = pd.Series(score.to_numpy()).groupby(assigned).mean()
     order = means.sort_values(ascending=False, kind="stable").index
-    name = {cluster: labels[i] for i, cluster in enumerate(order)}
-    return np.array([name[c] for c in model.labels_], dtype=object)
+    name = np.empty(k, dtype=object)
+    for i, cluster in enumerate(order):
+        name[cluster] = labels[i]
+    return name[assigned]
 
 
 def weight_stability(profile: pd.DataFrame, spec: TierSpec, base: Tiering) -> pd.DataFrame:
