@@ -37,15 +37,6 @@ PROFILE_COLUMNS = [
 ]
 
 
-def customer_gaps(orders: pd.DataFrame) -> pd.Series:
-    """Days since the same customer's previous order, per order (NaN for its first order).
-
-    `orders` must be sorted by customer, then received.
-    """
-    gaps = orders["received"].diff() / DAY
-    return gaps.where(orders["customer"].eq(orders["customer"].shift()))
-
-
 def profile_customers(
     orders: pd.DataFrame, as_of: pd.Timestamp, period_start: pd.Timestamp | None = None
 ) -> pd.DataFrame:
