@@ -161,6 +161,39 @@ def sample(out: Path, seed: int, days: int) -> None:
     _wrote(write_sample(out, seed=seed, days=days))
 
 
+@cli.command()
+@_with_log
+@out_option("customers")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Review date (YYYY-MM-DD) for recency, overdue reorders and churn [last order received].",
+)
+def customers(inputs: Any, out: Path, as_of: str | None) -> None:
+    """Profile and tier customers; SLA attainment, overdue reorders and churn evidence.
+
+    Merges re-keyed customers first (customer_merges.csv, reviewable; feed the edited copy
+    back with the study key customers.merges), then writes customers.csv, tier_summary.csv,
+    tiers.json, sla.csv, overdue.csv and retention_model.json. A log without a customer
+    column still gets sla.csv and the fallback retention model (exit code 0).
+
+    \b
+    Examples:
+      l2csim customers
+      l2csim customers scenarios/study.yaml --as-of 2025-10-01
+      l2csim customers helpdesk.xes.gz --customer customer --out outputs/helpdesk-customers
+    """
+    from l2csim.customers_run import run
+
+    result = run(inputs, out, as_of)
+    for message in result.messages:
+        console.print(f"Note: {message}")
+    if result.overdue is not None:
+        console.print(f"{len(result.overdue)} customer(s) with an overdue reorder")
+    _wrote(result.paths)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="l2csim")
