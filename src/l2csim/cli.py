@@ -157,6 +157,57 @@ def sample(out: Path, seed: int, days: int) -> None:
     _wrote(write_sample(out, seed=seed, days=days))
 
 
+@cli.command()
+@_with_log
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=OUTPUTS / "fit" / "model.json",
+    show_default=True,
+    help="Model file to write.",
+)
+@click.option(
+    "--tiers",
+    "tier_table",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of customer id and tier (e.g. the CRM export); overrides the study's tiers.",
+)
+@click.option(
+    "--retention",
+    "retention_model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="retention_model.json from `l2csim customers` [outputs/customers/retention_model.json].",
+)
+def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path | None) -> None:
+    """Fit a simulation model of today's operation from the log and write model.json.
+
+    Arrivals per tier and segment, routing, activity durations, staff pools and calendars,
+    chase and courtesy calls, retention: every number with where it came from. What fell
+    back to a default is listed under `notes` in the file and printed here.
+
+    \b
+    Examples:
+      l2csim fit
+      l2csim fit scenarios/study.yaml --tiers event_logs/sample_crm_tiers.csv
+      l2csim fit helpdesk.xes.gz --out outputs/helpdesk/model.json
+    """
+    from l2csim.fit import FitOptions, run
+
+    options = FitOptions(tier_table=tier_table, retention_model=retention_model)
+    params, path = run(inputs, out, options)
+    fitted_from = params.created_from
+    if fitted_from is not None:
+        console.print(
+            f"{fitted_from.path}: {fitted_from.events:,} events, {fitted_from.cases:,} cases; "
+            f"{len(params.tiers)} tiers, {len(params.routing)} segments, "
+            f"{len(params.activities)} activities, {len(params.pools)} pools"
+        )
+    for note in params.notes:
+        console.print(f"Note: {note}")
+    _wrote(path)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="l2csim")
