@@ -74,9 +74,11 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Mode
     (folder / "study.yaml").write_text(
         "log:\n  path: log.csv\n  columns: {case: order, activity: step, timestamp: ended,\n"
         "    start_timestamp: began, resource: who}\n  case_attributes: [segment]\n"
-        "roles: {order_received: Receive, rework: Fix data}\nsegments: [segment]\n",
+        "roles: {rework: Fix data}\nsegments: [segment]\n",
         encoding="utf-8",
     )
+    # Receive is staff work here: no order_received role, which marks an outside intake
+    # channel (an external pool without work time).
     inputs = resolve_inputs(folder / "study.yaml")
     return frame, fit_model(read_inputs_log(inputs), inputs.study)
 

@@ -99,6 +99,7 @@ def test_chase_behaviour(model: ModelParams, truth: dict) -> None:
         truth["chase_calls"]["share_of_chased_orders_expedited"], abs=0.01
     )
     assert model.chase.provenance.source == "log"
+    assert model.chase.expedite_activity == "Expedite order"
     assert model.chase.max_calls >= 2
     pool = next(p for p in model.pools if p.name == model.chase.pool)
     assert set(pool.resources) == set(truth["teams"]["Customer Service"])
@@ -117,6 +118,12 @@ def test_pools_follow_the_teams(model: ModelParams, truth: dict) -> None:
         pool = by_resources[frozenset(truth["teams"][team])]
         assert pool.size == len(truth["teams"][team])
         assert pool.calendar.weekdays == [0, 1, 2, 3, 4]
+    external = {p.name: p for p in model.pools if p.external}
+    carriers = {r for p in external.values() for r in p.resources if r.startswith("Carrier")}
+    assert len(external) == 2 and len(carriers) == 3
+    delivered = next(a for a in model.activities if a.name == "Delivered")
+    assert delivered.duration.mean == 0 and delivered.delay is not None
+    assert delivered.delay.mean > 24  # carrier transit, not staff work
     key_in = next(a for a in model.activities if a.name == "Credit check")
     assert len({key_in.pool, *key_in.pool_by_segment.values()}) == 3  # one team per line
 
