@@ -1,0 +1,52 @@
+"""Retention: the churn model of the customers analysis when present, else stated defaults.
+
+The customers analysis (`l2csim customers`) writes `retention_model.json`; a file with an
+`intercept` and `coefficients` (at the top or under `model`) is used as it is. Without one
+the defaults below apply, and the model file and its notes say so: they are an assumption
+for relative comparisons of policies, not a measurement.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from l2csim.errors import InputError
+from l2csim.params import Provenance, RetentionParams
+
+DEFAULT_INTERCEPT = -4.0
+DEFAULT_COEFFICIENTS = {"chase_calls": 0.3, "courtesy_calls": -0.2, "late_orders": 0.5}
+KNOWN_VARIABLES = set(DEFAULT_COEFFICIENTS)
+
+
+def default_retention() -> RetentionParams:
+    return RetentionParams(
+        intercept=DEFAULT_INTERCEPT,
+        coefficients=dict(DEFAULT_COEFFICIENTS),
+        provenance=Provenance(
+            source="default",
+            detail="no retention_model.json: assumed churn logit, about 1.8 % per order",
+        ),
+    )
+
+
+def load_retention(path: Path) -> RetentionParams:
+    """Read a retention model file; a file without the needed keys is refused clearly."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: not a readable retention model ({error}).") from None
+    model = data.get("model", data) if isinstance(data, dict) else None
+    if not isinstance(model, dict) or "intercept" not in model or "coefficients" not in model:
+        raise InputError(
+            f"{path}: a retention model needs 'intercept' and 'coefficients' "
+            f"({', '.join(sorted(KNOWN_VARIABLES))}); rerun `l2csim customers`."
+        )
+    coefficients = {
+        str(k): float(v) for k, v in sorted(model["coefficients"].items()) if k in KNOWN_VARIABLES
+    }
+    return RetentionParams(
+        intercept=float(model["intercept"]),
+        coefficients=coefficients,
+        provenance=Provenance(source="retention_model", detail=path.name),
+    )
