@@ -17,6 +17,7 @@ install: system-packages
 ## The main job: the whole study on the bundled sample (for now: the data-quality check).
 study: install
 	$(PYTHON) -m l2csim check scenarios/study.yaml --out outputs/study/check
+	$(PYTHON) -m l2csim customers scenarios/study.yaml --out outputs/study/customers
 
 lint:
 	$(PYTHON) -m ruff check src tests

@@ -9,10 +9,10 @@ lost patience are not counted (right-censoring), so the fitted patience is on th
 side. An order counts as expedited after a chase when an expedite step (an activity whose
 name contains "expedit", "escalat" or "rush") follows its first chase.
 
-Courtesy calls (the `courtesy_call` role): each call is attributed to the latest milestone
-(the `milestones` role) before it in the same order; the probability for a tier and
-milestone is the share of that milestone's occurrences in the tier's orders followed by at
-least one attributed call.
+Courtesy calls (the `courtesy_call` role): each call is attributed to the milestones (the
+`milestones` role) before it in the same order by expectation-maximisation (see
+`courtesy_probabilities`); the probability for a tier and milestone is the expected number
+of calls per occurrence of that milestone in the tier's orders.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ DEFAULT_PATIENCE_HOURS = 48.0
 DEFAULT_REPEAT_HOURS = 48.0
 DEFAULT_CALL_HOURS = 0.2
 HOUR = pd.Timedelta(hours=1)
+EM_ROUNDS = 30
+MIN_SURE_CALLS = 20
 
 
 def expedite_activities(activities: list[str]) -> list[str]:
@@ -106,24 +108,48 @@ def courtesy_probabilities(
     courtesy_activities: list[str],
     milestones: list[str],
 ) -> tuple[dict[str, dict[str, float]], int, int]:
-    """tier → milestone → share of occurrences followed by a call; also calls and unattributed."""
+    """tier → milestone → share of occurrences followed by a call; also calls and unattributed.
+
+    A call is owed to one of the milestones before it in its order, but which one the log
+    does not say: a call for "Order confirmed" can be made after the goods have shipped.
+    Expectation-maximisation sorts this out: each call is shared among its candidate
+    milestones in proportion to p(tier, milestone) times the density of its delay after the
+    milestone; p is then the expected calls per occurrence. The delay density (a histogram
+    on a log scale) is learnt once from the calls with a single candidate (made before the
+    order's second milestone), so a call days after one milestone and minutes after the
+    next goes to the next. Started from "the latest milestone", `EM_ROUNDS` rounds.
+    """
     marks = events.loc[events[ACTIVITY].isin(milestones), [CASE, ACTIVITY, TIMESTAMP]]
-    marks = marks.assign(_mark=np.arange(len(marks)))
+    marks = marks.assign(_mark=np.arange(len(marks)), _tier=case_tier.reindex(marks[CASE]).values)
     calls = events.loc[events[ACTIVITY].isin(courtesy_activities), [CASE, TIMESTAMP]]
-    attributed = pd.merge_asof(
-        calls.sort_values(TIMESTAMP, kind="stable"),
-        marks.sort_values(TIMESTAMP, kind="stable")[[CASE, TIMESTAMP, "_mark"]],
-        on=TIMESTAMP,
-        by=CASE,
-        direction="backward",
-    )
-    called = marks["_mark"].isin(attributed["_mark"].dropna())
-    marks = marks.assign(_called=called.to_numpy(), _tier=case_tier.reindex(marks[CASE]).values)
-    shares = marks.groupby(["_tier", ACTIVITY], sort=True)["_called"].mean()
+    calls = calls.assign(_call=np.arange(len(calls)))
+    pairs = calls.merge(marks, on=CASE, suffixes=("", "_mark"))
+    pairs = pairs.loc[pairs[TIMESTAMP] >= pairs[f"{TIMESTAMP}_mark"]].reset_index(drop=True)
+    lag = (pairs[TIMESTAMP] - pairs[f"{TIMESTAMP}_mark"]) / HOUR
+    bins = np.digitize(np.log10(lag.to_numpy(dtype=float) + 1e-3), np.linspace(-3, 4, 57))
+    key = pd.MultiIndex.from_arrays([pairs["_tier"], pairs[ACTIVITY]])
+    occurrences = marks.groupby(["_tier", ACTIVITY]).size()
+    latest = pairs.groupby("_call")[f"{TIMESTAMP}_mark"].transform("max")
+    weight = (pairs[f"{TIMESTAMP}_mark"] == latest).astype(float)
+    weight = weight / weight.groupby(pairs["_call"]).transform("sum")
+    candidates = pairs.groupby("_call")["_mark"].transform("size")
+    sure = candidates == 1 if int((candidates == 1).sum()) >= MIN_SURE_CALLS else weight > 0
+    density = np.bincount(bins[sure.to_numpy()], minlength=58) / max(int(sure.sum()), 1) + 1e-9
+    for _ in range(EM_ROUNDS):
+        expected = weight.groupby(key).sum()
+        share = (expected / occurrences.reindex(expected.index)).clip(upper=1.0)
+        score = share.reindex(key).to_numpy() * density[bins]
+        weight = pd.Series(score, index=pairs.index)
+        weight = weight / weight.groupby(pairs["_call"]).transform("sum")
+    expected = weight.groupby(key).sum()
     probability: dict[str, dict[str, float]] = {}
     for tier in sorted(str(t) for t in case_tier.unique()):
-        probability[tier] = {m: float(shares.get((tier, m), 0.0)) for m in sorted(milestones)}
-    unattributed = int(attributed["_mark"].isna().sum())
+        probability[tier] = {}
+        for milestone in sorted(milestones):
+            n = occurrences.get((tier, milestone), 0)
+            calls_made = float(expected.get((tier, milestone), 0.0))
+            probability[tier][milestone] = min(1.0, calls_made / n) if n else 0.0
+    unattributed = int(len(calls) - pairs["_call"].nunique())
     return probability, len(calls), unattributed
 
 

@@ -38,8 +38,9 @@ def read_tier_table(path: Path, id_column: str | None = None, tier_column: str |
         id_column = next((c for c in columns if c != tier_column), None)
     for wanted, label in ((tier_column, "tier"), (id_column, "customer id")):
         if wanted is None or wanted not in columns:
+            named = f" {wanted!r}" if wanted else ""
             raise InputError(
-                f"{path}: no {label} column {wanted!r}; columns are {', '.join(columns)}. "
+                f"{path}: no {label} column{named}; columns are {', '.join(columns)}. "
                 "Give a CSV with a customer id column and a column whose name contains 'tier'."
             )
     table = table.dropna(subset=[id_column, tier_column])

@@ -126,6 +126,29 @@ def fit_activity_durations(
     return fitted
 
 
+NO_WORK = Distribution(
+    kind="fixed",
+    mean=0.0,
+    params={"value": 0.0},
+    provenance=Provenance(source="log", detail="external party: its time is in the delay"),
+)
+
+
+def fit_delays(events: pd.DataFrame, activities: list[str]) -> dict[str, Distribution]:
+    """Staff-free delay before each named activity: its waiting time since the case's
+    previous completion (carrier transit before Delivered, say); activities that always come
+    first get none."""
+    waiting = waiting_hours(events)
+    delays = {}
+    for activity in activities:
+        values = waiting[events[ACTIVITY] == activity].dropna().to_numpy(dtype=float)
+        if len(values):
+            delays[activity] = fit_distribution(
+                values, f"time since the case's previous step, {len(values):,} events"
+            )
+    return delays
+
+
 def fixed(value: float, n: int, provenance: Provenance) -> Distribution:
     return Distribution(
         kind="fixed", mean=value, params={"value": value}, n=n, provenance=provenance

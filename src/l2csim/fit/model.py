@@ -84,10 +84,13 @@ def fit_model(
                                                            for b in row)]}
         - {START_NODE, END_NODE}
     )  # fmt: skip
-    timed = sorted({*in_routing, *roles.chase_call, *roles.courtesy_call})
+    expedite_activity = _most_frequent(expedite, events)
+    timed = sorted({*in_routing, *roles.chase_call, *roles.courtesy_call, *expedite})
     fitted = durations.fit_activity_durations(events, timezone, timed)
     staffing = staff.fit_staffing(events, cases["segment"], timezone)
-    pools = list(staffing.pools)
+    external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
+    pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
+    delays = durations.fit_delays(events, [a for a in timed if staffing.pool_of.get(a) in external])
 
     chase_pool = _call_pool(roles.chase_call, events, staffing, pools, notes)
     courtesy_pool = _call_pool(roles.courtesy_call, events, staffing, pools, notes)
@@ -95,7 +98,7 @@ def fit_model(
     chase = calls.fit_chase(
         events, cases, promise, roles.chase_call, expedite,
         _main_duration(roles.chase_call, events, fitted), chase_pool,
-    )  # fmt: skip
+    ).model_copy(update={"expedite_activity": expedite_activity})  # fmt: skip
     if chase.provenance.source == "default":
         notes.append(f"chase behaviour: {chase.provenance.detail}; defaults used")
     courtesy = calls.fit_courtesy(
@@ -110,11 +113,17 @@ def fit_model(
         ActivityParams(
             name=a,
             pool=staffing.pool_of[a],
-            duration=fitted[a],
+            duration=durations.NO_WORK if staffing.pool_of[a] in external else fitted[a],
+            delay=delays.get(a),
             pool_by_segment=staffing.pool_by_segment.get(a, {}),
         )
-        for a in in_routing
+        for a in sorted({*in_routing, *([expedite_activity] if expedite_activity else [])})
     ]
+    if external:
+        notes.append(
+            f"external pools (only order intake or delivery): {', '.join(external)}; their "
+            "steps take the log's waiting time as a staff-free delay"
+        )
     return ModelParams(
         created_from=fingerprint(log),
         timezone=timezone,
@@ -167,6 +176,11 @@ def _sla_inputs(
 def _promise_from_tiers(cases: pd.DataFrame, tiers) -> pd.Series:
     hours = cases["tier"].map({t.name: t.promised_hours for t in tiers}).astype(float)
     return cases["arrival"] + pd.to_timedelta(hours, unit="h")
+
+
+def _most_frequent(activities: list[str], events: pd.DataFrame) -> str | None:
+    present = events.loc[events[ACTIVITY].isin(activities), ACTIVITY]
+    return None if present.empty else str(present.value_counts().sort_index().idxmax())
 
 
 def _main_duration(activities: list[str], events: pd.DataFrame, fitted: dict):

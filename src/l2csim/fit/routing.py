@@ -81,3 +81,28 @@ def fit_routing(
             )
         )
     return routings
+
+
+def visit_probability(routing: Routing, activity: str) -> float:
+    """Probability that an order following this chain passes `activity` at least once.
+
+    Solves the absorbing-chain equations h(a) = sum_b P(a, b) h(b), h(activity) = 1,
+    h(END) = 0; the share of orders with rework, say, as the model will produce it.
+    """
+    nodes = sorted(
+        {*routing.transitions, *(b for row in routing.transitions.values() for b in row)}
+        - {END_NODE, activity}
+    )
+    if START_NODE not in nodes:
+        return 0.0
+    position = {node: i for i, node in enumerate(nodes)}
+    matrix = np.eye(len(nodes))
+    target = np.zeros(len(nodes))
+    for source in nodes:
+        for destination, share in routing.transitions.get(source, {}).items():
+            if destination == activity:
+                target[position[source]] += share
+            elif destination in position:
+                matrix[position[source], position[destination]] -= share
+    solution = np.linalg.lstsq(matrix, target, rcond=None)[0]
+    return float(solution[position[START_NODE]])

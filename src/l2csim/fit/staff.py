@@ -12,6 +12,11 @@ A pool's size is the median number of its distinct resources active on a day it 
 weekdays that carry at least `WEEKDAY_SHARE` of the busiest weekday's events, and the hours
 between the 5 % quantile of local start (or completion) times and the 95 % quantile of local
 completion times, rounded to quarter hours, in the study's time zone.
+
+A pool is external (an outside party or system that never runs short of capacity: EDI
+gateway, order mailbox, carrier) when everything it does is order intake or delivery by the
+study's roles; its steps then carry no work time, and the waiting before them (carrier
+transit, say) becomes a staff-free delay (see durations.fit_delays).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Staffing:
     pools: list[Pool]
     pool_of: dict[str, str]
     pool_by_segment: dict[str, dict[str, str]]
+    activities_by_pool: dict[str, list[str]]
 
 
 def resource_groups(events: pd.DataFrame) -> pd.Series:
@@ -89,11 +95,31 @@ def fit_staffing(events: pd.DataFrame, case_segment: pd.Series, timezone: str) -
         activity, segment, chosen = row[0], row[1], row[2]
         if chosen != top[activity]:
             pool_by_segment.setdefault(str(activity), {})[str(segment)] = str(chosen)
+    done = frame.groupby("_pool", sort=True)[ACTIVITY].agg(lambda a: sorted({str(x) for x in a}))
     return Staffing(
         pools=pools,
         pool_of={str(a): str(p) for a, p in top.sort_index().items()},
         pool_by_segment=pool_by_segment,
+        activities_by_pool={str(p): list(a) for p, a in done.items()},
     )
+
+
+def external_pools(staffing: Staffing, outside: list[str]) -> list[str]:
+    """Pools that only do what happens outside the company (order intake, delivery).
+
+    Activity names are compared case- and space-insensitively, so a variant such as
+    "order  received" written by the same EDI gateway still counts as intake.
+    """
+    wanted = {_normal(a) for a in outside}
+    return [
+        pool
+        for pool, activities in sorted(staffing.activities_by_pool.items())
+        if pool != UNASSIGNED and wanted and all(_normal(a) in wanted for a in activities)
+    ]
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.lower().split())
 
 
 def _pool_names(frame: pd.DataFrame) -> dict[str, str]:
