@@ -85,8 +85,9 @@ def test_bad_input_is_one_clear_line(model, tmp_path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_the_bundled_samples_fitted_model_runs_as_is(tmp_path) -> None:
+def test_the_bundled_samples_fitted_model_runs_as_is(tmp_path, monkeypatch) -> None:
     """The contract with `l2csim fit`: its model of the bundled sample simulates directly."""
+    monkeypatch.chdir(tmp_path)  # fit must not pick up a retention model from ./outputs
     from l2csim.fit import run as fit
     from l2csim.inputs import LogOverrides, resolve_inputs
 

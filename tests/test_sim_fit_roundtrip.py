@@ -49,7 +49,9 @@ def fitted(tmp_path_factory):
     write_csv(folder / "events.csv", event_frame([result], known.timezone))
     (folder / "study.yaml").write_text(STUDY)
     inputs = resolve_inputs(str(folder / "study.yaml"), LogOverrides())
-    return fit_model(read_inputs_log(inputs), inputs.study)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)  # fit must not pick up a retention model from ./outputs
+        return fit_model(read_inputs_log(inputs), inputs.study)
 
 
 def test_arrival_rates_per_tier_are_recovered(fitted) -> None:

@@ -21,7 +21,7 @@ from l2csim.policy import Policy
 from l2csim.sim import calls
 from l2csim.sim.calendars import WorkCalendar
 from l2csim.sim.calls import CourtesyRules
-from l2csim.sim.customers import WEEKS_PER_YEAR, WeeklyIntensity, build_customers
+from l2csim.sim.customers import WeeklyIntensity, build_customers
 from l2csim.sim.disciplines import WORK_CLASS, discipline
 from l2csim.sim.dists import lognormal_value, sampler
 from l2csim.sim.kpis import Tracker
@@ -426,11 +426,3 @@ class Simulation:
 
 def _dedicated_name(dedicated) -> str:
     return f"{dedicated.pool} (dedicated: {', '.join(dedicated.tiers)})"
-
-
-def weekly_orders(params: ModelParams) -> float:
-    """Orders per week across all tiers and segments (for sizing and reports)."""
-    return sum(a.orders_per_week for a in params.arrivals)
-
-
-__all__ = ["WEEKS_PER_YEAR", "Simulation", "weekly_orders"]
