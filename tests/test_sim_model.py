@@ -208,3 +208,25 @@ def test_churned_customers_stop_ordering_and_put_revenue_at_risk() -> None:
     per_customer = 22.2 * 365.25 / 7 / 150 * 7000.0  # tier orders x value / customers
     churned = values(churn, "customers_churned", tier="occasional")
     np.testing.assert_allclose(at_risk, churned * per_customer, rtol=1e-9)
+
+
+def test_common_random_numbers_shrink_the_variance_of_differences(busy) -> None:
+    """Same seed across scenarios pairs the replications: differences vary far less."""
+    params = sample_like_model(churn=False)
+    params = params.model_copy(
+        update={
+            "pools": [
+                p.model_copy(update={"size": 1}) if p.name == "Warehouse" else p
+                for p in params.pools
+            ]
+        }
+    )
+    spec = RunSpec(
+        params, Policy(discipline="tier_priority"), seed=6, horizon_hours=YEAR, warmup_hours=MONTH
+    )
+    independent = kpi_frame(run_replications(spec, 4), "independent")
+    base, paired = busy["baseline"], busy["tier_priority"]
+    for kpi in ("backlog_mean", "chase_calls"):
+        var_paired = np.var(values(paired, kpi) - values(base, kpi), ddof=1)
+        var_independent = np.var(values(independent, kpi) - values(base, kpi), ddof=1)
+        assert var_paired < var_independent / 5, (kpi, var_paired, var_independent)
