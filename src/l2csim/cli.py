@@ -208,13 +208,14 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
     "--tiers",
     "tier_table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV of customer id and tier (e.g. the CRM export); overrides the study's tiers.",
+    help="CSV of customer id and tier (customers.csv from `l2csim customers`, or a CRM "
+    "export); overrides the study's customers.crm_tiers.",
 )
 @click.option(
     "--retention",
     "retention_model",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="retention_model.json from `l2csim customers` [outputs/customers/retention_model.json].",
+    help="retention_model.json from `l2csim customers` (without it: stated default churn).",
 )
 def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path | None) -> None:
     """Fit a simulation model of today's operation from the log and write model.json.
@@ -226,7 +227,8 @@ def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path |
     \b
     Examples:
       l2csim fit
-      l2csim fit scenarios/study.yaml --tiers event_logs/sample_crm_tiers.csv
+      l2csim fit scenarios/study.yaml --tiers outputs/customers/customers.csv \\
+          --retention outputs/customers/retention_model.json
       l2csim fit helpdesk.xes.gz --out outputs/helpdesk/model.json
     """
     from l2csim.fit import FitOptions, run
