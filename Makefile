@@ -16,9 +16,10 @@ system-packages:
 install: system-packages
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
 
-## The main job: the whole study on the bundled sample (data-quality check, mining).
+## The main job: the whole study on the bundled sample (data quality, customers, mining).
 study: install
 	$(PYTHON) -m l2csim check scenarios/study.yaml --out outputs/study/check
+	$(PYTHON) -m l2csim customers scenarios/study.yaml --out outputs/study/customers
 	$(PYTHON) -m l2csim mine scenarios/study.yaml --out outputs/study/mine
 
 lint:

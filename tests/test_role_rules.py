@@ -42,8 +42,7 @@ def _study(tmp_path: Path, **extra) -> Study:
 
 def test_courtesy_rules_from_tier_attribute(tmp_path):
     events = _events()
-    study = _study(tmp_path, tiers={"attribute": "tier",
-                                    "owed_courtesy_milestones": {"gold": ["Shipped", "Delivered"]}})  # fmt: skip
+    study = _study(tmp_path, sla={"gold": {"courtesy_milestones": ["Shipped", "Delivered"]}})
     cases = build_case_table(events, study, lead_times(events))
     summary, flags = courtesy_rules(cases, study)
     assert summary["gold"]["owed_calls"] == 4 and summary["gold"]["calls_made"] == 1
@@ -57,8 +56,9 @@ def test_courtesy_rules_from_tier_attribute(tmp_path):
 
 def test_tiers_from_csv_and_sla_days(tmp_path):
     (tmp_path / "tiers.csv").write_text("id,level\nA,gold\nB,gold\nC,once\n", encoding="utf-8")
-    study = _study(tmp_path, tiers={"path": "tiers.csv", "id_column": "id", "tier_column": "level"},
-                   sla={"days_by_tier": {"gold": 3}, "default_days": 10})  # fmt: skip
+    study = _study(tmp_path, customers={"crm_tiers": {"path": "tiers.csv", "id_column": "id",
+                                                      "tier_column": "level"}},
+                   sla={"gold": {"promised_hours": 72}, "default": {"promised_hours": 240}})  # fmt: skip
     events = _events().drop(columns="case:tier")
     cases = build_case_table(events, study, lead_times(events))
     assert cases.tier.tolist() == ["gold", "gold", "once"]
@@ -68,9 +68,9 @@ def test_tiers_from_csv_and_sla_days(tmp_path):
 
 def test_tier_csv_without_the_column_is_one_clear_error(tmp_path):
     (tmp_path / "tiers.csv").write_text("cust,tier\nA,gold\n", encoding="utf-8")
-    study = _study(tmp_path, tiers={"path": "tiers.csv", "id_column": "id"})
-    events = _events()
-    with pytest.raises(InputError, match=r"tiers\.csv: no column 'id'.*tiers\.id_column"):
+    study = _study(tmp_path, customers={"crm_tiers": {"path": "tiers.csv", "id_column": "id"}})
+    events = _events().drop(columns="case:tier")
+    with pytest.raises(InputError, match=r"tiers\.csv: no column 'id'.*crm_tiers\.id_column"):
         build_case_table(events, study, lead_times(events))
 
 

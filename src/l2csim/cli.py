@@ -138,7 +138,13 @@ def check(inputs: Any, out: Path) -> None:
 @cli.command()
 @out_option("sample")
 @click.option("--seed", default=42, show_default=True, help="Random seed of the generator.")
-@click.option("--days", default=365, show_default=True, help="Length of the period in days.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=28),
+    default=365,
+    show_default=True,
+    help="Length of the intake period in days (reorder cadences need weeks).",
+)
 def sample(out: Path, seed: int, days: int) -> None:
     """Generate the bundled sample study: a year of a mid-market lead-to-cash operation.
 
@@ -152,9 +158,150 @@ def sample(out: Path, seed: int, days: int) -> None:
     """
     from l2csim.sample import write_sample
 
-    if days < 7:
-        raise click.BadParameter("at least 7 days are needed for a meaningful sample.")
     _wrote(write_sample(out, seed=seed, days=days))
+
+
+@cli.command()
+@_with_log
+@out_option("customers")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Review date (YYYY-MM-DD) for recency, overdue reorders and churn [last order received].",
+)
+def customers(inputs: Any, out: Path, as_of: str | None) -> None:
+    """Profile and tier customers; SLA attainment, overdue reorders and churn evidence.
+
+    Merges re-keyed customers first (customer_merges.csv, reviewable; feed the edited copy
+    back with the study key customers.merges), then writes customers.csv, tier_summary.csv,
+    tiers.json, sla.csv, overdue.csv and retention_model.json. A log without a customer
+    column still gets sla.csv and the fallback retention model (exit code 0).
+
+    \b
+    Examples:
+      l2csim customers
+      l2csim customers scenarios/study.yaml --as-of 2025-10-01
+      l2csim customers helpdesk.xes.gz --customer customer --out outputs/helpdesk-customers
+    """
+    from l2csim.customers_run import run
+
+    result = run(inputs, out, as_of)
+    for message in result.messages:
+        console.print(f"Note: {message}")
+    if result.overdue is not None:
+        console.print(f"{len(result.overdue)} customer(s) with an overdue reorder")
+    _wrote(result.paths)
+
+
+@cli.command()
+@_with_log
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=OUTPUTS / "fit" / "model.json",
+    show_default=True,
+    help="Model file to write.",
+)
+@click.option(
+    "--tiers",
+    "tier_table",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of customer id and tier (customers.csv from `l2csim customers`, or a CRM "
+    "export); overrides the study's customers.crm_tiers.",
+)
+@click.option(
+    "--retention",
+    "retention_model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="retention_model.json from `l2csim customers` (without it: stated default churn).",
+)
+def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path | None) -> None:
+    """Fit a simulation model of today's operation from the log and write model.json.
+
+    Arrivals per tier and segment, routing, activity durations, staff pools and calendars,
+    chase and courtesy calls, retention: every number with where it came from. What fell
+    back to a default is listed under `notes` in the file and printed here.
+
+    \b
+    Examples:
+      l2csim fit
+      l2csim fit scenarios/study.yaml --tiers outputs/customers/customers.csv \\
+          --retention outputs/customers/retention_model.json
+      l2csim fit helpdesk.xes.gz --out outputs/helpdesk/model.json
+    """
+    from l2csim.fit import FitOptions, run
+
+    options = FitOptions(tier_table=tier_table, retention_model=retention_model)
+    params, path = run(inputs, out, options)
+    fitted_from = params.created_from
+    if fitted_from is not None:
+        console.print(
+            f"{fitted_from.path}: {fitted_from.events:,} events, {fitted_from.cases:,} cases; "
+            f"{len(params.tiers)} tiers, {len(params.routing)} segments, "
+            f"{len(params.activities)} activities, {len(params.pools)} pools"
+        )
+    for note in params.notes:
+        console.print(f"Note: {note}")
+    _wrote(path)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replications", default=10, show_default=True, help="Independent replications.")
+@click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
+@click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
+@click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
+@click.option("--event-log", is_flag=True, help="Also write the simulated log (CSV and XES).")
+@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
+@out_option("simulate")
+def simulate(
+    scenario: Path,
+    replications: int,
+    seed: int,
+    horizon: str,
+    warmup: str,
+    event_log: bool,
+    jobs: int,
+    out: Path,
+) -> None:
+    """Simulate a scenario and write per-replication KPIs (kpis.parquet, kpis.csv).
+
+    SCENARIO is a scenario file (scenarios/*.yaml, which names the fitted model and the
+    policy) or a fitted model (model.json), run as the as-is baseline. The same seed gives
+    byte-identical tables; the same replication meets the same random streams in every
+    scenario (common random numbers).
+
+    \b
+    Examples:
+      l2csim simulate scenarios/baseline.yaml --replications 20 --seed 1
+      l2csim simulate scenarios/tier_priority.yaml --replications 20 --seed 1 --jobs 2
+      l2csim simulate outputs/fit/model.json --replications 1 --event-log
+    """
+    from rich.progress import Progress
+
+    from l2csim.simulate import simulate as run_simulation
+
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(f"Simulating {scenario.name}", total=replications)
+        run = run_simulation(
+            scenario,
+            out,
+            replications=replications,
+            seed=seed,
+            horizon=horizon,
+            warmup=warmup,
+            event_log=event_log,
+            jobs=jobs,
+            on_done=lambda _result: bar.advance(task),
+        )
+    console.print(
+        f"{run.scenario}: {replications} replication(s), "
+        f"{sum(r.orders for r in run.results):,} orders, "
+        f"{sum(r.events for r in run.results):,} events ({run.events_per_second:,.0f}/s)"
+    )
+    _wrote(run.written)
 
 
 @cli.command()

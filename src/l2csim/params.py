@@ -93,14 +93,25 @@ class Pool(_Frozen):
     calendar: Calendar = Calendar()
     resources: list[str] = Field(default_factory=list)
     provenance: Provenance
+    # Optional (simulation): an external party or system (carrier, EDI gateway) that is never
+    # short of capacity; its activities take their time within its calendar but never queue.
+    external: bool = False
 
 
 class ActivityParams(_Frozen):
-    """An activity: which pool does it and how long the work takes (working hours)."""
+    """An activity: which pool does it and how long the work takes (working hours).
+
+    `pool_by_segment` names another pool for the segments whose orders a different team
+    handles (e.g. each product line keys in its own orders); other segments use `pool`.
+    """
 
     name: str
     pool: str
     duration: Distribution
+    pool_by_segment: dict[str, str] = Field(default_factory=dict)
+    # Optional (simulation): waiting before the work that needs no staff (stock, production,
+    # carrier transit), in calendar hours; None means the activity starts as soon as staff can.
+    delay: Distribution | None = None
 
 
 class Tier(_Frozen):
@@ -155,6 +166,9 @@ class ChaseBehaviour(_Frozen):
     pool: str
     expedite_probability: float = Field(ge=0, le=1)
     provenance: Provenance
+    # Optional (simulation): the activity (e.g. "Expedite order") whose pool and duration an
+    # expedite costs when a chase call expedites the order; None: the order only jumps the queue.
+    expedite_activity: str | None = None
 
 
 class CourtesyPractice(_Frozen):
@@ -176,6 +190,11 @@ class RetentionParams(_Frozen):
     intercept: float
     coefficients: dict[str, float]
     provenance: Provenance
+    # Optional (simulation): how many of the customer's most recent orders the experience
+    # counts cover (1 = the order just completed), and a per-tier offset added to the logit
+    # (e.g. -20 for a tier whose contracts rule churn out).
+    window_orders: int = Field(default=1, ge=1)
+    tier_offsets: dict[str, float] = Field(default_factory=dict)
 
 
 class LogFingerprint(_Frozen):
@@ -227,9 +246,18 @@ class ModelParams(_Frozen):
             for a in self.activities
             if a.pool not in pools
         ]
+        problems += [
+            f"activity {a.name!r} in segment {segment!r} uses unknown pool {pool!r}"
+            for a in self.activities
+            for segment, pool in a.pool_by_segment.items()
+            if pool not in pools
+        ]
         for pool in (self.chase.pool, self.courtesy.pool):
             if pool not in pools:
                 problems.append(f"calls use unknown pool {pool!r}")
+        expedite = self.chase.expedite_activity
+        if expedite is not None and expedite not in activities:
+            problems.append(f"chase.expedite_activity names unknown activity {expedite!r}")
         problems += [
             f"arrivals name unknown tier {a.tier!r}" for a in self.arrivals if a.tier not in tiers
         ]

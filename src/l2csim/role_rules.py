@@ -1,10 +1,10 @@
 """The lead-to-cash role rules: who is owed a courtesy call, who chases, who is served on time.
 
-Tiers come from a case attribute of the log or from a CSV of customer id and tier (study
-file `tiers:`); which milestones each tier is owed a courtesy call at comes from
-`tiers.owed_courtesy_milestones`. A tier not listed there is owed none, so a courtesy call
-to it (a one-time buyer, say) is a call nobody expected. SLA attainment (study file `sla:`)
-compares the delivery with a promised date in the log or a number of days per tier.
+Tiers come from a case attribute of the log (`mining.tier_attribute`) or from the CRM
+export the customers analysis reads (`customers.crm_tiers`); which milestones each tier is
+owed a courtesy call at, and its SLA (promised hours or a promised-date attribute), come
+from the study's per-tier `sla:` (with `default` for tiers not listed). A tier owed no
+milestones gets a courtesy call nobody expected (a one-time buyer, say).
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from l2csim.crm import read_crm_tiers
 from l2csim.errors import InputError
 from l2csim.log import ACTIVITY, CASE, CUSTOMER, TIMESTAMP
+from l2csim.sla import UNKNOWN_TIER, sla_for
 from l2csim.study import Study
 
-NO_TIER = "(unknown)"
+NO_TIER = UNKNOWN_TIER
 
 
 @dataclass(frozen=True)
@@ -59,41 +62,28 @@ def build_case_table(
 
 
 def case_tiers(attributes: pd.DataFrame, study: Study | None) -> pd.Series | None:
-    """Each case's tier, from the log's tier attribute or the customer's row in the tier CSV."""
-    if study is None or study.tiers is None:
-        if "case:tier" in attributes:
-            return attributes["case:tier"].fillna(NO_TIER).astype(str)
-        return None
-    spec = study.tiers
-    column = spec.case_attribute
-    if column is not None:
-        if column not in attributes:
-            raise InputError(
-                f"{study.source}: tiers.attribute: the log has no case attribute {column!r}; "
-                "list it under log.case_attributes."
-            )
+    """Each case's tier: the log's tier attribute (`mining.tier_attribute`, default `tier`),
+    else the customer's tier in the CRM export (`customers.crm_tiers`), else None."""
+    name = study.mining.tier_attribute if study is not None else "tier"
+    column = name if name.startswith("case:") else f"case:{name}"
+    if column in attributes:
         return attributes[column].fillna(NO_TIER).astype(str)
-    path = study.tiers_path
-    if path is None:
-        raise InputError(f"{study.source}: tiers: give either `attribute` or `path`.")
-    if not path.is_file():
-        raise InputError(f"{study.source}: tiers.path: {path} does not exist.")
-    try:
-        table = pd.read_csv(path, dtype=str)
-    except Exception as error:  # pandas raises several kinds for unreadable CSV
-        raise InputError(f"{path}: not a readable CSV ({type(error).__name__}).") from None
-    for name in (spec.id_column, spec.tier_column):
-        if name not in table:
-            raise InputError(
-                f"{path}: no column {name!r}; columns: {', '.join(table.columns)}. Set "
-                "tiers.id_column and tiers.tier_column in the study file."
-            )
+    if study is None or study.customers.crm_tiers is None:
+        return None
+    spec = study.customers.crm_tiers
+    crm = read_crm_tiers(spec, study.resolve(spec.path))
     if CUSTOMER not in attributes:
         raise InputError(
-            f"{study.source}: tiers.path needs the customer of each order; map log.columns.customer."
+            f"{study.source}: customers.crm_tiers needs each order's customer; map "
+            "log.columns.customer."
         )
-    lookup = table.drop_duplicates(spec.id_column).set_index(spec.id_column)[spec.tier_column]
-    return attributes[CUSTOMER].map(lookup).fillna(NO_TIER).astype(str)
+    return attributes[CUSTOMER].map(crm).fillna(NO_TIER).astype(str)
+
+
+def owed_milestones(tier: str, study: Study) -> list[str]:
+    """The milestones at which `tier` is owed a courtesy call (`sla:`, `default` otherwise)."""
+    rule = sla_for(tier, study.sla)
+    return list(rule.courtesy_milestones) if rule is not None else []
 
 
 def _delivered_at(first: pd.DataFrame, study: Study) -> pd.Series:
@@ -103,44 +93,55 @@ def _delivered_at(first: pd.DataFrame, study: Study) -> pd.Series:
     return first[delivered].min(axis=1)
 
 
+def _received_at(first: pd.DataFrame, study: Study) -> pd.Series:
+    begin = first.min(axis=1)
+    received = [a for a in study.roles.order_received if a in first]
+    return first[received].min(axis=1).fillna(begin) if received else begin
+
+
+def _local_day(values: pd.Series, timezone: str) -> pd.Series:
+    """Dates (or times) as naive local midnight; times with an offset are read in `timezone`."""
+    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+    return parsed.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+
+
 def sla_attainment(
     first: pd.DataFrame, attributes: pd.DataFrame, tier: pd.Series | None, study: Study | None
 ) -> pd.Series | None:
-    """Per case: delivered on time (True/False), NaN when not delivered or no promise known."""
-    if study is None or study.sla is None:
+    """Per case: delivered on time (1.0/0.0); NaN when not delivered or no SLA applies.
+
+    Per tier (`sla:`, `default` for the rest): within `promised_hours` of the order being
+    received, or by the end of the local day in the `promised_date` case attribute.
+    """
+    if study is None or not study.sla:
         return None
-    spec = study.sla
     delivered = _delivered_at(first, study)
+    received = _received_at(first, study)
     timezone = study.log.timezone
-    if spec.promised_column is not None:
-        column = spec.promised_column
-        if column not in attributes:
-            raise InputError(
-                f"{study.source}: sla.promised_by: the log has no case attribute {column!r}; "
-                "list it under log.case_attributes."
-            )
-        promised = pd.to_datetime(attributes[column], errors="coerce", utc=False)
-        if getattr(promised.dt, "tz", None) is None and (promised.dt.normalize() == promised).all():
-            # a promised *date*: on time when delivered by the end of that local day
-            local_day = delivered.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
-            verdict = local_day <= promised
+    tiers = tier if tier is not None else pd.Series(NO_TIER, index=first.index)
+    verdict = pd.Series(np.nan, index=first.index)
+    for name in sorted(tiers.unique()):
+        rule = sla_for(name, study.sla)
+        rows = tiers == name
+        if rule is None:
+            continue
+        if rule.promised_hours is not None:
+            deadline = received[rows] + pd.Timedelta(hours=rule.promised_hours)
+            on_time = delivered[rows] <= deadline
+        elif rule.promised_date is not None:
+            column = f"case:{rule.promised_date}"
+            if column not in attributes:
+                raise InputError(
+                    f"{study.source}: sla.{name}.promised_date: the log has no case attribute "
+                    f"{rule.promised_date!r}; list it under log.case_attributes."
+                )
+            promised = _local_day(attributes.loc[rows, column], timezone)
+            done = delivered[rows].dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+            on_time = (done <= promised).where(promised.notna())
         else:
-            if getattr(promised.dt, "tz", None) is None:
-                promised = promised.dt.tz_localize(timezone)
-            verdict = delivered <= promised
-        known = delivered.notna() & promised.notna()
-    else:
-        days = pd.Series(spec.default_days, index=first.index, dtype="float64")
-        if tier is not None and spec.days_by_tier:
-            days = tier.map(spec.days_by_tier).astype("float64").fillna(days)
-        begin = first.min(axis=1)
-        received = [a for a in study.roles.order_received if a in first]
-        if received:
-            begin = first[received].min(axis=1).fillna(begin)
-        deadline = begin + pd.to_timedelta(days, unit="D")
-        verdict = delivered <= deadline
-        known = delivered.notna() & days.notna()
-    return verdict.astype("float64").where(known)
+            continue
+        verdict[rows] = on_time.astype("float64").where(delivered[rows].notna() & on_time.notna())
+    return verdict
 
 
 def _share(flags: pd.Series) -> float | None:
@@ -155,7 +156,7 @@ def courtesy_rules(
         return {}, {}
     counts = cases.counts
     calls = counts[[a for a in study.roles.courtesy_call if a in counts]].sum(axis=1)
-    owed_by_tier = study.tiers.owed_courtesy_milestones if study.tiers is not None else {}
+    owed_by_tier = {t: owed_milestones(t, study) for t in sorted(cases.tier.unique())}
     owed = pd.Series(0, index=counts.index)
     for tier_name, milestones in owed_by_tier.items():
         present = [m for m in milestones if m in counts]

@@ -99,6 +99,8 @@ class MiningSpec(_Strict):
     alignment_max_variants: int = Field(default=300, ge=0)
     alignment_time_limit: float = Field(default=60.0, gt=0)
     min_share: float = Field(default=0.01, ge=0.0, le=1.0)
+    # a case attribute of the log holding the customer's tier; used before customers.crm_tiers
+    tier_attribute: str = "tier"
 
     @field_validator("coverage_levels")
     @classmethod
@@ -108,36 +110,125 @@ class MiningSpec(_Strict):
         return sorted(set(value), reverse=True)
 
 
-class TiersSpec(_Strict):
-    """Where each customer's priority tier comes from, and which milestones each tier is owed
-    a courtesy call at. Either `attribute` (a case attribute of the log) or `path` (a CSV)."""
+# --- customers and SLAs (issue 4) --------------------------------------------------------
 
-    path: Path | None = None
-    id_column: str = "customer"
-    tier_column: str = "tier"
-    attribute: str | None = None
-    owed_courtesy_milestones: dict[str, list[str]] = Field(default_factory=dict)
-
-    @property
-    def case_attribute(self) -> str | None:
-        if self.attribute is None:
-            return None
-        return self.attribute if self.attribute.startswith("case:") else f"case:{self.attribute}"
+DEFAULT_TIER_LABELS = ["key_account", "priority", "occasional"]
+DEFAULT_TIER_WEIGHTS = {
+    "revenue": 0.45,
+    "orders": 0.30,
+    "breadth": 0.10,
+    "regularity": 0.10,
+    "recency": 0.05,
+}
+TIER_FEATURES = ("revenue", "orders", "breadth", "regularity", "recency", "growth", "tenure")
 
 
-class SlaSpec(_Strict):
-    """When an order is on time: by a promised date in the log, or within days per tier."""
+class TierSpec(_Strict):
+    """How customers are tiered from their profiles (see tiers.py for the method)."""
 
-    promised_by: str | None = None
-    days_by_tier: dict[str, float] = Field(default_factory=dict)
-    default_days: float | None = None
+    method: str = "score"
+    labels: list[str] = Field(default_factory=lambda: list(DEFAULT_TIER_LABELS))
+    one_time: str = "one_time"
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TIER_WEIGHTS))
+    cutoffs: list[float] | None = None
 
-    @property
-    def promised_column(self) -> str | None:
-        if self.promised_by is None:
-            return None
-        name = self.promised_by
-        return name if name.startswith("case:") else f"case:{name}"
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value not in ("score", "kmeans"):
+            raise ValueError(f"unknown tier method {value!r}; use 'score' or 'kmeans'")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _enough_labels(cls, value: list[str]) -> list[str]:
+        if len(value) < 2 or len(set(value)) != len(value):
+            raise ValueError("give at least two distinct tier labels, top tier first")
+        return value
+
+    @field_validator("weights")
+    @classmethod
+    def _known_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(TIER_FEATURES))
+        if unknown:
+            raise ValueError(
+                f"unknown feature(s) {', '.join(unknown)}; weights may name "
+                f"{', '.join(TIER_FEATURES)}"
+            )
+        if not any(w > 0 for w in value.values()) or any(w < 0 for w in value.values()):
+            raise ValueError("weights must be >= 0 with at least one > 0")
+        return value
+
+    @field_validator("cutoffs")
+    @classmethod
+    def _valid_cutoffs(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (
+            any(not 0 < c < 1 for c in value) or value != sorted(value, reverse=True)
+        ):
+            raise ValueError(
+                "cutoffs are score quantiles between 0 and 1, highest first "
+                "(e.g. [0.9, 0.65] for three tiers)"
+            )
+        return value
+
+
+def _as_crm(value: Any) -> Any:
+    """Let `crm_tiers` be a bare path."""
+    return {"path": value} if isinstance(value, str) else value
+
+
+class CrmTiers(_Strict):
+    """A CRM export of tiers: one row per customer id; columns found by name when not given."""
+
+    path: Path
+    id_column: str | None = None
+    tier_column: str | None = None
+
+
+class ChurnSpec(_Strict):
+    """Churn = no order for `k` cadences; fallback log-odds per delivered order (retention.py)."""
+
+    k: float = Field(default=3.0, gt=0)
+    min_churned: int = Field(default=8, ge=1)
+    fallback: dict[str, float] = Field(
+        default_factory=lambda: {
+            "const": -5.0,
+            "late": 1.0,
+            "chase_calls": 0.5,
+            "courtesy_calls": -0.3,
+        }
+    )
+
+
+class ReorderSpec(_Strict):
+    """When a regular customer's next order counts as overdue (reorders.py)."""
+
+    min_orders: int = Field(default=4, ge=3)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    min_overdue_cadences: float = Field(default=2.0, gt=0)
+
+
+class CustomersSpec(_Strict):
+    """Customer identity, profiles, tiers, overdue reorders and churn (`l2csim customers`)."""
+
+    merges: Path | None = None
+    merge_threshold: float = Field(default=90.0, gt=0, le=100)
+    auto_merge_score: float = Field(default=93.0, gt=0, le=100)
+    value: str | None = None
+    products: str | None = None
+    tiers: TierSpec = TierSpec()
+    crm_tiers: Annotated[CrmTiers | None, BeforeValidator(_as_crm)] = None
+    churn: ChurnSpec = ChurnSpec()
+    reorders: ReorderSpec = ReorderSpec()
+
+
+class TierSla(_Strict):
+    """What one tier is promised: a lead time or a promised-date attribute, calls, response."""
+
+    promised_hours: float | None = Field(default=None, gt=0)
+    promised_date: str | None = None
+    courtesy_milestones: ActivityList = Field(default_factory=list)
+    chase_response_hours: float | None = Field(default=None, gt=0)
 
 
 class Study(_Strict):
@@ -148,8 +239,8 @@ class Study(_Strict):
     segments: list[str] = Field(default_factory=list)
     reference_process: Path | None = None
     mining: MiningSpec = MiningSpec()
-    tiers: TiersSpec | None = None
-    sla: SlaSpec | None = None
+    customers: CustomersSpec = CustomersSpec()
+    sla: dict[str, TierSla] = Field(default_factory=dict)
     source: Path | None = Field(default=None, exclude=True)
 
     @property
@@ -167,11 +258,9 @@ class Study(_Strict):
             return None
         return _resolve(self.folder, self.reference_process)
 
-    @property
-    def tiers_path(self) -> Path | None:
-        if self.tiers is None or self.tiers.path is None:
-            return None
-        return _resolve(self.folder, self.tiers.path)
+    def resolve(self, path: Path) -> Path:
+        """A path from the study file, relative to the file's folder."""
+        return _resolve(self.folder, path)
 
     @property
     def segment_columns(self) -> list[str]:

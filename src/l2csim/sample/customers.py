@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz import fuzz, process
+
+from l2csim.identity import normalise_name
 
 KEY_ACCOUNT = "key_account"
 PRIORITY = "priority"
@@ -129,18 +132,29 @@ def typo(name: str, rng: np.random.Generator) -> str:
     return swapped if swapped != name else name[:position] + name[position + 1 :]
 
 
+def _distinct_names(rng: np.random.Generator, count: int) -> list[str]:
+    """Company names no two of which look alike to the re-keying detector.
+
+    Only the planted re-keyed records may be near-identical; two different customers
+    called 'Stahlbau Rheine GmbH' and 'Stahlbau Rheine KG' would be false ground truth.
+    """
+    names: list[str] = []
+    keys: list[str] = []
+    while len(names) < count:
+        candidate = _company_name(rng)
+        key = normalise_name(candidate)
+        if process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=85) is None:
+            names.append(candidate)
+            keys.append(key)
+    return names
+
+
 def build_customers(
     rng: np.random.Generator, names_rng: np.random.Generator, days: int
 ) -> list[Customer]:
     """Draw the customer base: tiers, product lines, cadences, duplicates, stopped accounts."""
-    names: list[str] = []
-    seen: set[str] = set()
-    total = sum(p.customers for p in TIER_POLICIES.values())
-    while len(names) < total:
-        candidate = _company_name(names_rng)
-        if candidate not in seen:
-            seen.add(candidate)
-            names.append(candidate)
+    names = _distinct_names(names_rng, sum(p.customers for p in TIER_POLICIES.values()))
+    total = len(names)
     numbers = [f"C{10001 + i}" for i in range(total)]
     order = rng.permutation(total)  # customer numbers are not grouped by tier
     drafts: list[dict] = []

@@ -57,8 +57,12 @@ def raw_table(operation: Operation) -> pd.DataFrame:
 
 
 def sort_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Event time, then order, then recording order: the same bytes every run."""
-    return frame.sort_values(["_seconds", "order_ref", "_seq", "_dup"], kind="mergesort")
+    """Order by order, each in recording order, as an ERP exports its order history.
+
+    A planted wrong timestamp therefore shows where a data-quality check looks for it: an
+    event recorded after another in the same order but timestamped before it.
+    """
+    return frame.sort_values(["order_ref", "_seq", "_dup"], kind="mergesort")
 
 
 def finish_table(frame: pd.DataFrame, clock: Clock) -> pd.DataFrame:

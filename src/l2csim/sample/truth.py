@@ -24,7 +24,8 @@ Keys:
 - `skipped_steps`: "Credit check" missing, share of orders by product line.
 - `order_violations`: "Order confirmed" after "Pick and pack", share by product line.
 - `customers`: every customer number (masters and re-keyed numbers) with name, tier, master.
-- `rekeyed_customers`: master/duplicate number and name pairs and how the name differs.
+- `rekeyed_customers`: master/duplicate number and name pairs and how the name differs,
+  for duplicates that appear in the log (a duplicate record that never ordered is invisible).
 - `rekeyed_orders`: cases whose cust_no or order_value changes inside the case.
 - `stopped_key_accounts`: key accounts whose regular order stops for outside reasons:
   cust_no, stop_date (no order received on or after it), last_order_date, cadence_days.
@@ -89,6 +90,9 @@ def build_truth(
     customers = [s.customer for s in operation.customers]
     tiers = tier_of_number(customers)
     cases = case_table(events, tiers)
+    ordering_numbers = set(
+        events["cust_no"].dropna()
+    )  # a re-keyed record that never ordered is invisible
 
     def count(activity: str) -> pd.Series:
         """How often each order has `activity` (0 if the log never shows it)."""
@@ -265,7 +269,7 @@ def build_truth(
                 "difference": c.alias_kind,
             }
             for c in sorted(customers, key=lambda c: c.cust_no)
-            if c.alias_no
+            if c.alias_no and c.alias_no in ordering_numbers
         ],
         "rekeyed_orders": rekeyed_orders,
         "stopped_key_accounts": sorted(stopped, key=lambda s: s["cust_no"]),

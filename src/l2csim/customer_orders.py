@@ -1,0 +1,173 @@
+"""One row per order with what the customer lived through: the table customer analyses start from.
+
+Built from the canonical event log in a few grouped passes (no per-order Python): who ordered
+(first customer id named in the case), when the order was received (first `order_received`
+event, else the case's first event) and delivered (latest `delivered` event), its value and
+product, and the calls and rework it needed. Customer ids are mapped to canonical ids by
+`merges.py` afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, TIMESTAMP, EventLog
+from l2csim.study import Roles
+
+ORDER_COLUMNS = (
+    "case",
+    "customer",
+    "customer_name",
+    "received",
+    "delivered",
+    "value",
+    "product",
+    "chase_calls",
+    "courtesy_calls",
+    "rework",
+)
+
+
+@dataclass(frozen=True)
+class OrderSpec:
+    """What to read from the log: roles, and which case attributes hold value, product, etc."""
+
+    roles: Roles = field(default_factory=Roles)
+    value: str | None = None
+    product: str | None = None
+    segments: tuple[str, ...] = ()
+    promised_dates: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class CustomerOrders:
+    """The order table, each chase call's response time, and notes on what was missing."""
+
+    orders: pd.DataFrame
+    chases: pd.DataFrame
+    milestones: tuple[str, ...]
+    timezone: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def has_customers(self) -> bool:
+        return bool(self.orders["customer"].notna().any())
+
+
+def case_column(name: str) -> str:
+    """A case attribute's canonical column name (`case:<name>`)."""
+    return name if name.startswith("case:") else f"case:{name}"
+
+
+def order_table(log: EventLog, spec: OrderSpec) -> CustomerOrders:
+    """Summarise the log per order (case); see the module docstring for the rules."""
+    events = log.events
+    notes: list[str] = []
+    grouped = events.groupby(CASE, sort=True, observed=True)
+    orders = pd.DataFrame(index=pd.Index(grouped.size().index, name="case"))
+    orders["customer"] = _first_text(grouped, events, CUSTOMER)
+    orders["customer_name"] = _first_text(grouped, events, CUSTOMER_NAME)
+    if CUSTOMER not in events:
+        notes.append(
+            "the log has no customer column; customer profiles, tiers, overdue reorders and "
+            "churn need one (map it with --customer or log.columns.customer)"
+        )
+
+    first = grouped[TIMESTAMP].min()
+    received = _role_time(events, spec.roles.order_received, "min").reindex(orders.index)
+    orders["received"] = received.fillna(first)
+    if spec.roles.order_received:
+        missing = int(received.isna().sum())
+        if missing:
+            notes.append(
+                f"{missing} orders have no {' / '.join(spec.roles.order_received)} event; "
+                "their first event counts as received"
+            )
+    if spec.roles.delivered:
+        orders["delivered"] = _role_time(events, spec.roles.delivered, "max").reindex(orders.index)
+    else:
+        orders["delivered"] = grouped[TIMESTAMP].max()
+        notes.append(
+            "no roles.delivered in the study: an order's last event counts as its delivery"
+        )
+
+    orders["value"] = _numeric_attribute(grouped, events, spec.value, notes)
+    orders["product"] = _first_text(grouped, events, case_column(spec.product or "-"))
+    for segment in spec.segments:
+        orders[segment] = _first_text(grouped, events, case_column(segment))
+    for attribute in spec.promised_dates:
+        orders[f"promised:{attribute}"] = grouped[case_column(attribute)].first()
+
+    role_counts = {
+        "chase_calls": spec.roles.chase_call,
+        "courtesy_calls": spec.roles.courtesy_call,
+        "rework": spec.roles.rework,
+    }
+    milestones = tuple(dict.fromkeys(spec.roles.milestones))
+    counted = sorted({a for acts in role_counts.values() for a in acts} | set(milestones))
+    counts = _activity_counts(events, counted).reindex(orders.index, fill_value=0)
+    for name, activities in role_counts.items():
+        present = [a for a in activities if a in counts]
+        orders[name] = counts[present].sum(axis=1).astype("int64") if present else 0
+    for milestone in milestones:
+        orders[f"milestone:{milestone}"] = counts.get(milestone, 0)
+    chases = _chase_responses(events, spec.roles.chase_call)
+    return CustomerOrders(
+        orders=orders.reset_index(),
+        chases=chases,
+        milestones=milestones,
+        timezone=spec.timezone,
+        notes=tuple(notes),
+    )
+
+
+def _first_text(grouped, events: pd.DataFrame, column: str) -> pd.Series:
+    """The first non-missing value of a column per case (missing when the column is absent)."""
+    if column not in events:
+        return pd.Series(pd.NA, index=grouped.size().index, dtype="string")
+    return grouped[column].first().astype("string")
+
+
+def _numeric_attribute(grouped, events: pd.DataFrame, name: str | None, notes: list[str]):
+    if name is None:
+        return np.nan
+    column = case_column(name)
+    if column not in events:
+        notes.append(
+            f"order value attribute {name!r} is not in the log; revenue is left out "
+            "(keep it with log.case_attributes)"
+        )
+        return np.nan
+    return pd.to_numeric(grouped[column].first(), errors="coerce")
+
+
+def _role_time(events: pd.DataFrame, activities: list[str], how: str) -> pd.Series:
+    """Per case, the earliest or latest time of the role's activities."""
+    if not activities:
+        return pd.Series(pd.NaT, index=pd.Index([], name=CASE), dtype="datetime64[ns, UTC]")
+    hits = events.loc[events[ACTIVITY].isin(activities), [CASE, TIMESTAMP]]
+    return hits.groupby(CASE, sort=True)[TIMESTAMP].agg(how)
+
+
+def _activity_counts(events: pd.DataFrame, activities: list[str]) -> pd.DataFrame:
+    hits = events.loc[events[ACTIVITY].isin(activities), [CASE, ACTIVITY]]
+    if hits.empty:
+        return pd.DataFrame(index=pd.Index([], name=CASE))
+    return hits.groupby([CASE, ACTIVITY], sort=True).size().unstack(fill_value=0)
+
+
+def _chase_responses(events: pd.DataFrame, chase_activities: list[str]) -> pd.DataFrame:
+    """Each chase call and the hours until the order's next event (the company's response)."""
+    if not chase_activities:
+        return pd.DataFrame({"case": pd.Series(dtype="string"), "response_hours": []})
+    ordered = events[[CASE, ACTIVITY, TIMESTAMP]].sort_values([CASE, TIMESTAMP], kind="stable")
+    following = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift(-1)
+    is_chase = ordered[ACTIVITY].isin(chase_activities)
+    hours = (following[is_chase] - ordered.loc[is_chase, TIMESTAMP]).dt.total_seconds() / 3600
+    return pd.DataFrame(
+        {"case": ordered.loc[is_chase, CASE].astype("string").to_numpy(), "response_hours": hours}
+    ).reset_index(drop=True)

@@ -1,0 +1,233 @@
+"""fit_model: the whole fit of today's operation from an event log (and a study file).
+
+Each part of the model comes from its own module (arrivals, routing, durations, staff,
+customers, calls, retention, fingerprint); this module wires them together, decides what
+the study's roles mean for each part, and records in `notes` everything that fell back to a
+default. Without a study file (or without roles) routing, durations and pools still come
+from the log; tiers, SLA, calls and retention then use stated defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from l2csim.fit import arrivals, calls, customers, durations, retention, routing, staff
+from l2csim.fit.cases import case_table, sort_events, value_column_of
+from l2csim.fit.fingerprint import fingerprint
+from l2csim.log import ACTIVITY, EventLog
+from l2csim.params import (
+    END_NODE,
+    START_NODE,
+    ActivityParams,
+    ModelParams,
+    ModelRoles,
+    Pool,
+    Provenance,
+)
+from l2csim.study import Study
+
+DEFAULT_CALL_POOL = "customer service"
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Inputs beyond the log and study: a customer → tier CSV and a retention model file."""
+
+    tier_table: Path | None = None
+    tier_id_column: str | None = None
+    tier_column: str | None = None
+    retention_model: Path | None = None
+
+
+def fit_model(
+    log: EventLog, study: Study | None = None, options: FitOptions | None = None
+) -> ModelParams:
+    """Fit ModelParams from a log; the study gives roles, segments, tiers and SLAs."""
+    options = options or FitOptions()
+    notes: list[str] = []
+    timezone = study.log.timezone if study is not None else "UTC"
+    roles = ModelRoles(**study.roles.named_activities()) if study is not None else ModelRoles()
+    if study is None or not any(roles.model_dump().values()):
+        notes.append(
+            "no activity roles (study file roles:): tiers, SLAs, calls and retention use "
+            "defaults; routing, durations and pools come from the log"
+        )
+    events = sort_events(log.events)
+    segment_columns = study.segment_columns if study is not None else []
+    cases = case_table(events, segment_columns, roles.order_received, value_column_of(events))
+
+    tier_table, tier_attribute, tier_source, owed_at = _tier_inputs(events, study, options)
+    case_tier, tier_provenance = customers.assign_tiers(
+        cases, events, tier_table, tier_attribute, tier_source
+    )
+    cases = cases.assign(tier=case_tier)
+    if tier_provenance.source == "default":
+        notes.append(tier_provenance.detail)
+    promise_column, sla_days, default_days = _sla_inputs(events, study)
+    promised = (
+        customers.promised_at(events, cases, promise_column, timezone)
+        if promise_column is not None
+        else None
+    )
+    tiers = customers.fit_tiers(cases, tier_provenance, promised, sla_days, default_days, owed_at)
+
+    expedite = calls.expedite_activities(log.activities) if roles.chase_call else []
+    call_activities = [*roles.chase_call, *roles.courtesy_call, *expedite]
+    routings = routing.fit_routing(events, cases["segment"], exclude=call_activities)
+    in_routing = sorted(
+        {a for r in routings for a in [*r.transitions, *(b for row in r.transitions.values()
+                                                           for b in row)]}
+        - {START_NODE, END_NODE}
+    )  # fmt: skip
+    expedite_activity = _most_frequent(expedite, events)
+    timed = sorted({*in_routing, *roles.chase_call, *roles.courtesy_call, *expedite})
+    fitted = durations.fit_activity_durations(events, timezone, timed)
+    staffing = staff.fit_staffing(events, cases["segment"], timezone)
+    external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
+    pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
+    delays = durations.fit_delays(events, [a for a in timed if staffing.pool_of.get(a) in external])
+
+    chase_pool = _call_pool(roles.chase_call, events, staffing, pools, notes)
+    courtesy_pool = _call_pool(roles.courtesy_call, events, staffing, pools, notes)
+    promise = promised if promised is not None else _promise_from_tiers(cases, tiers)
+    chase = calls.fit_chase(
+        events, cases, promise, roles.chase_call, expedite,
+        _main_duration(roles.chase_call, events, fitted), chase_pool,
+    ).model_copy(update={"expedite_activity": expedite_activity})  # fmt: skip
+    if chase.provenance.source == "default":
+        notes.append(f"chase behaviour: {chase.provenance.detail}; defaults used")
+    courtesy = calls.fit_courtesy(
+        events, cases["tier"], roles.courtesy_call, roles.milestones,
+        _main_duration(roles.courtesy_call, events, fitted), courtesy_pool,
+    )  # fmt: skip
+    if courtesy.provenance.source == "default":
+        notes.append(f"courtesy practice: {courtesy.provenance.detail}")
+
+    retention_params = _retention(options, notes)
+    activity_params = [
+        ActivityParams(
+            name=a,
+            pool=staffing.pool_of[a],
+            duration=durations.NO_WORK if staffing.pool_of[a] in external else fitted[a],
+            delay=delays.get(a),
+            pool_by_segment=staffing.pool_by_segment.get(a, {}),
+        )
+        for a in sorted({*in_routing, *([expedite_activity] if expedite_activity else [])})
+    ]
+    if external:
+        notes.append(
+            f"external pools (only order intake or delivery): {', '.join(external)}; their "
+            "steps take the log's waiting time as a staff-free delay"
+        )
+    return ModelParams(
+        created_from=fingerprint(log),
+        timezone=timezone,
+        roles=roles,
+        segment_attribute=" | ".join(study.segments) if study and study.segments else None,
+        tiers=tiers,
+        arrivals=arrivals.fit_arrivals(cases),
+        arrival_pattern=arrivals.fit_pattern(cases, timezone),
+        routing=routings,
+        activities=activity_params,
+        pools=sorted(pools, key=lambda p: p.name),
+        chase=chase,
+        courtesy=courtesy,
+        retention=retention_params,
+        notes=notes,
+    )
+
+
+def _tier_inputs(
+    events: pd.DataFrame, study: Study | None, options: FitOptions
+) -> tuple[pd.Series | None, str | None, str, dict[str, list[str]]]:
+    """(tier table, tier attribute, source name, owed milestones) by the documented order:
+    --tiers (e.g. the customers analysis' customers.csv), the study's customers.crm_tiers,
+    a tier case attribute of the log."""
+    owed = _owed_milestones(study)
+    if options.tier_table is not None:
+        table = customers.read_tier_table(
+            options.tier_table, options.tier_id_column, options.tier_column
+        )
+        return table, None, options.tier_table.name, owed
+    crm = study.customers.crm_tiers if study is not None else None
+    if crm is not None:
+        path = crm.path if crm.path.is_absolute() else (study.folder / crm.path).resolve()
+        table = customers.read_tier_table(path, crm.id_column, crm.tier_column)
+        return table, None, path.name, owed
+    return None, customers.tier_attribute_of(events), "", owed
+
+
+def _owed_milestones(study: Study | None) -> dict[str, list[str]]:
+    """Milestones each tier is owed a courtesy call at (study `sla:`; `default` is not a tier)."""
+    if study is None:
+        return {}
+    return {
+        tier: list(sla.courtesy_milestones) for tier, sla in study.sla.items() if tier != "default"
+    }
+
+
+def _sla_inputs(
+    events: pd.DataFrame, study: Study | None
+) -> tuple[str | None, dict[str, float], float | None]:
+    """(promised-date column, promised days per tier, default days) from the study's `sla:`."""
+    slas = study.sla if study is not None else {}
+    named = [s.promised_date for s in slas.values() if s.promised_date]
+    column = f"case:{named[0].removeprefix('case:')}" if named else None
+    if column is None or column not in events:
+        column = customers.promise_column_of(events)
+    days = {
+        tier: sla.promised_hours / 24.0
+        for tier, sla in slas.items()
+        if tier != "default" and sla.promised_hours is not None
+    }
+    default = slas.get("default")
+    default_days = default.promised_hours / 24.0 if default and default.promised_hours else None
+    return column, days, default_days
+
+
+def _promise_from_tiers(cases: pd.DataFrame, tiers) -> pd.Series:
+    hours = cases["tier"].map({t.name: t.promised_hours for t in tiers}).astype(float)
+    return cases["arrival"] + pd.to_timedelta(hours, unit="h")
+
+
+def _most_frequent(activities: list[str], events: pd.DataFrame) -> str | None:
+    present = events.loc[events[ACTIVITY].isin(activities), ACTIVITY]
+    return None if present.empty else str(present.value_counts().sort_index().idxmax())
+
+
+def _main_duration(activities: list[str], events: pd.DataFrame, fitted: dict):
+    """The duration of the most frequent of a role's activities, if the log has any."""
+    present = events.loc[events[ACTIVITY].isin(activities), ACTIVITY]
+    if present.empty:
+        return None
+    return fitted[present.value_counts().sort_index().idxmax()]
+
+
+def _call_pool(
+    activities: list[str], events: pd.DataFrame, staffing, pools: list[Pool], notes: list[str]
+) -> str:
+    present = events.loc[events[ACTIVITY].isin(activities), ACTIVITY]
+    if not present.empty:
+        return staffing.pool_of[present.value_counts().sort_index().idxmax()]
+    if all(p.name != DEFAULT_CALL_POOL for p in pools):
+        pools.append(
+            Pool(
+                name=DEFAULT_CALL_POOL,
+                size=1,
+                provenance=Provenance(source="default", detail="no calls in the log"),
+            )
+        )
+        notes.append(f"calls are taken by a default pool {DEFAULT_CALL_POOL!r} of 1 person")
+    return DEFAULT_CALL_POOL
+
+
+def _retention(options: FitOptions, notes: list[str]):
+    """The customers analysis' churn model when given (--retention), else stated defaults."""
+    if options.retention_model is not None:
+        return retention.load_retention(options.retention_model)
+    params = retention.default_retention()
+    notes.append(f"retention: {params.provenance.detail}")
+    return params

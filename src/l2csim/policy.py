@@ -1,0 +1,140 @@
+"""Policies: the levers a scenario pulls on the fitted model, as plain validated data.
+
+A Policy says how work is queued, what each tier is promised, who gets courtesy calls,
+how pools are staffed, how much demand comes in, how often order data needs rework and
+whether overdue key accounts get a reminder. Every field has the as-is value as default, so
+an empty policy replays today's operation. All of them combine freely.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from l2csim.params import Calendar
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Discipline = Literal["fifo", "tier_priority", "earliest_promise", "squeaky_wheel"]
+
+
+class TierSla(_Strict):
+    """Overrides of a tier's SLA; None keeps the fitted value."""
+
+    promised_hours: float | None = Field(default=None, gt=0)
+    courtesy_owed_at: list[str] | None = None
+
+
+class CourtesyRule(_Strict):
+    """Who gets a courtesy call at which milestones.
+
+    rule: `as_is` (today's informal practice, by the fitted probabilities), `none`, `all`
+    (every order at every milestone), `tiers` (orders of `tiers`), `value_threshold` (orders
+    worth at least `min_value`). For all but as_is and none the calls are made at
+    `milestones` if given, else at the milestones the tier's SLA owes a call (`all` and
+    `value_threshold`: at every milestone when the SLA owes none).
+    """
+
+    rule: Literal["as_is", "none", "all", "tiers", "value_threshold"] = "as_is"
+    tiers: list[str] = Field(default_factory=list)
+    min_value: float = Field(default=0.0, ge=0)
+    milestones: list[str] | None = None
+
+
+class PoolChange(_Strict):
+    """A pool's size (absolute, or `add` people to the fitted size) and/or calendar."""
+
+    size: int | None = Field(default=None, ge=0)
+    add: int = 0
+    calendar: Calendar | None = None
+
+
+class DedicatedManagers(_Strict):
+    """A separate team that does `pool`'s work for the orders of `tiers` only.
+
+    With `take_from_pool` the members leave the shared pool (same headcount); otherwise they
+    are hired on top.
+    """
+
+    pool: str
+    tiers: list[str]
+    size: int = Field(ge=1)
+    take_from_pool: bool = True
+
+
+class Staffing(_Strict):
+    pools: dict[str, PoolChange] = Field(default_factory=dict)
+    dedicated_account_managers: DedicatedManagers | None = None
+
+
+class Demand(_Strict):
+    """Arrival-rate multipliers per tier and per segment (they multiply)."""
+
+    tiers: dict[str, float] = Field(default_factory=dict)
+    segments: dict[str, float] = Field(default_factory=dict)
+
+
+class DataQuality(_Strict):
+    """Scales the probability of stepping into a rework activity (0.5 = re-keying halved)."""
+
+    rework_multiplier: float = Field(default=1.0, ge=0)
+
+
+class ProactiveReview(_Strict):
+    """A weekly review that phones customers of `tiers` whose reorder is overdue.
+
+    Overdue: no order for `overdue_factor` times the tier's mean gap between orders. The call
+    takes `call_hours` of `pool` (default: the courtesy-call pool); a churned customer is won
+    back with `win_back_probability`. These are assumptions, not fitted numbers.
+    """
+
+    enabled: bool = False
+    tiers: list[str] = Field(default_factory=list)
+    every_days: float = Field(default=7.0, gt=0)
+    overdue_factor: float = Field(default=2.0, gt=0)
+    pool: str | None = None
+    call_hours: float = Field(default=0.25, ge=0)
+    win_back_probability: float = Field(default=0.3, ge=0, le=1)
+
+
+class Policy(_Strict):
+    """The whole set of levers. The defaults are today's operation."""
+
+    discipline: Discipline = "squeaky_wheel"
+    preemption: bool = False
+    sla: dict[str, TierSla] = Field(default_factory=dict)
+    courtesy: CourtesyRule = CourtesyRule()
+    staffing: Staffing = Staffing()
+    demand: Demand = Demand()
+    data_quality: DataQuality = DataQuality()
+    proactive_review: ProactiveReview = ProactiveReview()
+
+    def tier_names(self) -> list[tuple[str, str]]:
+        """(where, tier) for every tier the policy names, to check against the model."""
+        named = [(f"sla.{t}", t) for t in self.sla]
+        named += [(f"courtesy.tiers[{i}]", t) for i, t in enumerate(self.courtesy.tiers)]
+        named += [(f"demand.tiers.{t}", t) for t in self.demand.tiers]
+        named += [
+            (f"proactive_review.tiers[{i}]", t) for i, t in enumerate(self.proactive_review.tiers)
+        ]
+        dedicated = self.staffing.dedicated_account_managers
+        if dedicated:
+            named += [
+                (f"staffing.dedicated_account_managers.tiers[{i}]", t)
+                for i, t in enumerate(dedicated.tiers)
+            ]
+        return named
+
+    def pool_names(self) -> list[tuple[str, str]]:
+        """(where, pool) for every pool the policy names."""
+        named = [(f"staffing.pools.{p}", p) for p in self.staffing.pools]
+        dedicated = self.staffing.dedicated_account_managers
+        if dedicated:
+            named.append(("staffing.dedicated_account_managers.pool", dedicated.pool))
+        if self.proactive_review.pool:
+            named.append(("proactive_review.pool", self.proactive_review.pool))
+        return named

@@ -1,0 +1,96 @@
+"""Working calendars as arithmetic on the simulation clock: when work can happen and when it ends.
+
+The clock counts hours from a Monday 00:00 in the model's local time, so hour-of-week is
+`t % 168`. A calendar is the same set of working intervals every week. Work outside hours
+waits: `finish(t, work)` is when `work` working hours are done if started at `t`. Pure
+functions on floats, no SimPy: the hot path calls them once per activity.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from l2csim.params import Calendar
+
+WEEK = 168.0
+
+
+class WorkCalendar:
+    """Weekly working intervals with O(log n) `finish`, `worked` and `next_open`."""
+
+    __slots__ = ("_cum", "_ends", "_starts", "always_open", "weekly_hours")
+
+    def __init__(self, calendar: Calendar) -> None:
+        intervals: list[list[float]] = []
+        for day in sorted(set(calendar.weekdays)):
+            start, end = day * 24.0 + calendar.start_hour, day * 24.0 + calendar.end_hour
+            if intervals and intervals[-1][1] >= start:
+                intervals[-1][1] = end
+            else:
+                intervals.append([start, end])
+        self._starts = [s for s, _ in intervals]
+        self._ends = [e for _, e in intervals]
+        cum, total = [], 0.0
+        for s, e in intervals:
+            cum.append(total)
+            total += e - s
+        self._cum = cum  # working hours in the week before each interval starts
+        self.weekly_hours = total
+        self.always_open = total >= WEEK
+
+    def _position(self, t: float) -> tuple[float, float, int]:
+        week = t // WEEK
+        tw = t - week * WEEK
+        return week, tw, bisect_right(self._starts, tw) - 1
+
+    def worked(self, t0: float, t1: float) -> float:
+        """Working hours between t0 and t1 (t0 <= t1)."""
+        if self.always_open:
+            return t1 - t0
+        return self._cumulative(t1) - self._cumulative(t0)
+
+    def _cumulative(self, t: float) -> float:
+        week, tw, i = self._position(t)
+        inside = 0.0
+        if i >= 0:
+            inside = self._cum[i] + min(tw, self._ends[i]) - self._starts[i]
+        return week * self.weekly_hours + inside
+
+    def finish(self, t: float, work: float) -> float:
+        """When `work` working hours are done if started (or queued) at t."""
+        if self.always_open:
+            return t + work
+        week, tw, i = self._position(t)
+        if i >= 0 and tw < self._ends[i]:
+            left = self._ends[i] - tw
+            if work <= left:
+                return t + work
+            done = self._cum[i] + (tw - self._starts[i])
+        else:  # outside hours: start counting at the next opening
+            done = self._cum[i] + (self._ends[i] - self._starts[i]) if i >= 0 else 0.0
+            if work <= 0:
+                return self.next_open(t)
+        target = done + work  # working hours since this week's start
+        extra_weeks = int(target // self.weekly_hours)
+        target -= extra_weeks * self.weekly_hours
+        if target <= 0 and extra_weeks:  # exactly at a week's end: the last interval's end
+            extra_weeks -= 1
+            target = self.weekly_hours
+        j = bisect_right(self._cum, target) - 1
+        if self._cum[j] == target and j > 0:
+            j -= 1
+        return (week + extra_weeks) * WEEK + self._starts[j] + (target - self._cum[j])
+
+    def next_open(self, t: float) -> float:
+        """The first moment at or after t inside working hours."""
+        if self.always_open:
+            return t
+        week, tw, i = self._position(t)
+        if i >= 0 and tw < self._ends[i]:
+            return t
+        if i + 1 < len(self._starts):
+            return week * WEEK + self._starts[i + 1]
+        return (week + 1) * WEEK + self._starts[0]
+
+
+ALWAYS = Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24)

@@ -1,0 +1,428 @@
+"""The wiring: one replication of the lead-to-cash model from ModelParams, a Policy and streams.
+
+Time is in hours from a Monday 00:00 local time. Orders arrive per tier x segment, draw
+their whole path (activities, work, staff-free delays) on arrival, and work through it in
+the staff pools, queued by the policy's discipline. Reaching a milestone may trigger a
+courtesy call; an undelivered order past the customer's patience triggers chase calls;
+delivery closes the order for the KPIs and lets the customer decide whether to stay.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+import simpy
+
+from l2csim.errors import InputError
+from l2csim.params import ModelParams
+from l2csim.policy import Policy
+from l2csim.sim import calls
+from l2csim.sim.calendars import WorkCalendar
+from l2csim.sim.calls import CourtesyRules
+from l2csim.sim.customers import WeeklyIntensity, build_customers
+from l2csim.sim.disciplines import WORK_CLASS, discipline
+from l2csim.sim.dists import lognormal_value, sampler
+from l2csim.sim.kpis import Tracker
+from l2csim.sim.orders import Order, delivered_step
+from l2csim.sim.retention import annual_revenue_per_customer, check_retention, churn_probability
+from l2csim.sim.routing import RouteTable, bypass, scale_into
+from l2csim.sim.staff import StaffPool
+from l2csim.sim.streams import Buffered, substreams, uniforms
+
+ORDER_VALUE_SIGMA = 0.8  # spread of order values around the tier's mean (an assumption)
+EVENT_COLUMNS = (
+    "case",
+    "activity",
+    "start",
+    "end",
+    "pool",
+    "person",
+    "customer",
+    "tier",
+    "segment",
+    "value",
+)
+
+
+class Simulation:
+    """One replication: build with params, policy and the replication's streams, then run()."""
+
+    def __init__(
+        self,
+        params: ModelParams,
+        policy: Policy,
+        streams: dict[str, np.random.Generator],
+        horizon: float,
+        warmup: float = 0.0,
+        event_log: bool = False,
+    ) -> None:
+        check_retention(params.retention)
+        self.params = params
+        self.policy = policy
+        self.horizon = horizon
+        self.warmup = warmup
+        self.env = simpy.Environment()
+        self.log: list[tuple] | None = [] if event_log else None
+
+        # Tiers and their promises.
+        self.tier_names = [t.name for t in params.tiers]
+        tier_index = {name: i for i, name in enumerate(self.tier_names)}
+        self.tier_rank = [t.rank for t in params.tiers]
+        self.promised = []
+        for tier in params.tiers:
+            sla = policy.sla.get(tier.name)
+            hours = sla.promised_hours if sla and sla.promised_hours else tier.promised_hours
+            self.promised.append(hours)
+
+        # Segments: the routing's, in the order the arrivals name them.
+        routing = {r.segment: r for r in params.routing}
+        self.segment_names = sorted({a.segment for a in params.arrivals} | set(routing))
+        segment_index = {name: i for i, name in enumerate(self.segment_names)}
+
+        # Activities and the behaviour-driven ones taken out of the routing.
+        roles = params.roles
+        self.act_names = [a.name for a in params.activities]
+        act_index = {name: i for i, name in enumerate(self.act_names)}
+        self.chase_activity = roles.chase_call[0] if roles.chase_call else "Customer chase call"
+        self.courtesy_activity = roles.courtesy_call[0] if roles.courtesy_call else "Courtesy call"
+        expedite = params.chase.expedite_activity
+        self.expedite_index = act_index.get(expedite) if expedite else None
+        generated = set(roles.chase_call) | set(roles.courtesy_call)
+        if expedite:
+            generated.add(expedite)
+        self.rework = {act_index[a] for a in roles.rework if a in act_index}
+        self.milestones = {act_index[a] for a in roles.milestones if a in act_index}
+        delivered = {act_index[a] for a in roles.delivered if a in act_index}
+        self.delivered = delivered
+        self.routes: list[RouteTable] = []
+        for name in self.segment_names:
+            if name not in routing:
+                raise InputError(f"model: arrivals name segment {name!r} that has no routing.")
+            chain = bypass(routing[name].transitions, generated)
+            chain = scale_into(chain, roles.rework, policy.data_quality.rework_multiplier)
+            self.routes.append(RouteTable(chain, act_index))
+
+        # Staff pools after the policy's staffing changes.
+        self.pools = self._build_pools(params, policy)
+        by_name = {p.name: p for p in self.pools}
+        dedicated = policy.staffing.dedicated_account_managers
+        self.pool_table: list[list[list[StaffPool]]] = []
+        for activity in params.activities:
+            per_segment = []
+            for segment in self.segment_names:
+                pool = by_name[activity.pool_by_segment.get(segment, activity.pool)]
+                per_tier = []
+                for tier in self.tier_names:
+                    if dedicated and pool.name == dedicated.pool and tier in dedicated.tiers:
+                        per_tier.append(by_name[_dedicated_name(dedicated)])
+                    else:
+                        per_tier.append(pool)
+                per_segment.append(per_tier)
+            self.pool_table.append(per_segment)
+        self.chase_pool = by_name[params.chase.pool]
+        self.courtesy_pool = by_name[params.courtesy.pool]
+        self.call_calendar = self.chase_pool.calendar
+
+        # Random streams (each element its own; see streams.py).
+        self.work = [
+            sampler(a.duration, rng)
+            for a, rng in zip(
+                params.activities,
+                substreams(streams["durations"], len(params.activities)),
+                strict=True,
+            )
+        ]
+        self.delays: list[Buffered | None] = [
+            sampler(a.delay, rng) if a.delay is not None else None
+            for a, rng in zip(
+                params.activities,
+                substreams(streams["delays"], len(params.activities)),
+                strict=True,
+            )
+        ]
+        self.route_u = uniforms(streams["routing"])
+        pick_rng, value_rng = substreams(streams["customers"], 2)
+        self.pick_u = uniforms(pick_rng)
+        self.value_z = Buffered(value_rng.standard_normal)
+        self.patience = sampler(params.chase.patience_after_promise, streams["patience"])
+        length, repeat, expedite_u, news = substreams(streams["chase"], 4)
+        self.chase_length = sampler(params.chase.call, length)
+        self.chase_repeat = sampler(params.chase.repeat_after, repeat)
+        self.chase_repeat_after_news = sampler(params.chase.repeat_after, news)
+        self.chase_expedite = uniforms(expedite_u)
+        decide, courtesy_length = substreams(streams["courtesy"], 2)
+        self.courtesy_u = uniforms(decide)
+        self.courtesy_length = sampler(params.courtesy.call, courtesy_length)
+        self.churn_u = uniforms(streams["churn"])
+        self.review_u = uniforms(streams["review"])
+        self.max_calls = params.chase.max_calls
+        self.expedite_probability = params.chase.expedite_probability
+        self.expedite_on_chase = policy.discipline == "squeaky_wheel"
+        self.key = discipline(policy.discipline)
+        self.courtesy_rules = CourtesyRules(params, policy)
+
+        # Customers and the order intake.
+        per_week = [0.0] * len(self.tier_names)
+        for a in params.arrivals:
+            per_week[tier_index[a.tier]] += a.orders_per_week
+        counts = [max(t.customers, 1) for t in params.tiers]
+        revenue = [
+            annual_revenue_per_customer(per_week[i], counts[i], t.mean_order_value)
+            for i, t in enumerate(params.tiers)
+        ]
+        self.tier_per_week = per_week
+        self.tier_counts = counts
+        self.mean_value = [t.mean_order_value for t in params.tiers]
+        self.customers = build_customers(counts, revenue, params.retention.window_orders)
+        demand = policy.demand
+        arrivals = sorted(params.arrivals, key=lambda a: (a.tier, a.segment))
+        self.intake = []
+        for a, rng in zip(arrivals, substreams(streams["arrivals"], len(arrivals)), strict=True):
+            rate = a.orders_per_week * demand.tiers.get(a.tier, 1.0)
+            rate *= demand.segments.get(a.segment, 1.0)
+            intensity = WeeklyIntensity(rate, params.arrival_pattern)
+            self.intake.append(
+                (
+                    tier_index[a.tier],
+                    segment_index[a.segment],
+                    intensity,
+                    Buffered(lambda size, rng=rng: rng.exponential(1.0, size)),
+                )
+            )
+        self.kpis = Tracker(
+            self.tier_names, self.segment_names, [p.name for p in self.pools], warmup, horizon
+        )
+        self.orders_created = 0
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_pools(self, params: ModelParams, policy: Policy) -> list[StaffPool]:
+        changes = policy.staffing.pools
+        dedicated = policy.staffing.dedicated_account_managers
+        pools = []
+        for pool in params.pools:
+            size, calendar = pool.size, pool.calendar
+            change = changes.get(pool.name)
+            if change is not None:
+                size = change.size if change.size is not None else size
+                size += change.add
+                calendar = change.calendar or calendar
+            if dedicated and dedicated.pool == pool.name and dedicated.take_from_pool:
+                size -= dedicated.size
+            pools.append((pool.name, max(size, 0), calendar, pool.external))
+            if dedicated and dedicated.pool == pool.name:
+                pools.append((_dedicated_name(dedicated), dedicated.size, calendar, False))
+        return [
+            StaffPool(
+                self.env,
+                name,
+                size,
+                WorkCalendar(calendar),
+                external=external,
+                preemptive=policy.preemption,
+                count_from=self.warmup,
+            )
+            for name, size, calendar, external in pools
+        ]
+
+    # --- running -------------------------------------------------------------------------
+
+    def run(self) -> Tracker:
+        """Run to the horizon; return the KPI tracker."""
+        env = self.env
+        for stream in self.intake:
+            env.process(self._arrivals(*stream))
+        env.process(self._days())
+        review = self.policy.proactive_review
+        if review.enabled:
+            env.process(self._review())
+        env.run(until=self.horizon)
+        days = int(self.horizon // 24)
+        if days * 24.0 == self.horizon and days > math.ceil(self.warmup / 24.0):
+            self.kpis.day_end(days - 1)  # the last day ends at the horizon itself
+        self.kpis.close(self.horizon)
+        return self.kpis
+
+    def _days(self):
+        """The backlog at the end of each day after the warm-up (day 0 ends at hour 24)."""
+        first = math.ceil(self.warmup / 24.0)
+        for day in range(1, math.ceil(self.horizon / 24.0)):
+            yield self.env.timeout(day * 24.0 - self.env.now)
+            if day > first:
+                self.kpis.day_end(day - 1)
+
+    def _arrivals(self, tier: int, segment: int, intensity: WeeklyIntensity, gaps: Buffered):
+        env = self.env
+        customers = self.customers[tier]
+        n = len(customers)
+        if intensity.per_week <= 0:
+            return
+        t = 0.0
+        while True:
+            t = intensity.next_arrival(t, gaps.next())
+            if t >= self.horizon:
+                return
+            yield env.timeout(t - env.now)
+            customer = customers[min(int(self.pick_u.next() * n), n - 1)]
+            z = self.value_z.next()
+            if customer.active:
+                self._place(customer, tier, segment, z)
+
+    def _place(self, customer, tier: int, segment: int, z: float) -> None:
+        now = self.env.now
+        steps = self.routes[segment].sample(self.route_u.next)
+        work, delays = self.work, self.delays
+        path = []
+        for a in steps:
+            delay = delays[a]
+            path.append((a, work[a].next(), delay.next() if delay is not None else 0.0))
+        order = Order(
+            self.orders_created,
+            customer,
+            tier,
+            self.tier_rank[tier],
+            segment,
+            lognormal_value(self.mean_value[tier], ORDER_VALUE_SIGMA, z),
+            now,
+            now + self.promised[tier],
+            path,
+            delivered_step(steps, self.delivered),
+            self.patience.next(),
+        )
+        self.orders_created += 1
+        customer.orders += 1
+        customer.last_order_at = now
+        self.kpis.order_arrived(order, now)
+        calls.schedule_chase(self, order)
+        self.env.process(self._flow(order))
+
+    def pool_for(self, activity: int, order: Order) -> StaffPool:
+        return self.pool_table[activity][order.segment][order.tier]
+
+    def _flow(self, order: Order):
+        env = self.env
+        table = self.pool_table
+        key = self.key
+        last = len(order.path) - 1
+        if last < 0:
+            self._deliver(order, env.now)
+            return
+        for step, (a, work, delay) in enumerate(order.path):
+            if delay > 0:
+                yield env.timeout(delay)
+            pool = table[a][order.segment][order.tier]
+            start, person = yield from pool.serve(WORK_CLASS, key(order), work, order)
+            now = env.now
+            self.kpis.events += 1
+            if self.log is not None:
+                self.record(order, a, start, now, pool, person, count=False)
+            if a in self.rework:
+                self.kpis.rework(order, now)
+            if step == order.delivered_step:
+                self._deliver(order, now)
+            if a in self.milestones:
+                self._milestone(order, a, now)
+
+    def _deliver(self, order: Order, now: float) -> None:
+        order.delivered_at = now
+        self.kpis.order_delivered(order, now)
+        customer = order.customer
+        customer.recent.append((int(now > order.promise), order.chases, order.courtesy))
+        p = churn_probability(self.params.retention, self.tier_names[order.tier], customer.recent)
+        if self.churn_u.next() < p and customer.active:
+            customer.active = False
+            self.kpis.churned(customer, now)
+
+    def _milestone(self, order: Order, activity: int, now: float) -> None:
+        tier = self.tier_names[order.tier]
+        name = self.act_names[activity]
+        owed = name in self.courtesy_rules.owed[tier]
+        if owed:
+            self.kpis.courtesy_owed(order, now)
+        p = self.courtesy_rules.probability(tier, name, order.value)
+        if self.courtesy_u.next() < p:
+            self.env.process(calls.courtesy_call(self, order, owed))
+
+    def expedite(self, order: Order) -> None:
+        """A chase call expedited the order: it jumps its queue, a specialist pushes it."""
+        order.expedited = True
+        if order.entry is not None:
+            order.waiting_in.reprioritise(order, WORK_CLASS, self.key(order))
+        if self.expedite_index is not None:
+            self.env.process(calls.expedite_work(self, order))
+
+    def record(self, order, activity, start, end, pool, person, count: bool = True) -> None:
+        """One simulated event (an activity index or a call's name) for the event log."""
+        if count:
+            self.kpis.events += 1
+        if self.log is not None:
+            name = self.act_names[activity] if isinstance(activity, int) else activity
+            self.log.append(
+                (
+                    order.id,
+                    name,
+                    start,
+                    end,
+                    pool.name,
+                    person,
+                    order.customer.index,
+                    order.tier,
+                    order.segment,
+                    order.value,
+                )
+            )
+
+    def _review(self):
+        """Proactive review: phone overdue customers of the review tiers; win some back."""
+        review = self.policy.proactive_review
+        env = self.env
+        pool = next((p for p in self.pools if p.name == review.pool), self.courtesy_pool)
+        tiers = [self.tier_names.index(t) for t in review.tiers]
+        while True:
+            yield env.timeout(review.every_days * 24.0)
+            now = env.now
+            for tier in tiers:
+                per_hour = self.tier_per_week[tier] / 168.0
+                gap = self.tier_counts[tier] / per_hour if per_hour > 0 else math.inf
+                for customer in self.customers[tier]:
+                    last = customer.last_order_at if customer.last_order_at is not None else 0.0
+                    if now - last > review.overdue_factor * gap:
+                        u = self.review_u.next()
+                        env.process(self._reminder(customer, pool, u, now))
+
+    def _reminder(self, customer, pool: StaffPool, u: float, now: float):
+        yield from pool.serve(WORK_CLASS, 0.0, self.policy.proactive_review.call_hours)
+        self.kpis.reminder(customer, now)
+        customer.last_order_at = self.env.now  # reviewed: not overdue again at once
+        if not customer.active and u < self.policy.proactive_review.win_back_probability:
+            customer.active = True
+            self.kpis.won_back(customer, now)
+
+    # --- the simulated event log ------------------------------------------------------------
+
+    def event_rows(self, replication: int, origin: datetime) -> list[dict]:
+        """The event log as records with pm4py's column names (times as naive local)."""
+        if self.log is None:
+            return []
+        rows = []
+        for case, name, start, end, pool, person, cust, tier, segment, value in self.log:
+            rows.append(
+                {
+                    "case:concept:name": f"R{replication}-{case}",
+                    "concept:name": name,
+                    "start_timestamp": origin + timedelta(hours=start),
+                    "time:timestamp": origin + timedelta(hours=end),
+                    "org:resource": f"{pool} #{person + 1}" if person >= 0 else pool,
+                    "case:customer": f"C{cust}",
+                    "case:tier": self.tier_names[tier],
+                    "case:segment": self.segment_names[segment],
+                    "case:order_value": round(value, 2),
+                }
+            )
+        return rows
+
+
+def _dedicated_name(dedicated) -> str:
+    return f"{dedicated.pool} (dedicated: {', '.join(dedicated.tiers)})"

@@ -1,0 +1,81 @@
+"""Orders: a customer's order with its promise, its drawn path and what happened to it."""
+
+from __future__ import annotations
+
+from l2csim.sim.customers import Customer
+
+
+class Order:
+    """One order in flight. Plain slots: the event loop reads and writes these directly.
+
+    `path` holds (activity index, work hours, staff-free delay hours) drawn at arrival;
+    `delivered_step` is the index in `path` whose completion delivers the order.
+    """
+
+    __slots__ = (
+        "arrival",
+        "chase_due",
+        "chases",
+        "courtesy",
+        "customer",
+        "delivered_at",
+        "delivered_step",
+        "entry",
+        "expedited",
+        "id",
+        "path",
+        "patience",
+        "promise",
+        "quiet_until",
+        "rank",
+        "segment",
+        "tier",
+        "value",
+        "waiting_in",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        customer: Customer,
+        tier: int,
+        rank: int,
+        segment: int,
+        value: float,
+        arrival: float,
+        promise: float,
+        path: list[tuple[int, float, float]],
+        delivered_step: int,
+        patience: float,
+    ) -> None:
+        self.id = id
+        self.customer = customer
+        self.tier = tier
+        self.rank = rank
+        self.segment = segment
+        self.value = value
+        self.arrival = arrival
+        self.promise = promise
+        self.path = path
+        self.delivered_step = delivered_step
+        self.patience = patience
+        self.delivered_at: float | None = None
+        self.expedited = False
+        self.chases = 0
+        self.courtesy = 0
+        self.quiet_until = arrival  # the customer will not phone before this
+        self.chase_due = -1.0
+        self.entry = None
+        self.waiting_in = None
+
+    @property
+    def late(self) -> bool:
+        return self.delivered_at is not None and self.delivered_at > self.promise
+
+
+def delivered_step(path: list[int], delivered: set[int]) -> int:
+    """Index of the last delivering activity in the path (the path's end if there is none)."""
+    for i in range(len(path) - 1, -1, -1):
+        if path[i] in delivered:
+            return i
+    return len(path) - 1

@@ -1,0 +1,35 @@
+"""Working calendars: work outside hours waits, and the arithmetic is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from l2csim.params import Calendar
+from l2csim.sim.calendars import WorkCalendar
+
+OFFICE = WorkCalendar(Calendar())  # Monday-Friday 8-17
+
+
+def test_work_within_and_across_days_and_weekends() -> None:
+    assert OFFICE.weekly_hours == 45
+    assert OFFICE.finish(8.0, 9.0) == 17.0  # Monday 8:00 + 9 h = Monday 17:00
+    assert OFFICE.finish(16.0, 2.0) == 24 + 9.0  # one hour today, one tomorrow from 8:00
+    assert OFFICE.finish(3.0, 1.0) == 9.0  # queued at night: starts at 8:00
+    assert OFFICE.finish(4 * 24 + 16, 2.0) == 168 + 9.0  # Friday 16:00 -> Monday 9:00
+    assert OFFICE.finish(0.0, 45.0) == 4 * 24 + 17  # a full week of work ends Friday 17:00
+    assert OFFICE.next_open(17.5) == 32.0 and OFFICE.next_open(5 * 24) == 168 + 8
+
+
+def test_finish_and_worked_are_inverse_on_random_times() -> None:
+    rng = np.random.default_rng(1)
+    calendar = WorkCalendar(Calendar(weekdays=[0, 2, 3, 5], start_hour=6.5, end_hour=22))
+    for t, w in zip(rng.uniform(0, 2000, 2000), rng.uniform(0.01, 120, 2000), strict=True):
+        end = calendar.finish(t, w)
+        assert calendar.worked(t, end) == pytest.approx(w, abs=1e-9)
+        assert calendar.worked(t, end - 1e-6) < w  # and it is the first such moment
+
+
+def test_round_the_clock_is_plain_addition() -> None:
+    always = WorkCalendar(Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24))
+    assert always.always_open and always.finish(123.4, 5.5) == 128.9

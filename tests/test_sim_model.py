@@ -1,0 +1,232 @@
+"""The model against queueing theory, and policies doing what they say (common random numbers)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from l2csim.policy import Policy
+from l2csim.sim.replications import RunSpec, kpi_frame, run_replication, run_replications
+from sim_models import mmc_model, sample_like_model
+
+YEAR, MONTH = 365 * 24.0, 30 * 24.0
+
+
+def erlang_c_wait(lam: float, mu: float, c: int) -> float:
+    """Mean waiting time in queue of M/M/c (Erlang C)."""
+    a = lam / mu
+    rho = a / c
+    top = a**c / math.factorial(c) / (1 - rho)
+    p_wait = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return p_wait / (c * mu - lam)
+
+
+def values(frame: pd.DataFrame, kpi: str, **keys: str) -> np.ndarray:
+    mask = frame["kpi"] == kpi
+    for column in ("tier", "segment", "pool"):
+        mask &= frame[column] == keys.get(column, "")
+    return frame.loc[mask & frame["day"].isna() & frame["week"].isna(), "value"].to_numpy()
+
+
+def t_interval(x: np.ndarray) -> tuple[float, float]:
+    from statistics import NormalDist
+
+    n = len(x)
+    half = 2.26 if n == 10 else NormalDist().inv_cdf(0.975)  # t(0.975, 9) for 10 replications
+    se = x.std(ddof=1) / math.sqrt(n)
+    return x.mean() - half * se, x.mean() + half * se
+
+
+def test_mmc_matches_erlang_c_waiting_time() -> None:
+    lam, mu, c = 4.0, 1.0, 5  # utilisation 0.8
+    spec = RunSpec(
+        mmc_model(lam, 1 / mu, c),
+        Policy(discipline="fifo"),
+        seed=11,
+        horizon_hours=3000.0,
+        warmup_hours=200.0,
+    )
+    frame = kpi_frame(run_replications(spec, 10), "mmc")
+    waits = values(frame, "lead_time_mean_hours") - 1 / mu  # sojourn minus mean service
+    low, high = t_interval(waits)
+    expected = erlang_c_wait(lam, mu, c)  # 0.554 h
+    assert low <= expected <= high, (low, expected, high)
+    # Little's law on the same runs: mean number in system = lambda x mean sojourn.
+    backlog = values(frame, "backlog_mean").mean()
+    assert backlog == pytest.approx(lam * (expected + 1 / mu), rel=0.08)
+    utilisation = values(frame, "staff_utilisation", pool="servers").mean()
+    assert utilisation == pytest.approx(lam / (c * mu), abs=0.02)
+
+
+@pytest.fixture(scope="module")
+def busy() -> dict[str, pd.DataFrame]:
+    """The sample-shaped model with a stretched warehouse, under four policies, 4 replications.
+
+    Churn is off here so each policy's direct effect is not blurred by a smaller customer base.
+    """
+    params = sample_like_model(churn=False)
+    params = params.model_copy(
+        update={
+            "pools": [
+                p.model_copy(update={"size": 1}) if p.name == "Warehouse" else p
+                for p in params.pools
+            ]
+        }
+    )
+    policies = {
+        "baseline": Policy(),
+        "tier_priority": Policy(discipline="tier_priority"),
+        "no_courtesy": Policy(courtesy={"rule": "none"}),
+        "rekeying_halved": Policy(data_quality={"rework_multiplier": 0.5}),
+    }
+    return {
+        name: kpi_frame(
+            run_replications(
+                RunSpec(params, policy, name, seed=5, horizon_hours=YEAR, warmup_hours=MONTH), 4
+            ),
+            name,
+        )
+        for name, policy in policies.items()
+    }
+
+
+def test_tier_priority_helps_the_top_tier_at_the_bottom_tiers_cost(busy) -> None:
+    base, prio = busy["baseline"], busy["tier_priority"]
+    top = values(prio, "lead_time_mean_hours", tier="key_account") - values(
+        base, "lead_time_mean_hours", tier="key_account"
+    )
+    bottom = values(prio, "lead_time_mean_hours", tier="one_time") - values(
+        base, "lead_time_mean_hours", tier="one_time"
+    )
+    assert (top < 0).all(), top
+    assert (bottom > 0).all(), bottom
+
+
+def test_without_courtesy_calls_customers_chase_more(busy) -> None:
+    base, none = busy["baseline"], busy["no_courtesy"]
+    assert values(none, "courtesy_calls_made").sum() == 0
+    assert (values(none, "chase_calls") > values(base, "chase_calls")).all()
+
+
+def test_halving_rekeying_halves_rework(busy) -> None:
+    base = values(busy["baseline"], "rework_steps")
+    halved = values(busy["rekeying_halved"], "rework_steps")
+    ratio = halved.sum() / base.sum()
+    assert 0.4 < ratio < 0.6, ratio
+
+
+def test_chase_calls_cost_customer_service_and_specialists(busy) -> None:
+    base = busy["baseline"]
+    assert (values(base, "hours_lost_to_chase_calls", pool="Customer Service") > 0).all()
+    assert (values(base, "hours_lost_to_chase_calls", pool="OM-North") > 0).all()  # expedites
+    # Only squeaky wheel expedites: under tier priority no specialist is pulled off.
+    prio = busy["tier_priority"]
+    assert (values(prio, "hours_lost_to_chase_calls", pool="OM-North") == 0).all()
+
+
+def test_same_replication_meets_the_same_arrivals_in_every_scenario() -> None:
+    params = sample_like_model(churn=False)
+    logs = []
+    for policy in (Policy(), Policy(discipline="earliest_promise", courtesy={"rule": "all"})):
+        result = run_replication(
+            RunSpec(
+                params, policy, seed=9, horizon_hours=60 * 24.0, warmup_hours=0, event_log=True
+            ),
+            2,
+        )
+        events = pd.DataFrame(result.event_rows)
+        first = events.groupby("case:concept:name", sort=True).agg(
+            customer=("case:customer", "first"),
+            value=("case:order_value", "first"),
+            received=("start_timestamp", "min"),
+            steps=("concept:name", lambda s: tuple(sorted(s))),
+        )
+        logs.append((first, result))
+    (a, ra), (b, _) = logs
+    assert len(a) == len(b) > 500
+    pd.testing.assert_frame_equal(
+        a[["customer", "value", "received"]], b[["customer", "value", "received"]]
+    )
+    # Different replications draw different streams.
+    other = run_replication(
+        RunSpec(params, Policy(), seed=9, horizon_hours=60 * 24.0, warmup_hours=0, event_log=True),
+        3,
+    )
+    assert (
+        pd.DataFrame(other.event_rows)["case:customer"].tolist()[:50]
+        != pd.DataFrame(ra.event_rows)["case:customer"].tolist()[:50]
+    )
+
+
+def test_preemption_serves_the_top_tier_faster_still() -> None:
+    params = mmc_model(4.0, 1.0, 5)
+    two_tiers = params.model_copy(
+        update={
+            "tiers": [
+                params.tiers[0],
+                params.tiers[0].model_copy(update={"name": "low", "rank": 1}),
+            ],
+            "arrivals": [
+                params.arrivals[0].model_copy(update={"orders_per_week": 336}),
+                params.arrivals[0].model_copy(update={"tier": "low", "orders_per_week": 336}),
+            ],
+        }
+    )
+    out = {}
+    for preempt in (False, True):
+        spec = RunSpec(
+            two_tiers,
+            Policy(discipline="tier_priority", preemption=preempt),
+            seed=2,
+            horizon_hours=2000.0,
+            warmup_hours=100.0,
+        )
+        out[preempt] = kpi_frame(run_replications(spec, 3), "p")
+    top_wait = {k: values(f, "lead_time_mean_hours", tier="all").mean() for k, f in out.items()}
+    assert top_wait[True] < top_wait[False]
+    assert top_wait[True] == pytest.approx(1.0, abs=0.1)  # with pre-emption: hardly any wait
+    # Work is conserved: utilisation is the same with and without pre-emption.
+    util = {k: values(f, "staff_utilisation", pool="servers").mean() for k, f in out.items()}
+    assert util[True] == pytest.approx(util[False], abs=0.02)
+
+
+def test_churned_customers_stop_ordering_and_put_revenue_at_risk() -> None:
+    spec = RunSpec(sample_like_model(churn=True), Policy(), seed=4)
+    churn = kpi_frame(run_replications(spec, 2), "churn")
+    calm = kpi_frame(
+        run_replications(RunSpec(sample_like_model(churn=False), Policy(), seed=4), 2), "calm"
+    )
+    assert (values(calm, "customers_churned") == 0).all()
+    assert (values(churn, "customers_churned") > 10).all()
+    assert (values(churn, "orders_arrived") < values(calm, "orders_arrived")).all()
+    # Key accounts' contracts hold (tier offset -20); the others' revenue is at risk.
+    assert (values(churn, "customers_churned", tier="key_account") == 0).all()
+    at_risk = values(churn, "revenue_at_risk_annual", tier="occasional")
+    per_customer = 22.2 * 365.25 / 7 / 150 * 7000.0  # tier orders x value / customers
+    churned = values(churn, "customers_churned", tier="occasional")
+    np.testing.assert_allclose(at_risk, churned * per_customer, rtol=1e-9)
+
+
+def test_common_random_numbers_shrink_the_variance_of_differences(busy) -> None:
+    """Same seed across scenarios pairs the replications: differences vary far less."""
+    params = sample_like_model(churn=False)
+    params = params.model_copy(
+        update={
+            "pools": [
+                p.model_copy(update={"size": 1}) if p.name == "Warehouse" else p
+                for p in params.pools
+            ]
+        }
+    )
+    spec = RunSpec(
+        params, Policy(discipline="tier_priority"), seed=6, horizon_hours=YEAR, warmup_hours=MONTH
+    )
+    independent = kpi_frame(run_replications(spec, 4), "independent")
+    base, paired = busy["baseline"], busy["tier_priority"]
+    for kpi in ("backlog_mean", "chase_calls"):
+        var_paired = np.var(values(paired, kpi) - values(base, kpi), ddof=1)
+        var_independent = np.var(values(independent, kpi) - values(base, kpi), ddof=1)
+        assert var_paired < var_independent / 5, (kpi, var_paired, var_independent)
