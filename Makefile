@@ -5,11 +5,14 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install system-packages study test lint
+.PHONY: install system-packages browser study test lint
 
 system-packages:
 	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+## Headless Chromium for the tests that look at maps.html and report.html as a person would.
+browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
@@ -27,5 +30,5 @@ lint:
 	$(PYTHON) -m ruff format --check src tests
 
 ## The whole test suite, with lint; fails when any test fails or none ran.
-test: install lint
+test: install browser lint
 	$(PYTHON) -m pytest
