@@ -19,11 +19,9 @@ browser:
 install: system-packages
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
 
-## The main job: the whole study on the bundled sample (data quality, customers, mining).
+## The main job: the whole study on the bundled sample, ending in outputs/study/report/report.html.
 study: install
-	$(PYTHON) -m l2csim check scenarios/study.yaml --out outputs/study/check
-	$(PYTHON) -m l2csim customers scenarios/study.yaml --out outputs/study/customers
-	$(PYTHON) -m l2csim mine scenarios/study.yaml --out outputs/study/mine
+	$(PYTHON) -m l2csim study scenarios --out outputs/study
 
 lint:
 	$(PYTHON) -m ruff check src tests

@@ -333,6 +333,87 @@ def mine(inputs: Any, out: Path) -> None:
     _wrote(sorted(p for p in result.paths if p.parent == out))
 
 
+@cli.command()
+@click.argument("study_dir", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OUTPUTS / "study",
+    show_default=True,
+    help="Folder for every stage's outputs and the manifest.",
+)
+@click.option("--replications", default=10, show_default=True, help="Replications per scenario.")
+@click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
+@click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
+@click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
+@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
+@click.option(
+    "--force",
+    "force",
+    multiple=True,
+    is_flag=False,
+    flag_value="all",
+    metavar="[STAGE]",
+    help="Redo a stage (repeatable; e.g. --force simulate) or, alone, every stage.",
+)
+def study(
+    study_dir: Path | None,
+    out: Path,
+    replications: int,
+    seed: int,
+    horizon: str,
+    warmup: str,
+    jobs: int,
+    force: tuple[str, ...],
+) -> None:
+    """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
+
+    STUDY_DIR is a study folder or file (default: scenarios/study.yaml here; without one,
+    the bundled sample is generated into outputs/sample-study). Every scenario YAML beside
+    the study file is simulated and compared with baseline.yaml. Stages whose inputs have
+    not changed are reused (content hashes in OUT/manifest.json); an interrupted run keeps
+    every finished stage and continues where it stopped.
+
+    \b
+    Examples:
+      l2csim study
+      l2csim study scenarios --replications 30 --seed 7
+      l2csim study --force simulate
+    """
+    from l2csim.study_run import StudyOptions, run_study
+
+    options = StudyOptions(
+        replications=replications,
+        seed=seed,
+        horizon=horizon,
+        warmup=warmup,
+        jobs=jobs,
+        force=force,
+    )
+    status = console.status("") if console.is_terminal else None
+
+    def show(name: str, state: str, seconds: float) -> None:
+        if state == "running":
+            if status is not None:
+                status.update(f"{name} ...")
+                status.start()
+            return
+        if status is not None:
+            status.stop()
+        detail = "reused" if state == "reused" else f"done in {seconds:.1f} s"
+        console.print(f"{name:<28} {detail}")
+
+    try:
+        run = run_study(study_dir, out, options, on_stage=show)
+    finally:
+        if status is not None:
+            status.stop()
+    total = sum(o.seconds for o in run.outcomes)
+    console.print(f"Study finished in {total:.1f} s; outputs in {run.out}")
+    if run.report.is_file():
+        console.print(f"Report: {run.report}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="l2csim")

@@ -39,8 +39,10 @@ def parse_duration(text: str, what: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2) or "d"]
 
 
-def scenario_for(target: str | Path) -> Scenario:
-    """A scenario YAML, or a fitted model JSON run as the as-is baseline."""
+def scenario_for(target: str | Path | Scenario) -> Scenario:
+    """A scenario YAML, or a fitted model JSON run as the as-is baseline (or a Scenario)."""
+    if isinstance(target, Scenario):
+        return target
     path = Path(target)
     if path.suffix.lower() == ".json":
         return model_scenario(path)
@@ -63,7 +65,7 @@ class SimulationRun:
 
 
 def simulate(
-    target: str | Path,
+    target: str | Path | Scenario,
     out: Path,
     *,
     replications: int = 10,
