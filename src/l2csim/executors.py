@@ -9,6 +9,7 @@ installed (the same version) to unpickle the work.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import Iterator
@@ -60,6 +61,19 @@ def backend(
         pool.shutdown(cancel_futures=True)
 
 
+async def _probe(address: str, timeout: float) -> None:
+    """Ask the scheduler who it is. dask's own connect timeout does not cover a peer that
+    accepts the connection and then stays silent, so the whole exchange is bounded here."""
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        await comm.read()
+    finally:
+        await comm.close()
+
+
 @contextlib.contextmanager
 def _dask(address: str, timeout: float) -> Iterator[Backend]:
     if "://" not in address:
@@ -72,6 +86,7 @@ def _dask(address: str, timeout: float) -> Iterator[Backend]:
     except ImportError:  # pragma: no cover - distributed is a dependency
         raise InputError("--scheduler needs dask.distributed: pip install distributed") from None
     try:
+        asyncio.run(asyncio.wait_for(_probe(address, timeout), timeout))
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as error:
         raise InputError(
