@@ -485,6 +485,33 @@ def validate(inputs: Any, model: Path | None, jobs: int, out: Path) -> None:
     _wrote(result.written)
 
 
+@cli.command()
+@click.argument("grid", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replications", type=int, help="Replications per point [the grid file's].")
+@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
+@click.option(
+    "--scheduler",
+    envvar="L2CSIM_DASK_SCHEDULER",
+    help="Run on this Dask scheduler (tcp://HOST:PORT) [env L2CSIM_DASK_SCHEDULER].",
+)
+@out_option("sweep")
+def sweep(
+    grid: Path, replications: int | None, jobs: int, scheduler: str | None, out: Path
+) -> None:
+    """Run a grid of policies from a YAML file and write one table (sweep.csv).
+
+    \b
+    Example:
+      l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --jobs 2
+      l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --scheduler tcp://10.0.0.5:8786
+    """
+    from l2csim.sweep import sweep as run_sweep
+
+    result = run_sweep(grid, out, jobs=jobs, scheduler=scheduler, replications=replications)
+    console.print(f"{len(result.points)} grid points")
+    _wrote(result.written)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="l2csim")
