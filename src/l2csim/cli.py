@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from l2csim import __version__
 from l2csim.errors import L2csimError
@@ -247,60 +248,121 @@ def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path |
     _wrote(path)
 
 
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by the commands that run replications (simulate, compare, sweep)."""
+    options = [
+        click.option(
+            "--replications",
+            default="10",
+            show_default=True,
+            help="Replications per scenario, or auto (until --precision is reached).",
+        ),
+        click.option(
+            "--precision",
+            default="5%",
+            show_default=True,
+            help="With --replications auto: target 95%-CI half-width of the headline KPIs.",
+        ),
+        click.option(
+            "--max-replications",
+            default=100,
+            show_default=True,
+            help="With --replications auto: stop here even if the target is not met.",
+        ),
+        click.option("--seed", default=0, show_default=True, help="Seed of all random streams."),
+        click.option(
+            "--horizon", default="365d", show_default=True, help="Simulated period (h, d, w)."
+        ),
+        click.option(
+            "--warmup", default="30d", show_default=True, help="Start-up period left out."
+        ),
+        click.option(
+            "--jobs", default=0, show_default=True, help="Parallel processes (0: all cores)."
+        ),
+        click.option(
+            "--scheduler",
+            envvar="L2CSIM_DASK_SCHEDULER",
+            help="Run on this Dask scheduler (tcp://HOST:PORT) [env L2CSIM_DASK_SCHEDULER].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _print_precision(run: Any) -> None:
+    if not run.precision:
+        return
+    parts = ", ".join(
+        f"{kpi} ±{value:.1%}" if value == value else f"{kpi} n/a"
+        for kpi, value in run.precision.items()
+    )
+    if run.precision_met:
+        console.print(f"Precision reached: {parts}")
+    else:
+        console.print(f"[yellow]Precision target not reached at the cap: {parts}[/yellow]")
+
+
 @cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--replications", default=10, show_default=True, help="Independent replications.")
-@click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
-@click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
-@click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
+@run_options
 @click.option("--event-log", is_flag=True, help="Also write the simulated log (CSV and XES).")
-@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
 @out_option("simulate")
 def simulate(
     scenario: Path,
-    replications: int,
+    replications: str,
+    precision: str,
+    max_replications: int,
     seed: int,
     horizon: str,
     warmup: str,
-    event_log: bool,
     jobs: int,
+    scheduler: str | None,
+    event_log: bool,
     out: Path,
 ) -> None:
     """Simulate a scenario and write per-replication KPIs (kpis.parquet, kpis.csv).
 
     SCENARIO is a scenario file (scenarios/*.yaml, which names the fitted model and the
     policy) or a fitted model (model.json), run as the as-is baseline. The same seed gives
-    byte-identical tables; the same replication meets the same random streams in every
-    scenario (common random numbers).
+    byte-identical tables on any number of jobs or a Dask cluster; the same replication
+    meets the same random streams in every scenario (common random numbers).
 
     \b
     Examples:
       l2csim simulate scenarios/baseline.yaml --replications 20 --seed 1
-      l2csim simulate scenarios/tier_priority.yaml --replications 20 --seed 1 --jobs 2
+      l2csim simulate scenarios/tier_priority.yaml --replications auto --precision 5%
+      l2csim simulate scenarios/baseline.yaml --scheduler tcp://10.0.0.5:8786
       l2csim simulate outputs/fit/model.json --replications 1 --event-log
     """
     from rich.progress import Progress
 
+    from l2csim.simulate import parse_replications
     from l2csim.simulate import simulate as run_simulation
 
+    count = parse_replications(replications)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(f"Simulating {scenario.name}", total=replications)
+        task = bar.add_task(f"Simulating {scenario.name}", total=count or max_replications)
         run = run_simulation(
             scenario,
             out,
             replications=replications,
+            precision=precision,
+            max_replications=max_replications,
             seed=seed,
             horizon=horizon,
             warmup=warmup,
             event_log=event_log,
             jobs=jobs,
+            scheduler=scheduler,
             on_done=lambda _result: bar.advance(task),
         )
     console.print(
-        f"{run.scenario}: {replications} replication(s), "
+        f"{run.scenario}: {len(run.results)} replication(s), "
         f"{sum(r.orders for r in run.results):,} orders, "
         f"{sum(r.events for r in run.results):,} events ({run.events_per_second:,.0f}/s)"
     )
+    _print_precision(run)
     _wrote(run.written)
 
 
@@ -412,6 +474,154 @@ def study(
     console.print(f"Study finished in {total:.1f} s; outputs in {run.out}")
     if run.report.is_file():
         console.print(f"Report: {run.report}")
+
+
+@cli.command()
+@click.argument("baseline")
+@click.argument("scenarios", nargs=-1, required=True)
+@run_options
+@click.option(
+    "--study",
+    type=click.Path(exists=True, path_type=Path),
+    help="Study whose log every model must be fitted from [study.yaml beside BASELINE].",
+)
+@click.option(
+    "--validation",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="validation.json of the baseline model [found beside the model].",
+)
+@out_option("compare")
+def compare(
+    baseline: str,
+    scenarios: tuple[str, ...],
+    replications: str,
+    precision: str,
+    max_replications: int,
+    seed: int,
+    horizon: str,
+    warmup: str,
+    jobs: int,
+    scheduler: str | None,
+    study: Path | None,
+    validation: Path | None,
+    out: Path,
+) -> None:
+    """Compare scenarios with the baseline: paired differences with 95% confidence intervals.
+
+    BASELINE and each SCENARIO are a scenario file (run here with the same seed and
+    replications), a fitted model.json (run as-is) or a folder from `l2csim simulate`
+    (reused). Writes comparison.csv, comparison.json and charts (SVG and PNG); prints one
+    reading per scenario and the recommendation.
+
+    \b
+    Examples:
+      l2csim compare scenarios/baseline.yaml scenarios/tier_priority.yaml \\
+          scenarios/one_more_cs_agent.yaml --replications 20
+      l2csim compare outputs/simulate/baseline outputs/simulate/tier_priority
+      l2csim compare scenarios/baseline.yaml scenarios/*.yaml --replications auto
+    """
+    from rich.progress import Progress
+
+    from l2csim.comparison import compare as run_compare
+
+    others = [s for s in scenarios if Path(s).resolve() != Path(baseline).resolve()]
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("Simulating", total=None)
+        result = run_compare(
+            baseline,
+            others,
+            out,
+            replications=replications,
+            precision=precision,
+            max_replications=max_replications,
+            seed=seed,
+            horizon=horizon,
+            warmup=warmup,
+            jobs=jobs,
+            scheduler=scheduler,
+            study=study,
+            validation=validation,
+            on_done=lambda _result: bar.advance(task),
+        )
+    for warning in result.warnings:
+        console.print(f"[yellow]Warning: {escape(warning)}[/yellow]")
+    for reading in result.document["readings"].values():
+        console.print(f"- {escape(reading)}")
+    console.print(escape(result.document["recommendation"]["statement"]))
+    _wrote(result.written)
+
+
+@cli.command()
+@_with_log
+@click.option(
+    "--model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Fitted model.json to validate [the study's outputs/fit/model.json, else fit here].",
+)
+@click.option("--jobs", default=1, show_default=True, help="Parallel processes.")
+@out_option("validate")
+def validate(inputs: Any, model: Path | None, jobs: int, out: Path) -> None:
+    """Check that the fitted as-is model reproduces the log it was fitted from.
+
+    Replays the log's own period with the as-is policy and the simulated event log on,
+    and measures the distance to the real log (cycle times, activity and n-gram
+    frequencies, control flow, arrivals, backlog, chase-call rate, SLA attainment) beside
+    a naive log's. Thresholds: the study's `validation:` section. Writes validation.json
+    and validation.csv; exit code 0 even when a measure fails (the table says which).
+
+    \b
+    Examples:
+      l2csim validate
+      l2csim validate scenarios/study.yaml --model outputs/fit/model.json
+    """
+    from rich.table import Table
+
+    from l2csim.validation import validate as run_validation
+
+    result = run_validation(inputs, out, model=model, jobs=jobs)
+    table = Table(title="Validation: simulated vs real log (smaller is closer)")
+    for column in ("measure", "model", "naive", "threshold", "status"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for row in result.document["measures"]:
+        style = {"fail": "bold red", "pass": "green"}.get(row["status"], "dim")
+        value = "n/a" if row["value"] is None else f"{row['value']:.3g}"
+        naive = "n/a" if row["naive"] is None else f"{row['naive']:.3g}"
+        table.add_row(
+            escape(row["label"]), value, naive, f"{row['threshold']:g}", row["status"], style=style
+        )
+    console.print(table)
+    for note in result.document["notes"]:
+        console.print(f"Note: {escape(note)}")
+    verdict = "passed" if result.passed else "FAILED: " + ", ".join(result.document["failed"])
+    console.print(f"Validation {verdict}", style="green" if result.passed else "bold red")
+    _wrote(result.written)
+
+
+@cli.command()
+@click.argument("grid", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replications", type=int, help="Replications per point [the grid file's].")
+@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
+@click.option(
+    "--scheduler",
+    envvar="L2CSIM_DASK_SCHEDULER",
+    help="Run on this Dask scheduler (tcp://HOST:PORT) [env L2CSIM_DASK_SCHEDULER].",
+)
+@out_option("sweep")
+def sweep(
+    grid: Path, replications: int | None, jobs: int, scheduler: str | None, out: Path
+) -> None:
+    """Run a grid of policies from a YAML file and write one table (sweep.csv).
+
+    \b
+    Example:
+      l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --jobs 2
+      l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --scheduler tcp://10.0.0.5:8786
+    """
+    from l2csim.sweep import sweep as run_sweep
+
+    result = run_sweep(grid, out, jobs=jobs, scheduler=scheduler, replications=replications)
+    console.print(f"{len(result.points)} grid points")
+    _wrote(result.written)
 
 
 def main() -> None:

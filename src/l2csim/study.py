@@ -231,6 +231,38 @@ class TierSla(_Strict):
     chase_response_hours: float | None = Field(default=None, gt=0)
 
 
+class ValidationThresholds(_Strict):
+    """The largest distance between the simulated and the real log that still passes.
+
+    cycle_time: Wasserstein distance of case cycle times (hourly bins) over the real mean
+    cycle time; activities / ngrams: log-distance-measures' 1-gram / 3-gram distribution
+    distances (0 same, 1 disjoint); control_flow: its control-flow log distance (0..1, on a
+    sample of cases); arrivals_hourly: Wasserstein distance of arrival times in hours;
+    arrivals_weekly, backlog_daily: mean absolute error of weekly arrivals / daily open
+    cases over the real mean; chase_call_rate: relative error of chase calls per case;
+    sla_attainment: absolute difference of the on-time share.
+    """
+
+    cycle_time: float = Field(default=0.25, gt=0)
+    activities: float = Field(default=0.10, gt=0)
+    ngrams: float = Field(default=0.25, gt=0)
+    control_flow: float = Field(default=0.40, gt=0)
+    arrivals_hourly: float = Field(default=48.0, gt=0)
+    arrivals_weekly: float = Field(default=0.25, gt=0)
+    backlog_daily: float = Field(default=0.35, gt=0)
+    chase_call_rate: float = Field(default=0.30, gt=0)
+    sla_attainment: float = Field(default=0.10, gt=0)
+
+
+class ValidationSpec(_Strict):
+    """How `l2csim validate` replays the log's period and what counts as reproducing it."""
+
+    replications: int = Field(default=3, ge=1)
+    seed: int = 0
+    control_flow_cases: int = Field(default=300, ge=10)
+    thresholds: ValidationThresholds = ValidationThresholds()
+
+
 class Study(_Strict):
     """A whole study: the log, the roles of its activities, and how to break results down."""
 
@@ -241,6 +273,7 @@ class Study(_Strict):
     mining: MiningSpec = MiningSpec()
     customers: CustomersSpec = CustomersSpec()
     sla: dict[str, TierSla] = Field(default_factory=dict)
+    validation: ValidationSpec = ValidationSpec()
     source: Path | None = Field(default=None, exclude=True)
 
     @property

@@ -124,6 +124,38 @@ def run_replications(
     return sorted(results, key=lambda r: r.replication)
 
 
+def run_many(
+    specs: list[RunSpec],
+    replications: int,
+    *,
+    executor: Executor | None = None,
+    first: int = 0,
+    on_done: Callable[[ReplicationResult], None] | None = None,
+) -> list[list[ReplicationResult]]:
+    """Replications first..first+n-1 of every spec, all submitted at once (a scenario sweep).
+
+    One list per spec, sorted by replication: scenarios and replications share the workers,
+    so a sweep keeps every worker busy, and the results do not depend on the executor.
+    """
+    indices = range(first, first + replications)
+    if executor is None:
+        out = []
+        for spec in specs:
+            out.append(run_replications(spec, replications, first=first, on_done=on_done))
+        return out
+    futures = [[executor.submit(run_replication, spec, i) for i in indices] for spec in specs]
+    out = []
+    for row in futures:
+        results = []
+        for future in row:
+            result = future.result()
+            results.append(result)
+            if on_done:
+                on_done(result)
+        out.append(sorted(results, key=lambda r: r.replication))
+    return out
+
+
 def kpi_frame(results: list[ReplicationResult], scenario: str) -> pd.DataFrame:
     """The tidy long KPI table: one row per replication x KPI x key (see README)."""
     records = [

@@ -1,0 +1,234 @@
+"""`l2csim validate`: replay the log's own period with the fitted as-is model and measure
+how far the simulated log is from the real one, beside a naive log's distances.
+
+The model is the one given, else the study's `../outputs/fit/model.json` when it was fitted
+from this very log, else one fitted here (written to OUT/model.json). The as-is policy runs
+from the Monday before the log's first event to its last, with no warm-up (the real log
+starts from its own first order too), for `validation.replications` replications. Cycle
+times and control flow are compared on the cases that arrive early enough to finish inside
+the period (first event at least the real p95 cycle time before the end), arrivals and the
+backlog over the whole period. Each measure passes when the mean over replications is within
+the study's `validation.thresholds`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from l2csim.errors import StudyError
+from l2csim.fit.fingerprint import sha256_of
+from l2csim.inputs import Inputs, read_inputs_log
+from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
+from l2csim.output import write_csv, write_json
+from l2csim.params import ModelParams, load_params, write_params
+from l2csim.policy import Policy
+from l2csim.sim.replications import RunSpec, origin, run_replications
+from l2csim.simulate import event_frame
+from l2csim.study import ValidationSpec
+from l2csim.validation import measures as m
+from l2csim.validation.naive import naive_log
+
+SCHEMA_VERSION = 1
+HOUR = pd.Timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    document: dict
+    table: pd.DataFrame
+    written: list[Path]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.document["passed"])
+
+
+def choose_model(inputs: Inputs, log: EventLog, model: Path | None, notes: list[str]):
+    """(params, path or None): the given model, the study's fitted one, or a fresh fit."""
+    log_sha = sha256_of(Path(log.source))
+    if model is not None:
+        params = load_params(model)
+        fitted = params.created_from
+        if fitted is not None and fitted.sha256 != log_sha:
+            raise StudyError(
+                f"{model}: fitted from another log ({fitted.path}, sha256 "
+                f"{fitted.sha256[:12]}…) than {log.source} (sha256 {log_sha[:12]}…); "
+                "validate it against its own log or refit with `l2csim fit`."
+            )
+        return params, model
+    if inputs.study is not None:
+        default = (inputs.study.folder / ".." / "outputs" / "fit" / "model.json").resolve()
+        if default.is_file():
+            params = load_params(default)
+            if params.created_from is not None and params.created_from.sha256 == log_sha:
+                return params, default
+            notes.append(f"{default} was fitted from another log; fitted the model afresh")
+    from l2csim.fit import FitOptions, fit_model
+
+    crm = inputs.study.customers.crm_tiers if inputs.study is not None else None
+    options = FitOptions(
+        tier_table=inputs.study.resolve(crm.path) if crm is not None else None,
+        tier_id_column=crm.id_column if crm is not None else None,
+        tier_column=crm.tier_column if crm is not None else None,
+    )
+    notes.append("model fitted on the fly from the log")
+    return fit_model(log, inputs.study, options), None
+
+
+def validate(
+    inputs: Inputs, out: Path, *, model: Path | None = None, jobs: int = 1
+) -> ValidationResult:
+    """Run the validation and write validation.json and validation.csv (and model.json
+    when the model was fitted here)."""
+    spec = inputs.study.validation if inputs.study is not None else ValidationSpec()
+    log = read_inputs_log(inputs)
+    notes: list[str] = []
+    params, model_path = choose_model(inputs, log, model, notes)
+    written: list[Path] = []
+    if model_path is None:
+        model_path = write_params(params, out / "model.json")
+        written.append(model_path)
+    real = log.events[[CASE, ACTIVITY, TIMESTAMP]].sort_values([CASE, TIMESTAMP], kind="stable")
+    start, end = real[TIMESTAMP].min(), real[TIMESTAMP].max()
+    begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
+    horizon = (end - begin) / HOUR
+    run = RunSpec(
+        params, Policy(), "as_is", spec.seed, horizon_hours=horizon, warmup_hours=0.0,
+        event_log=True,
+    )  # fmt: skip
+    results = run_replications(run, spec.replications, jobs=jobs)
+    simulated = event_frame(results, params.timezone)
+    chase = list(params.roles.chase_call)
+    real_cases = m.cases_of(real)
+    cycle = (real_cases["last"] - real_cases["first"]) / HOUR
+    cutoff = end - pd.Timedelta(hours=float(cycle.quantile(0.95)))
+    real_sla = _real_sla(log, params)
+
+    per_source: dict[str, list[dict[str, float]]] = {"model": [], "naive": []}
+    for result in results:
+        i = result.replication
+        sim = simulated.loc[simulated[CASE].str.startswith(f"R{i}-"), [CASE, ACTIVITY, TIMESTAMP]]
+        rng = np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(10_000 + i,)))
+        )
+        naive = naive_log(real, rng)
+        for source, other, sla in (
+            ("model", sim, _kpi(result.rows, "sla_attainment")),
+            ("naive", naive, _naive_sla(naive, log, params)),
+        ):
+            values = m.log_distances(
+                _early(real, cutoff), _early(other, cutoff), rng, spec.control_flow_cases
+            )
+            values["arrivals_weekly"] = m.relative_mae(
+                m.weekly_arrivals(real, start, end), m.weekly_arrivals(other, start, end)
+            )
+            values["backlog_daily"] = m.relative_mae(
+                m.daily_backlog(real, start, end), m.daily_backlog(other, start, end)
+            )
+            values["chase_call_rate"] = m.relative_error(
+                m.chase_rate(_early(real, cutoff), chase), m.chase_rate(_early(other, cutoff), chase)
+            ) if chase else math.nan  # fmt: skip
+            values["sla_attainment"] = abs(sla - real_sla) if math.isfinite(real_sla) else math.nan
+            per_source[source].append(values)
+
+    thresholds = spec.thresholds.model_dump()
+    rows = []
+    for measure in m.MEASURES:
+        model_values = np.array([v[measure.name] for v in per_source["model"]], dtype=float)
+        naive_values = np.array([v[measure.name] for v in per_source["naive"]], dtype=float)
+        value = float(np.nanmean(model_values)) if np.isfinite(model_values).any() else math.nan
+        naive = float(np.nanmean(naive_values)) if np.isfinite(naive_values).any() else math.nan
+        limit = thresholds[measure.name]
+        available = math.isfinite(value)
+        rows.append(
+            {
+                "measure": measure.name,
+                "label": measure.label,
+                "unit": measure.unit,
+                "source": measure.source,
+                "value": value if available else None,
+                "min": float(np.nanmin(model_values)) if available else None,
+                "max": float(np.nanmax(model_values)) if available else None,
+                "naive": naive if math.isfinite(naive) else None,
+                "threshold": limit,
+                "status": ("pass" if value <= limit else "fail") if available else "n/a",
+                "better_than_naive": bool(value < naive)
+                if available and math.isfinite(naive)
+                else None,
+            }
+        )
+    failed = [r["measure"] for r in rows if r["status"] == "fail"]
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "log": Path(log.source).name,
+        "log_sha256": sha256_of(Path(log.source)),
+        "model": str(model_path),
+        "model_sha256": sha256_of(model_path),
+        "seed": spec.seed,
+        "replications": spec.replications,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "cases_compared_until": cutoff.isoformat(),
+        "passed": not failed,
+        "failed": failed,
+        "measures": rows,
+        "notes": notes,
+    }
+    table = pd.DataFrame.from_records(rows)
+    written += [
+        write_json(out / "validation.json", document),
+        write_csv(out / "validation.csv", table),
+    ]
+    return ValidationResult(document, table, written)
+
+
+def _early(events: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    first = events.groupby(CASE, sort=False)[TIMESTAMP].transform("min")
+    return events[first <= cutoff]
+
+
+def _kpi(rows, name: str) -> float:
+    for kpi, tier, segment, pool, _week, _day, value in rows:
+        if kpi == name and not tier and not segment and not pool:
+            return float(value)
+    return math.nan
+
+
+def _promises(log: EventLog, params: ModelParams) -> pd.DataFrame | None:
+    """Per real case: arrival, delivery and promised moment (None without a promise)."""
+    from l2csim.fit.customers import promise_column_of, promised_at
+
+    events = log.events
+    column = promise_column_of(events)
+    if column is None:
+        return None
+    grouped = events.groupby(CASE, sort=True)[TIMESTAMP]
+    cases = pd.DataFrame({"arrival": grouped.min()})
+    delivered = events[events[ACTIVITY].isin(params.roles.delivered)]
+    cases["delivered"] = delivered.groupby(CASE, sort=True)[TIMESTAMP].max()
+    cases["promised"] = promised_at(events, cases, column, params.timezone)
+    return cases
+
+
+def _real_sla(log: EventLog, params: ModelParams) -> float:
+    cases = _promises(log, params)
+    if cases is None:
+        return math.nan
+    judged = cases.dropna(subset=["delivered", "promised"])
+    return float((judged["delivered"] <= judged["promised"]).mean()) if len(judged) else math.nan
+
+
+def _naive_sla(naive: pd.DataFrame, log: EventLog, params: ModelParams) -> float:
+    """The naive cases' cycle times against the real cases' promised lead times."""
+    cases = _promises(log, params)
+    if cases is None:
+        return math.nan
+    promised = ((cases["promised"] - cases["arrival"]) / HOUR).dropna().to_numpy()
+    spans = m.cases_of(naive)
+    lead = ((spans["last"] - spans["first"]) / HOUR).to_numpy()[: len(promised)]
+    return float((lead <= promised[: len(lead)]).mean()) if len(lead) else math.nan

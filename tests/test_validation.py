@@ -1,0 +1,93 @@
+"""`l2csim validate` on the bundled sample: measures against the real log and a naive log,
+thresholds from the study file, the n-gram distance equal to log-distance-measures'."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from log_distance_measures.n_gram_distribution import n_gram_distribution_distance
+
+from l2csim.cli import cli
+from l2csim.inputs import read_inputs_log, resolve_inputs
+from l2csim.log import ACTIVITY, CASE, TIMESTAMP
+from l2csim.validation.measures import MEASURES, _ids, n_gram_distance
+from l2csim.validation.naive import naive_log
+from study_copy import sample_study
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    return sample_study(
+        tmp_path_factory.mktemp("study"),
+        validation="{replications: 1, control_flow_cases: 150, thresholds: {ngrams: 0.5}}",
+    )
+
+
+@pytest.fixture(scope="module")
+def validated(study: Path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("validate")
+    result = CliRunner().invoke(cli, ["validate", str(study / "study.yaml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+@pytest.fixture(scope="module")
+def real(study: Path):
+    return read_inputs_log(resolve_inputs(study / "study.yaml")).events[[CASE, ACTIVITY, TIMESTAMP]]
+
+
+def test_validation_files_and_thresholds(validated) -> None:
+    out, output = validated
+    doc = json.loads((out / "validation.json").read_text())
+    assert [m["measure"] for m in doc["measures"]] == [m.name for m in MEASURES]
+    # the model file validated is the study's fitted model (same log), named with its hash
+    assert doc["model"].endswith("outputs/fit/model.json") and len(doc["model_sha256"]) == 64
+    for m in doc["measures"]:
+        assert m["status"] == ("pass" if m["value"] <= m["threshold"] else "fail")
+    ngrams = next(m for m in doc["measures"] if m["measure"] == "ngrams")
+    assert ngrams["threshold"] == 0.5  # from the study file
+    assert doc["passed"] is (not doc["failed"])
+    assert ("Validation passed" in output) is doc["passed"]
+    assert (out / "validation.csv").read_text().startswith("measure,label,unit,source,value")
+
+
+def test_the_model_reproduces_control_flow_far_better_than_a_naive_log(validated) -> None:
+    doc = json.loads((validated[0] / "validation.json").read_text())
+    by = {m["measure"]: m for m in doc["measures"]}
+    for name in ("ngrams", "control_flow", "sla_attainment"):
+        assert by[name]["better_than_naive"], by[name]
+    assert by["ngrams"]["value"] < by["ngrams"]["naive"] / 3
+    assert by["activities"]["value"] < 0.15  # same activities, in about the same numbers
+
+
+def test_naive_log_keeps_totals_but_not_structure(real) -> None:
+    naive = naive_log(real, np.random.default_rng(1))
+    assert naive[CASE].nunique() == real[CASE].nunique() and len(naive) == len(real)
+    assert n_gram_distance(real, naive, 1) < 0.02  # activity frequencies kept
+    assert n_gram_distance(real, naive, 3) > 0.5  # control flow lost
+
+
+def test_n_gram_distance_equals_log_distance_measures(real) -> None:
+    cases = real[CASE].drop_duplicates().sort_values()
+    a = real[real[CASE].isin(cases.iloc[:200])]
+    b = real[real[CASE].isin(cases.iloc[200:400])]
+    for n in (1, 2, 3):
+        expected = n_gram_distribution_distance(a, _ids(), b, _ids(), n=n)
+        assert n_gram_distance(a, b, n) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_model_from_another_log_is_refused(study: Path, tmp_path: Path, shared_data) -> None:
+    from l2csim.fit import fit_model
+    from l2csim.params import write_params
+
+    helpdesk = resolve_inputs(shared_data / "helpdesk.xes.gz")
+    other = write_params(fit_model(read_inputs_log(helpdesk)), tmp_path / "model.json")
+    result = CliRunner().invoke(
+        cli, ["validate", str(study / "study.yaml"), "--model", str(other), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "fitted from another log (helpdesk.xes.gz" in result.output
