@@ -79,7 +79,8 @@ def open_outputs(root: Path) -> StudyOutputs:
     stages = ("check", "mine", "customers", "fit", "validate", "simulate", "compare")
     if not any((root / s).is_dir() for s in stages):
         raise StudyError(
-            f"{root}: not a study output folder (none of {', '.join(stages)}/ is in it); "
+            f"{root}: not a study output folder (it holds none of "
+            f"{', '.join(s + '/' for s in stages)}); "
             "give the folder `l2csim study` wrote (default outputs/study)."
         )
     return StudyOutputs(root)

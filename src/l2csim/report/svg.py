@@ -13,7 +13,7 @@ import re
 
 from lxml import etree
 
-DROP_TAGS = {"script", "foreignObject", "iframe", "object", "embed", "audio", "video"}
+DROP_TAGS = {"script", "foreignObject", "iframe", "object", "embed", "audio", "video", "metadata"}
 LINK_ATTRS = {"href", "src", "action", "formaction"}
 LOCAL_URL = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)['\"]?\s*\)")
 ANY_URL = re.compile(r"url\(|@import|expression\(|javascript:", re.IGNORECASE)
@@ -68,4 +68,5 @@ def sanitise_svg(svg: str | bytes, prefix: str) -> str:
                     element.attrib[attr] = local_refs
             elif local == "style" and ANY_URL.search(value):
                 del element.attrib[attr]
+    etree.cleanup_namespaces(root)
     return etree.tostring(root, encoding="unicode")
