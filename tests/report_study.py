@@ -21,9 +21,8 @@ def _compare_and_validate(root: Path, out: Path) -> None:
     if not (out / "validate" / "validation.json").is_file() and importlib.util.find_spec(
         "l2csim.validation"
     ):
-        from l2csim.validation.run import validate
-
         from l2csim.inputs import resolve_inputs
+        from l2csim.validation.run import validate
 
         validate(resolve_inputs(study), out / "validate", model=out / "fit" / "model.json")
     if not (out / "compare" / "comparison.json").is_file() and importlib.util.find_spec(

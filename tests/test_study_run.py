@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from l2csim.cli import cli
 from l2csim.errors import StudyError
-from l2csim.study_run import StudyOptions, run_study
+from l2csim.study_run import StudyOptions, file_hash, run_study
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = StudyOptions(replications=2, horizon="60d", warmup="7d", jobs=1)
@@ -47,17 +47,28 @@ def settle(root: Path, out: Path) -> None:
 
 def test_every_stage_runs_and_is_recorded(finished) -> None:
     _, out, order = finished
-    assert order[:5] == ["check", "mine", "customers", "fit", "simulate/baseline"]
-    assert "simulate/tier_priority" in order
+    assert order[:6] == ["check", "mine", "customers", "fit", "validate", "simulate/baseline"]
+    assert order[-2:] == ["compare", "report"]
+    shipped = {p.stem for p in (REPO / "scenarios").glob("*.yaml")} - {"study"}
+    assert {n.removeprefix("simulate/") for n in order if n.startswith("simulate/")} == shipped
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["stages"]) == set(order)
     for name, entry in manifest["stages"].items():
         assert entry["outputs"], name
+        assert entry["seconds"] >= 0
         for relative, digest in entry["outputs"].items():
             assert (out / name / relative).is_file()
             assert len(digest) == 64
+    assert [s["stage"] for s in manifest["last_run"]["stages"]] == order
     assert (out / "check" / "quality.json").is_file()
     assert (out / "fit" / "model.json").is_file()
+    assert (out / "validate" / "validation.json").is_file()
+    comparison = json.loads((out / "compare" / "comparison.json").read_text())
+    assert comparison["scenarios"][0]["name"] == "baseline"
+    assert comparison["validation"]["status"] in ("passed", "failed")
+    assert comparison["replications"] == FAST.replications
+    report = (out / "report" / "report.html").read_text()
+    assert "Executive summary" in report and "comparison-table" in report
     assert not list(out.rglob(".*.partial"))
 
 
@@ -69,23 +80,24 @@ def test_rerun_with_nothing_changed_reuses_everything_fast(finished) -> None:
     assert all(outcome.reused for outcome in run.outcomes)
 
 
-def test_changed_scenario_reruns_only_itself(finished) -> None:
+def test_changed_scenario_reruns_itself_and_what_reads_it(finished) -> None:
     root, out, _ = finished
     settle(root, out)
     scenario = root / "scenarios" / "tier_priority.yaml"
     scenario.write_text(scenario.read_text() + "\ndescription: edited\n")
     run = run_study(root / "scenarios", out, FAST)
     rerun = [o.name for o in run.outcomes if not o.reused]
-    assert rerun == ["simulate/tier_priority"]
+    assert rerun == ["simulate/tier_priority", "compare", "report"]
 
 
-def test_changed_setting_reruns_the_simulations_only(finished) -> None:
+def test_changed_setting_reruns_the_simulations_and_what_reads_them(finished) -> None:
     root, out, _ = finished
     settle(root, out)
     options = StudyOptions(replications=3, horizon="60d", warmup="7d", jobs=1)
     run = run_study(root / "scenarios", out, options)
     rerun = {o.name for o in run.outcomes if not o.reused}
-    assert rerun and all(name.startswith("simulate/") for name in rerun)
+    assert {n for n in rerun if not n.startswith("simulate/")} == {"compare", "report"}
+    assert len(rerun) == 2 + len(list((root / "scenarios").glob("*.yaml"))) - 1
 
 
 def test_a_damaged_output_is_redone(finished) -> None:
@@ -102,31 +114,40 @@ def test_force_redoes_the_named_stage(finished) -> None:
     settle(root, out)
     options = StudyOptions(replications=2, horizon="60d", warmup="7d", jobs=1, force=("fit",))
     run = run_study(root / "scenarios", out, options)
+    # the refit writes the same bytes (deterministic), so nothing downstream reruns
     assert [o.name for o in run.outcomes if not o.reused] == ["fit"]
 
 
 def test_sigterm_keeps_finished_stages_and_a_rerun_continues(study_copy: Path) -> None:
+    """SIGTERM while validate runs replications on a process pool: check to fit stay done,
+    nothing half-written is left (no partial folder, no temporary file), the rerun goes on
+    from validate."""
     out = study_copy / "outputs" / "study"
     command = [
         sys.executable, "-m", "l2csim", "study", str(study_copy / "scenarios"), "--out", str(out),
-        "--replications", "2", "--horizon", "60d", "--warmup", "7d", "--jobs", "1",
+        "--replications", "2", "--horizon", "60d", "--warmup", "7d", "--jobs", "2",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
     for line in process.stdout:
-        if line.startswith("mine"):  # check and mine finished; customers is under way
+        if line.startswith("fit"):  # check, mine, customers and fit done; validate under way
+            time.sleep(2)
             process.send_signal(signal.SIGTERM)
             break
     assert process.wait(timeout=60) == 130
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["stages"]) == {"check", "mine"}
-    assert not list(out.rglob(".*.partial")) and not list(out.rglob(".*.old"))
-    assert not (out / "customers").exists() or not any((out / "customers").iterdir())
+    finished = ["check", "mine", "customers", "fit"]
+    assert set(manifest["stages"]) == set(finished)
+    for name in finished:
+        for relative, digest in manifest["stages"][name]["outputs"].items():
+            assert file_hash(out / name / relative) == digest
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+    assert not (out / "validate").exists()
     run = run_study(study_copy / "scenarios", out, FAST)
-    reused = [o.name for o in run.outcomes if o.reused]
-    assert reused == ["check", "mine"]
-    assert (out / "fit" / "model.json").is_file()
+    assert [o.name for o in run.outcomes if o.reused] == finished
+    assert (out / "report" / "report.html").is_file()
 
 
 def test_bare_log_and_missing_baseline_are_refused(study_copy: Path) -> None:

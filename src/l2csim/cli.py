@@ -404,11 +404,23 @@ def mine(inputs: Any, out: Path) -> None:
     show_default=True,
     help="Folder for every stage's outputs and the manifest.",
 )
-@click.option("--replications", default=10, show_default=True, help="Replications per scenario.")
+@click.option(
+    "--replications",
+    type=click.IntRange(min=2),
+    default=10,
+    show_default=True,
+    help="Replications per scenario (at least 2, for confidence intervals).",
+)
 @click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
 @click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
 @click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
 @click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
+@click.option(
+    "--scheduler",
+    envvar="L2CSIM_DASK_SCHEDULER",
+    help="Run the simulations on this Dask scheduler (tcp://HOST:PORT) "
+    "[env L2CSIM_DASK_SCHEDULER].",
+)
 @click.option(
     "--force",
     "force",
@@ -426,6 +438,7 @@ def study(
     horizon: str,
     warmup: str,
     jobs: int,
+    scheduler: str | None,
     force: tuple[str, ...],
 ) -> None:
     """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
@@ -433,16 +446,19 @@ def study(
     STUDY_DIR is a study folder or file (default: scenarios/study.yaml here; without one,
     the bundled sample is generated into outputs/sample-study). Every scenario YAML beside
     the study file is simulated and compared with baseline.yaml. Stages whose inputs have
-    not changed are reused (content hashes in OUT/manifest.json); an interrupted run keeps
-    every finished stage and continues where it stopped.
+    not changed are reused (content hashes in OUT/manifest.json, with each stage's time);
+    an interrupted run keeps every finished stage and continues where it stopped. The
+    steering-group report ends up in OUT/report/report.html.
 
     \b
     Examples:
       l2csim study
       l2csim study scenarios --replications 30 --seed 7
       l2csim study --force simulate
+      l2csim study ../acme/scenarios --scheduler tcp://10.0.0.5:8786
     """
-    from l2csim.study_run import StudyOptions, run_study
+    from l2csim.study_progress import StudyProgress, timings_table
+    from l2csim.study_run import MANIFEST, StudyOptions, run_study
 
     options = StudyOptions(
         replications=replications,
@@ -450,30 +466,14 @@ def study(
         horizon=horizon,
         warmup=warmup,
         jobs=jobs,
+        scheduler=scheduler,
         force=force,
     )
-    status = console.status("") if console.is_terminal else None
-
-    def show(name: str, state: str, seconds: float) -> None:
-        if state == "running":
-            if status is not None:
-                status.update(f"{name} ...")
-                status.start()
-            return
-        if status is not None:
-            status.stop()
-        detail = "reused" if state == "reused" else f"done in {seconds:.1f} s"
-        console.print(f"{name:<28} {detail}")
-
-    try:
-        run = run_study(study_dir, out, options, on_stage=show)
-    finally:
-        if status is not None:
-            status.stop()
-    total = sum(o.seconds for o in run.outcomes)
-    console.print(f"Study finished in {total:.1f} s; outputs in {run.out}")
-    if run.report.is_file():
-        console.print(f"Report: {run.report}")
+    with StudyProgress(console) as progress:
+        run = run_study(study_dir, out, options, progress=progress)
+    console.print(timings_table(run))
+    console.print(f"Study finished in {run.wall_seconds:.1f} s; timings in {run.out / MANIFEST}")
+    console.print(f"Report: {run.report}")
 
 
 @cli.command()

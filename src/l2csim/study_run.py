@@ -14,14 +14,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -54,22 +56,39 @@ class StudyOptions:
         return any(f == "all" or stage == f or stage.startswith(f"{f}/") for f in self.force)
 
 
+class Progress(Protocol):
+    """What a progress display is told: a stage starts (with its number of steps when it
+    has countable ones, e.g. replications), takes a step, ends (reused or done)."""
+
+    def started(self, stage: str, steps: int | None) -> None: ...
+
+    def step(self) -> None: ...
+
+    def finished(self, stage: str, reused: bool, seconds: float) -> None: ...
+
+
 @dataclass(frozen=True)
 class Stage:
-    """One step of the study: the files and settings that decide its result, and the work."""
+    """One step of the study: the files (or folders) and settings that decide its result,
+    and the work, which writes into the folder it is given and may report steps."""
 
     name: str
     inputs: tuple[Path, ...]
     settings: dict[str, Any]
-    work: Callable[[Path], None]
+    work: Callable[[Path, Callable[[], None]], None]
+    steps: int | None = None
 
 
 @dataclass(frozen=True)
 class StageOutcome:
+    """A stage of one run: reused or done, the seconds it took now, and the seconds it took
+    when it last ran (the same unless reused)."""
+
     name: str
     reused: bool
     seconds: float
     folder: Path
+    ran_seconds: float = 0.0
 
 
 @dataclass
@@ -78,10 +97,15 @@ class StudyRun:
 
     out: Path
     outcomes: list[StageOutcome] = field(default_factory=list)
+    wall_seconds: float = 0.0
 
     @property
     def report(self) -> Path:
         return self.out / "report" / "report.html"
+
+    @property
+    def seconds(self) -> float:
+        return sum(o.seconds for o in self.outcomes)
 
 
 def default_study() -> Path:
@@ -100,11 +124,11 @@ def run_study(
     target: str | Path | None = None,
     out: Path = STUDY_OUT,
     options: StudyOptions | None = None,
-    on_stage: Callable[[str, str, float], None] | None = None,
+    progress: Progress | None = None,
 ) -> StudyRun:
     """Run every stage of the study in order, reusing those whose inputs are unchanged.
 
-    `on_stage(name, status, seconds)` is called with status 'running', 'done' or 'reused'.
+    Each stage's time (0 when reused) is recorded in the manifest under `last_run`.
     """
     options = options or StudyOptions()
     inputs = resolve_inputs(target if target is not None else default_study())
@@ -113,53 +137,121 @@ def run_study(
             f"{inputs.source.path}: `l2csim study` needs a study file (study.yaml with the "
             "log mapping and roles) or a folder holding one, not a bare log."
         )
+    started = time.perf_counter()
     run = StudyRun(out=out)
     manifest = _read_manifest(out)
-    with _sigterm_as_interrupt():
-        for stage in plan(inputs, out, options):
-            if on_stage:
-                on_stage(stage.name, "running", 0.0)
-            outcome = _execute(stage, out, manifest, options)
+    with _sigterm_as_interrupt(), contextlib.ExitStack() as pool:
+        where = _LazyExecutor(pool, options)
+        for stage in plan(inputs, out, options, where):
+            if progress:
+                progress.started(stage.name, stage.steps)
+            outcome = _execute(stage, out, manifest, options, progress)
             run.outcomes.append(outcome)
-            if on_stage:
-                on_stage(stage.name, "reused" if outcome.reused else "done", outcome.seconds)
+            if progress:
+                progress.finished(stage.name, outcome.reused, outcome.seconds)
+    run.wall_seconds = time.perf_counter() - started
+    manifest["last_run"] = {
+        "options": _settings(options),
+        "wall_seconds": round(run.wall_seconds, 2),
+        "stages": [
+            {"stage": o.name, "reused": o.reused, "seconds": round(o.seconds, 2)}
+            for o in run.outcomes
+        ],
+    }
+    write_json(out / MANIFEST, manifest)
     return run
 
 
-def plan(inputs: Inputs, out: Path, options: StudyOptions) -> list[Stage]:
+class _LazyExecutor:
+    """One pool (or Dask client) for every simulation of the run, opened on first use, so a
+    run that reuses every simulation starts no workers at all."""
+
+    def __init__(self, stack: contextlib.ExitStack, options: StudyOptions) -> None:
+        self._stack, self._options, self._executor = stack, options, None
+        self._opened = False
+
+    def __call__(self) -> Executor | None:
+        if not self._opened:
+            from l2csim.executors import backend
+
+            opened = backend(self._options.jobs, self._options.scheduler)
+            self._executor = self._stack.enter_context(opened).executor
+            self._opened = True
+        return self._executor
+
+
+def _settings(options: StudyOptions) -> dict[str, Any]:
+    return {
+        "replications": options.replications,
+        "seed": options.seed,
+        "horizon": options.horizon,
+        "warmup": options.warmup,
+    }
+
+
+def plan(
+    inputs: Inputs,
+    out: Path,
+    options: StudyOptions,
+    executor: Callable[[], Executor | None] | None = None,
+) -> list[Stage]:
     """The stages in order, each with the inputs that decide whether it must run again."""
     study = inputs.study
     assert study is not None
+    executor = executor or (lambda: None)
     log_once = cache(lambda: read_inputs_log(inputs))
     base = (study.source, study.log_path, *_study_files(study))
     scenarios = scenario_files(study)
     model = out / "fit" / "model.json"
     customers = out / "customers"
+    validation = out / "validate" / "validation.json"
     stages = [
-        Stage("check", base, {}, lambda folder: _check(log_once(), folder)),
-        Stage("mine", base, {}, lambda folder: _mine(log_once(), study, folder)),
-        Stage("customers", base, {}, lambda folder: _customers(inputs, folder)),
+        Stage("check", base, {}, lambda folder, _: _check(log_once(), folder)),
+        Stage("mine", base, {}, lambda folder, _: _mine(log_once(), study, folder)),
+        Stage("customers", base, {}, lambda folder, _: _customers(inputs, folder)),
         Stage(
             "fit",
             (*base, customers / "customers.csv", customers / "retention_model.json"),
             {},
-            lambda folder: _fit(inputs, customers, folder),
+            lambda folder, _: _fit(inputs, customers, folder),
+        ),
+        Stage(
+            "validate",
+            (*base, model),
+            {},
+            lambda folder, _: _validate(inputs, model, folder, options),
+            steps=study.validation.replications,
         ),
     ]
+    simulated = []
     for name, path in scenarios.items():
         stages.append(
             Stage(
                 f"simulate/{name}",
                 (*_extends_chain(path), model),
-                {
-                    "replications": options.replications,
-                    "seed": options.seed,
-                    "horizon": options.horizon,
-                    "warmup": options.warmup,
-                },
-                _simulation(path, model, options),
+                _settings(options),
+                _simulation(path, model, options, executor),
+                steps=options.replications,
             )
         )
+        simulated.append(out / "simulate" / name)
+    stages.append(
+        Stage(
+            "compare",
+            (study.source, validation, *simulated),
+            {},
+            lambda folder, _: _compare(simulated, study.source, validation, folder),
+        )
+    )
+    upstream = [out / s.name for s in stages]
+    stages.append(
+        Stage(
+            "report",
+            (study.source, *_study_files(study), *upstream),
+            {},
+            lambda folder, _: _report(out, study.source, folder),
+        )
+    )
     return stages
 
 
@@ -175,6 +267,11 @@ def scenario_files(study: Study) -> dict[str, Path]:
         raise StudyError(
             f"{folder}: no baseline.yaml beside the study file; write one that names the fitted "
             "model (model: ../outputs/fit/model.json) and today's policy."
+        )
+    if len(found) < 2:
+        raise StudyError(
+            f"{folder}: only baseline.yaml beside the study file; write at least one scenario "
+            "to compare with it (a YAML with `extends: baseline.yaml` and the policy to change)."
         )
     return {BASELINE: found.pop(BASELINE), **found}
 
@@ -237,8 +334,20 @@ def _fit(inputs: Inputs, customers: Path, folder: Path) -> None:
     run(inputs, folder / "model.json", options)
 
 
-def _simulation(scenario_file: Path, model: Path, options: StudyOptions) -> Callable[[Path], None]:
-    def work(folder: Path) -> None:
+def _validate(inputs: Inputs, model: Path, folder: Path, options: StudyOptions) -> None:
+    from l2csim.validation import validate
+
+    jobs = options.jobs if options.jobs > 0 else os.cpu_count() or 1
+    validate(inputs, folder, model=model, jobs=jobs)
+
+
+def _simulation(
+    scenario_file: Path,
+    model: Path,
+    options: StudyOptions,
+    executor: Callable[[], Executor | None],
+) -> Callable[[Path, Callable[[], None]], None]:
+    def work(folder: Path, step: Callable[[], None]) -> None:
         from l2csim.scenario import load_scenario
         from l2csim.simulate import simulate
 
@@ -250,20 +359,38 @@ def _simulation(scenario_file: Path, model: Path, options: StudyOptions) -> Call
             seed=options.seed,
             horizon=options.horizon,
             warmup=options.warmup,
-            jobs=options.jobs,
+            executor=executor(),
+            jobs=1,
+            on_done=lambda _result: step(),
         )
 
     return work
+
+
+def _compare(simulated: list[Path], study: Path, validation: Path, folder: Path) -> None:
+    from l2csim.comparison import compare
+
+    compare(simulated[0], list(simulated[1:]), folder, study=study, validation=validation, jobs=1)
+
+
+def _report(out: Path, study: Path, folder: Path) -> None:
+    from l2csim.report import build_report
+
+    build_report(out, folder / "report.html", study=study)
 
 
 # --- reuse, atomic stage folders, interrupts -------------------------------------------------
 
 
 def _execute(
-    stage: Stage, out: Path, manifest: dict[str, Any], options: StudyOptions
+    stage: Stage,
+    out: Path,
+    manifest: dict[str, Any],
+    options: StudyOptions,
+    progress: Progress | None,
 ) -> StageOutcome:
     folder = out / stage.name
-    inputs = {str(p): file_hash(p) for p in stage.inputs}
+    inputs = {str(p): input_hash(p) for p in stage.inputs}
     key = _digest({"l2csim": __version__, "inputs": inputs, "settings": stage.settings})
     entry = manifest["stages"].get(stage.name)
     if (
@@ -272,13 +399,13 @@ def _execute(
         and entry.get("key") == key
         and _outputs_intact(folder, entry.get("outputs", {}))
     ):
-        return StageOutcome(stage.name, True, 0.0, folder)
+        return StageOutcome(stage.name, True, 0.0, folder, float(entry.get("seconds", 0.0)))
     started = time.perf_counter()
     partial = folder.with_name(f".{folder.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        stage.work(partial)
+        stage.work(partial, progress.step if progress else lambda: None)
         _replace_folder(partial, folder)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
@@ -291,7 +418,7 @@ def _execute(
         "seconds": round(seconds, 2),
     }
     write_json(out / MANIFEST, manifest)
-    return StageOutcome(stage.name, False, seconds, folder)
+    return StageOutcome(stage.name, False, seconds, folder, seconds)
 
 
 def _replace_folder(new: Path, target: Path) -> None:
@@ -328,6 +455,14 @@ def _hashes(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def input_hash(path: Path) -> str:
+    """sha256 of a file, or of a folder's relative paths and file hashes (an upstream
+    stage's outputs); 'missing' for neither."""
+    if path.is_dir():
+        return _digest(_hashes(path))
+    return file_hash(path)
 
 
 def file_hash(path: Path) -> str:
