@@ -21,6 +21,17 @@ FILES = (
     "event_logs/sample_crm_tiers.csv",
     "scenarios/study.yaml",
     "scenarios/documented_process.bpmn",
+    *(
+        f"scenarios/{name}.yaml"
+        for name in (
+            "baseline",
+            "earliest_promise",
+            "key_account_calls",
+            "one_more_cs_agent",
+            "rekeying_halved",
+            "tier_priority",
+        )
+    ),
 )
 COLUMNS = [
     "order_ref",

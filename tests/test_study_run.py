@@ -16,7 +16,15 @@ from click.testing import CliRunner
 
 from l2csim.cli import cli
 from l2csim.errors import StudyError
-from l2csim.study_run import StudyOptions, file_hash, run_study
+from l2csim.study import load_study
+from l2csim.study_run import (
+    SAMPLE_STUDY,
+    StudyOptions,
+    default_study,
+    file_hash,
+    run_study,
+    scenario_files,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = StudyOptions(replications=2, horizon="60d", warmup="7d", jobs=1)
@@ -159,3 +167,18 @@ def test_bare_log_and_missing_baseline_are_refused(study_copy: Path) -> None:
     )
     assert result.exit_code == 1
     assert "no baseline.yaml beside the study file" in result.output
+
+
+def test_without_a_study_here_the_bundled_sample_is_generated_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    study_file = default_study()
+    assert study_file == SAMPLE_STUDY / "scenarios" / "study.yaml"
+    study = load_study(study_file)
+    scenarios = scenario_files(study)
+    assert next(iter(scenarios)) == "baseline"
+    shipped = {p.stem for p in (REPO / "scenarios").glob("*.yaml")} - {"study"}
+    assert set(scenarios) == shipped
+    stamp = study_file.stat().st_mtime_ns
+    assert default_study() == study_file and study_file.stat().st_mtime_ns == stamp

@@ -68,7 +68,9 @@ def write_sample(out_dir: Path, seed: int = 42, days: int = 365) -> list[Path]:
     """Write the sample as a study folder under `out_dir`; return the paths written.
 
     Files: event_logs/sample_orders.csv, sample_truth.json, sample_crm_tiers.csv and
-    scenarios/study.yaml, documented_process.bpmn (the study file and reference process).
+    scenarios/study.yaml, documented_process.bpmn (the study file and reference process)
+    and the shipped scenarios (baseline.yaml and the policies compared with it), so the
+    folder is a whole study that `l2csim study` runs.
     """
     out_dir = Path(out_dir)
     sample = generate_sample(seed=seed, days=days)
@@ -82,4 +84,11 @@ def write_sample(out_dir: Path, seed: int = 42, days: int = 365) -> list[Path]:
             out_dir / REFERENCE_BPMN,
             package.joinpath("documented_process.bpmn").read_text("utf-8"),
         ),
+        *[
+            write_text(out_dir / "scenarios" / scenario.name, scenario.read_text("utf-8"))
+            for scenario in sorted(
+                package.joinpath("scenarios").iterdir(), key=lambda entry: entry.name
+            )
+            if scenario.name.endswith(".yaml")
+        ],
     ]
