@@ -182,3 +182,15 @@ def test_without_a_study_here_the_bundled_sample_is_generated_once(
     assert set(scenarios) == shipped
     stamp = study_file.stat().st_mtime_ns
     assert default_study() == study_file and study_file.stat().st_mtime_ns == stamp
+
+
+def test_a_study_moved_elsewhere_is_reused(finished, tmp_path: Path) -> None:
+    root, out, _ = finished
+    settle(root, out)
+    moved = tmp_path / "moved"
+    shutil.copytree(root, moved)
+    run = run_study(moved / "scenarios", moved / "outputs" / "study", FAST)
+    assert all(outcome.reused for outcome in run.outcomes)
+    manifest = json.loads((moved / "outputs" / "study" / "manifest.json").read_text())
+    for entry in manifest["stages"].values():
+        assert all(path.startswith(str(moved)) for path in entry["inputs"])

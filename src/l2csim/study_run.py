@@ -391,7 +391,9 @@ def _execute(
 ) -> StageOutcome:
     folder = out / stage.name
     inputs = {str(p): input_hash(p) for p in stage.inputs}
-    key = _digest({"l2csim": __version__, "inputs": inputs, "settings": stage.settings})
+    # The key holds contents, not places: a study folder moved or copied elsewhere is reused.
+    hashes = [inputs[str(p)] for p in stage.inputs]
+    key = _digest({"l2csim": __version__, "inputs": hashes, "settings": stage.settings})
     entry = manifest["stages"].get(stage.name)
     if (
         not options.forces(stage.name)
@@ -399,6 +401,7 @@ def _execute(
         and entry.get("key") == key
         and _outputs_intact(folder, entry.get("outputs", {}))
     ):
+        entry["inputs"] = inputs  # where the inputs are now (the same contents)
         return StageOutcome(stage.name, True, 0.0, folder, float(entry.get("seconds", 0.0)))
     started = time.perf_counter()
     partial = folder.with_name(f".{folder.name}.partial")
