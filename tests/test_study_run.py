@@ -194,3 +194,25 @@ def test_a_study_moved_elsewhere_is_reused(finished, tmp_path: Path) -> None:
     manifest = json.loads((moved / "outputs" / "study" / "manifest.json").read_text())
     for entry in manifest["stages"].values():
         assert all(path.startswith(str(moved)) for path in entry["inputs"])
+
+
+def test_simulations_on_a_dask_cluster_give_the_same_bytes_and_nothing_after_reruns(
+    finished,
+) -> None:
+    from distributed import LocalCluster
+
+    root, out, _ = finished
+    settle(root, out)
+    before = {p: p.read_bytes() for p in (out / "simulate").rglob("kpis.csv")}
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        options = StudyOptions(
+            replications=2, horizon="60d", warmup="7d", jobs=1,
+            scheduler=cluster.scheduler_address, force=("simulate",),
+        )  # fmt: skip
+        run = run_study(root / "scenarios", out, options)
+    rerun = [o.name for o in run.outcomes if not o.reused]
+    assert rerun and all(name.startswith("simulate/") for name in rerun)
+    assert {p: p.read_bytes() for p in (out / "simulate").rglob("kpis.csv")} == before
