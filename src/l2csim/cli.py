@@ -407,7 +407,7 @@ def mine(inputs: Any, out: Path) -> None:
 @click.option(
     "--replications",
     type=click.IntRange(min=2),
-    default=10,
+    default=20,
     show_default=True,
     help="Replications per scenario (at least 2, for confidence intervals).",
 )

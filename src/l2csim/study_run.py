@@ -29,6 +29,7 @@ import yaml
 
 from l2csim import __version__
 from l2csim.errors import StudyError
+from l2csim.executors import scheduler_address
 from l2csim.inputs import Inputs, read_inputs_log, resolve_inputs
 from l2csim.log import EventLog
 from l2csim.output import write_json
@@ -44,7 +45,7 @@ BASELINE = "baseline"
 class StudyOptions:
     """Settings of a study run. `jobs` and `scheduler` change speed, never results."""
 
-    replications: int = 10
+    replications: int = 20
     seed: int = 0
     horizon: str = "365d"
     warmup: str = "30d"
@@ -142,6 +143,8 @@ def run_study(
     manifest = _read_manifest(out)
     with _sigterm_as_interrupt(), contextlib.ExitStack() as pool:
         where = _LazyExecutor(pool, options)
+        if scheduler_address(options.scheduler) is not None:
+            where()  # a cluster that does not answer fails now, not after the first stages
         for stage in plan(inputs, out, options, where):
             if progress:
                 progress.started(stage.name, stage.steps)
