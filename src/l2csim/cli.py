@@ -209,13 +209,14 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
     "--tiers",
     "tier_table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV of customer id and tier (e.g. the CRM export); overrides the study's tiers.",
+    help="CSV of customer id and tier (customers.csv from `l2csim customers`, or a CRM "
+    "export); overrides the study's customers.crm_tiers.",
 )
 @click.option(
     "--retention",
     "retention_model",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="retention_model.json from `l2csim customers` [outputs/customers/retention_model.json].",
+    help="retention_model.json from `l2csim customers` (without it: stated default churn).",
 )
 def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path | None) -> None:
     """Fit a simulation model of today's operation from the log and write model.json.
@@ -227,7 +228,8 @@ def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path |
     \b
     Examples:
       l2csim fit
-      l2csim fit scenarios/study.yaml --tiers event_logs/sample_crm_tiers.csv
+      l2csim fit scenarios/study.yaml --tiers outputs/customers/customers.csv \\
+          --retention outputs/customers/retention_model.json
       l2csim fit helpdesk.xes.gz --out outputs/helpdesk/model.json
     """
     from l2csim.fit import FitOptions, run
@@ -244,6 +246,116 @@ def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path |
     for note in params.notes:
         console.print(f"Note: {note}")
     _wrote(path)
+
+
+@cli.command()
+@_with_log
+@out_option("mine")
+def mine(inputs: Any, out: Path) -> None:
+    """Mine process maps, variants, the informal process and the pain-point backlog.
+
+    STUDY_OR_LOG is a study file or folder (default: scenarios/study.yaml), or a log file
+    whose columns the flags map. With a study's reference_process, deviations from the
+    documented process are catalogued; with its roles, tiers and sla, the role rules and the
+    backlog's SLA and chase-call figures. Open DIR/maps.html in a browser (works offline).
+
+    \b
+    Examples:
+      l2csim mine
+      l2csim mine ../shared/data/helpdesk.xes.gz --out outputs/helpdesk-mine
+    """
+    from l2csim.mine import run
+
+    log = read_inputs_log(inputs)
+    result = run(log, inputs.study, out)
+    conformance = result.findings["conformance"]
+    console.print(
+        f"{log.source}: {log.n_cases:,} cases, {result.findings['variants']['count']:,} variants, "
+        f"{len(result.findings['deviations'])} deviations"
+        + (f"; conformance by {conformance['method']}" if conformance else "")
+    )
+    _wrote(sorted(p for p in result.paths if p.parent == out))
+
+
+@cli.command()
+@click.argument("study_dir", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OUTPUTS / "study",
+    show_default=True,
+    help="Folder for every stage's outputs and the manifest.",
+)
+@click.option("--replications", default=10, show_default=True, help="Replications per scenario.")
+@click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
+@click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
+@click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
+@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
+@click.option(
+    "--force",
+    "force",
+    multiple=True,
+    is_flag=False,
+    flag_value="all",
+    metavar="[STAGE]",
+    help="Redo a stage (repeatable; e.g. --force simulate) or, alone, every stage.",
+)
+def study(
+    study_dir: Path | None,
+    out: Path,
+    replications: int,
+    seed: int,
+    horizon: str,
+    warmup: str,
+    jobs: int,
+    force: tuple[str, ...],
+) -> None:
+    """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
+
+    STUDY_DIR is a study folder or file (default: scenarios/study.yaml here; without one,
+    the bundled sample is generated into outputs/sample-study). Every scenario YAML beside
+    the study file is simulated and compared with baseline.yaml. Stages whose inputs have
+    not changed are reused (content hashes in OUT/manifest.json); an interrupted run keeps
+    every finished stage and continues where it stopped.
+
+    \b
+    Examples:
+      l2csim study
+      l2csim study scenarios --replications 30 --seed 7
+      l2csim study --force simulate
+    """
+    from l2csim.study_run import StudyOptions, run_study
+
+    options = StudyOptions(
+        replications=replications,
+        seed=seed,
+        horizon=horizon,
+        warmup=warmup,
+        jobs=jobs,
+        force=force,
+    )
+    status = console.status("") if console.is_terminal else None
+
+    def show(name: str, state: str, seconds: float) -> None:
+        if state == "running":
+            if status is not None:
+                status.update(f"{name} ...")
+                status.start()
+            return
+        if status is not None:
+            status.stop()
+        detail = "reused" if state == "reused" else f"done in {seconds:.1f} s"
+        console.print(f"{name:<28} {detail}")
+
+    try:
+        run = run_study(study_dir, out, options, on_stage=show)
+    finally:
+        if status is not None:
+            status.stop()
+    total = sum(o.seconds for o in run.outcomes)
+    console.print(f"Study finished in {total:.1f} s; outputs in {run.out}")
+    if run.report.is_file():
+        console.print(f"Report: {run.report}")
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -28,6 +28,16 @@ def pm4py() -> ModuleType:
     return module
 
 
+def pm4py_module(name: str) -> ModuleType:
+    """Return a pm4py submodule (e.g. an algorithm with its Parameters), imported quietly."""
+    import importlib
+
+    pm4py()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return importlib.import_module(name)
+
+
 def require_graphviz() -> str:
     """Return the path of graphviz's `dot`, or fail up front with how to install it.
 

@@ -45,8 +45,10 @@ def parse_duration(text: str, what: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2) or "d"]
 
 
-def scenario_for(target: str | Path) -> Scenario:
-    """A scenario YAML, or a fitted model JSON run as the as-is baseline."""
+def scenario_for(target: str | Path | Scenario) -> Scenario:
+    """A scenario YAML, or a fitted model JSON run as the as-is baseline (or a Scenario)."""
+    if isinstance(target, Scenario):
+        return target
     path = Path(target)
     if path.suffix.lower() == ".json":
         return model_scenario(path)
@@ -101,7 +103,7 @@ def parse_precision(value: float | str) -> float:
 
 
 def prepare(
-    target: str | Path,
+    target: str | Path | Scenario,
     *,
     seed: int = 0,
     horizon: str = "365d",
@@ -159,7 +161,7 @@ def run_to_precision(
 
 
 def simulate(
-    target: str | Path,
+    target: str | Path | Scenario,
     out: Path,
     *,
     replications: int | str = 10,

@@ -89,6 +89,27 @@ class Roles(_Strict):
         return {name: list(getattr(self, name)) for name in type(self).model_fields}
 
 
+class MiningSpec(_Strict):
+    """How `l2csim mine` abstracts maps and bounds conformance checking (all optional)."""
+
+    noise_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
+    coverage_levels: list[float] = Field(default_factory=lambda: [1.0, 0.8, 0.5])
+    top_variants: int = Field(default=50, ge=1)
+    max_segment_values: int = Field(default=8, ge=1)
+    alignment_max_variants: int = Field(default=300, ge=0)
+    alignment_time_limit: float = Field(default=60.0, gt=0)
+    min_share: float = Field(default=0.01, ge=0.0, le=1.0)
+    # a case attribute of the log holding the customer's tier; used before customers.crm_tiers
+    tier_attribute: str = "tier"
+
+    @field_validator("coverage_levels")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if not value or any(not 0 < level <= 1 for level in value):
+            raise ValueError("coverage levels are fractions in (0, 1], e.g. [1.0, 0.8, 0.5]")
+        return sorted(set(value), reverse=True)
+
+
 # --- customers and SLAs (issue 4) --------------------------------------------------------
 
 DEFAULT_TIER_LABELS = ["key_account", "priority", "occasional"]
@@ -249,6 +270,7 @@ class Study(_Strict):
     roles: Roles = Roles()
     segments: list[str] = Field(default_factory=list)
     reference_process: Path | None = None
+    mining: MiningSpec = MiningSpec()
     customers: CustomersSpec = CustomersSpec()
     sla: dict[str, TierSla] = Field(default_factory=dict)
     validation: ValidationSpec = ValidationSpec()

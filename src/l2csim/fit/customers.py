@@ -1,8 +1,8 @@
 """Customer tiers and their SLAs: which tier each order belongs to and what was promised.
 
-A case's tier comes from, in this order: a customer → tier table (the study's `tiers.path`,
-the customers analysis' output, or the CRM export given with --tiers), a tier case attribute
-of the log, else one tier 'all'. Tiers are ranked by orders per customer (the most frequent
+A case's tier comes from, in this order: a customer → tier table (--tiers: the customers
+analysis' customers.csv or a CRM export; else the study's `customers.crm_tiers`), a tier case
+attribute of the log, else one tier 'all'. Tiers are ranked by orders per customer (the most frequent
 buyers first, rank 0), a stated convention a scenario can override. The promised lead time
 comes from the study's SLA days when given, else from the log's promised-date attribute
 (median of promise - order arrival; a date without a time means the end of that local day),
@@ -33,7 +33,10 @@ def read_tier_table(path: Path, id_column: str | None = None, tier_column: str |
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: cannot read the tier table ({error}).") from None
     columns = list(table.columns)
-    tier_column = tier_column or next((c for c in columns if "tier" in c.lower()), None)
+    if tier_column is None:  # an exact 'tier' (customers.csv) before crm_tier, profile_tier
+        tier_column = (
+            "tier" if "tier" in columns else next((c for c in columns if "tier" in c.lower()), None)
+        )
     if id_column is None:
         id_column = next((c for c in columns if c != tier_column), None)
     for wanted, label in ((tier_column, "tier"), (id_column, "customer id")):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -31,7 +30,6 @@ from l2csim.params import (
 from l2csim.study import Study
 
 DEFAULT_CALL_POOL = "customer service"
-RETENTION_FILE = Path("outputs") / "customers" / "retention_model.json"
 
 
 @dataclass(frozen=True)
@@ -145,32 +143,49 @@ def fit_model(
 def _tier_inputs(
     events: pd.DataFrame, study: Study | None, options: FitOptions
 ) -> tuple[pd.Series | None, str | None, str, dict[str, list[str]]]:
-    """(tier table, tier attribute, source name, owed milestones) by the documented order."""
-    spec: Any = getattr(study, "tiers", None)
-    owed = dict(getattr(spec, "owed_courtesy_milestones", {}) or {})
+    """(tier table, tier attribute, source name, owed milestones) by the documented order:
+    --tiers (e.g. the customers analysis' customers.csv), the study's customers.crm_tiers,
+    a tier case attribute of the log."""
+    owed = _owed_milestones(study)
     if options.tier_table is not None:
         table = customers.read_tier_table(
             options.tier_table, options.tier_id_column, options.tier_column
         )
         return table, None, options.tier_table.name, owed
-    if spec is not None and getattr(spec, "path", None) is not None:
-        path = study.tiers_path  # type: ignore[union-attr]
-        table = customers.read_tier_table(path, spec.id_column, spec.tier_column)
+    crm = study.customers.crm_tiers if study is not None else None
+    if crm is not None:
+        path = crm.path if crm.path.is_absolute() else (study.folder / crm.path).resolve()
+        table = customers.read_tier_table(path, crm.id_column, crm.tier_column)
         return table, None, path.name, owed
-    if spec is not None and getattr(spec, "case_attribute", None) in events:
-        return None, spec.case_attribute, "", owed
     return None, customers.tier_attribute_of(events), "", owed
+
+
+def _owed_milestones(study: Study | None) -> dict[str, list[str]]:
+    """Milestones each tier is owed a courtesy call at (study `sla:`; `default` is not a tier)."""
+    if study is None:
+        return {}
+    return {
+        tier: list(sla.courtesy_milestones) for tier, sla in study.sla.items() if tier != "default"
+    }
 
 
 def _sla_inputs(
     events: pd.DataFrame, study: Study | None
 ) -> tuple[str | None, dict[str, float], float | None]:
-    spec: Any = getattr(study, "sla", None)
-    column = getattr(spec, "promised_column", None)
+    """(promised-date column, promised days per tier, default days) from the study's `sla:`."""
+    slas = study.sla if study is not None else {}
+    named = [s.promised_date for s in slas.values() if s.promised_date]
+    column = f"case:{named[0].removeprefix('case:')}" if named else None
     if column is None or column not in events:
         column = customers.promise_column_of(events)
-    days = dict(getattr(spec, "days_by_tier", {}) or {})
-    return column, days, getattr(spec, "default_days", None)
+    days = {
+        tier: sla.promised_hours / 24.0
+        for tier, sla in slas.items()
+        if tier != "default" and sla.promised_hours is not None
+    }
+    default = slas.get("default")
+    default_days = default.promised_hours / 24.0 if default and default.promised_hours else None
+    return column, days, default_days
 
 
 def _promise_from_tiers(cases: pd.DataFrame, tiers) -> pd.Series:
@@ -210,11 +225,9 @@ def _call_pool(
 
 
 def _retention(options: FitOptions, notes: list[str]):
-    path = options.retention_model
-    if path is None and RETENTION_FILE.is_file():
-        path = RETENTION_FILE
-    if path is not None:
-        return retention.load_retention(path)
+    """The customers analysis' churn model when given (--retention), else stated defaults."""
+    if options.retention_model is not None:
+        return retention.load_retention(options.retention_model)
     params = retention.default_retention()
     notes.append(f"retention: {params.provenance.detail}")
     return params
