@@ -47,8 +47,9 @@ def settle(root: Path, out: Path) -> None:
 
 def test_every_stage_runs_and_is_recorded(finished) -> None:
     _, out, order = finished
-    assert order[:5] == ["check", "mine", "customers", "fit", "simulate/baseline"]
+    assert order[:6] == ["check", "mine", "customers", "fit", "validate", "simulate/baseline"]
     assert "simulate/tier_priority" in order
+    assert order[-2:] == ["compare", "report"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["stages"]) == set(order)
     for name, entry in manifest["stages"].items():
@@ -58,6 +59,8 @@ def test_every_stage_runs_and_is_recorded(finished) -> None:
             assert len(digest) == 64
     assert (out / "check" / "quality.json").is_file()
     assert (out / "fit" / "model.json").is_file()
+    assert (out / "compare" / "comparison.json").is_file()
+    assert (out / "report" / "report.html").is_file()
     assert not list(out.rglob(".*.partial"))
 
 
@@ -76,7 +79,7 @@ def test_changed_scenario_reruns_only_itself(finished) -> None:
     scenario.write_text(scenario.read_text() + "\ndescription: edited\n")
     run = run_study(root / "scenarios", out, FAST)
     rerun = [o.name for o in run.outcomes if not o.reused]
-    assert rerun == ["simulate/tier_priority"]
+    assert rerun == ["simulate/tier_priority", "compare", "report"]
 
 
 def test_changed_setting_reruns_the_simulations_only(finished) -> None:
@@ -85,7 +88,8 @@ def test_changed_setting_reruns_the_simulations_only(finished) -> None:
     options = StudyOptions(replications=3, horizon="60d", warmup="7d", jobs=1)
     run = run_study(root / "scenarios", out, options)
     rerun = {o.name for o in run.outcomes if not o.reused}
-    assert rerun and all(name.startswith("simulate/") for name in rerun)
+    assert "simulate/baseline" in rerun and "compare" in rerun and "report" in rerun
+    assert all(name.startswith("simulate/") for name in rerun - {"compare", "report"})
 
 
 def test_a_damaged_output_is_redone(finished) -> None:
@@ -93,6 +97,7 @@ def test_a_damaged_output_is_redone(finished) -> None:
     settle(root, out)
     (out / "check" / "quality.json").write_text("{}")
     run = run_study(root / "scenarios", out, FAST)
+    # Redone, it writes the same bytes as before the damage, so the report stays valid.
     assert [o.name for o in run.outcomes if not o.reused] == ["check"]
     assert json.loads((out / "check" / "quality.json").read_text())["findings"]
 
@@ -102,6 +107,7 @@ def test_force_redoes_the_named_stage(finished) -> None:
     settle(root, out)
     options = StudyOptions(replications=2, horizon="60d", warmup="7d", jobs=1, force=("fit",))
     run = run_study(root / "scenarios", out, options)
+    # The refit gives the same bytes, so nothing downstream has to run again.
     assert [o.name for o in run.outcomes if not o.reused] == ["fit"]
 
 

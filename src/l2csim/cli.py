@@ -624,6 +624,38 @@ def sweep(
     _wrote(result.written)
 
 
+@cli.command()
+@click.argument("output_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write [OUTPUT_DIR/report/report.html].",
+)
+@click.option(
+    "--study",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Study file whose documented process to draw [the one the mine stage read].",
+)
+def report(output_dir: Path, out: Path | None, study: Path | None) -> None:
+    """Build the steering-group report from a study's outputs: one self-contained HTML file.
+
+    OUTPUT_DIR is the folder `l2csim study` wrote (check/, mine/, customers/, fit/,
+    validate/, simulate/, compare/). Stages not run yet are named as missing in the report.
+    The file opens offline (e-mail attachment) and prints to PDF from any browser.
+
+    \b
+    Examples:
+      l2csim report outputs/study
+      l2csim report outputs/study --out board/report.html
+    """
+    from l2csim.report import build_report
+
+    _wrote(build_report(output_dir, out, study=study))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="l2csim")

@@ -62,6 +62,7 @@ class Stage:
     inputs: tuple[Path, ...]
     settings: dict[str, Any]
     work: Callable[[Path], None]
+    input_folders: tuple[Path, ...] = ()  # every file in them, hashed when the stage is due
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,14 @@ def plan(inputs: Inputs, out: Path, options: StudyOptions) -> list[Stage]:
             lambda folder: _fit(inputs, customers, folder),
         ),
     ]
+    stages.append(
+        Stage(
+            "validate",
+            (*base, model),
+            {},
+            lambda folder: _validate(inputs, model, options, folder),
+        )
+    )
     for name, path in scenarios.items():
         stages.append(
             Stage(
@@ -160,6 +169,29 @@ def plan(inputs: Inputs, out: Path, options: StudyOptions) -> list[Stage]:
                 _simulation(path, model, options),
             )
         )
+    simulations = [out / "simulate" / name for name in scenarios]
+    stages.append(
+        Stage(
+            "compare",
+            (
+                study.source,
+                out / "validate" / "validation.json",
+                *(f / name for f in simulations for name in ("kpis.parquet", "run.json")),
+            ),
+            {},
+            lambda folder: _compare(study, simulations, out, options, folder),
+        )
+    )
+    upstream = tuple(out / stage.name for stage in stages)
+    stages.append(
+        Stage(
+            "report",
+            (study.source, *_study_files(study)),
+            {},
+            lambda folder: _report(out, study, folder),
+            input_folders=upstream,
+        )
+    )
     return stages
 
 
@@ -256,6 +288,39 @@ def _simulation(scenario_file: Path, model: Path, options: StudyOptions) -> Call
     return work
 
 
+def _validate(inputs: Inputs, model: Path, options: StudyOptions, folder: Path) -> None:
+    from l2csim.validation.run import validate
+
+    validate(inputs, folder, model=model, jobs=options.jobs or 1)
+
+
+def _compare(
+    study: Study, simulations: list[Path], out: Path, options: StudyOptions, folder: Path
+) -> None:
+    from l2csim.comparison.run import compare
+
+    baseline, *others = simulations
+    if not others:
+        raise StudyError(
+            f"{study.folder}: only baseline.yaml is there; add at least one scenario YAML "
+            "(e.g. `extends: baseline.yaml` plus the policy that changes) to compare with it."
+        )
+    compare(
+        baseline,
+        others,
+        folder,
+        study=study.source,
+        validation=out / "validate" / "validation.json",
+        jobs=options.jobs,
+    )
+
+
+def _report(out: Path, study: Study, folder: Path) -> None:
+    from l2csim.report import build_report
+
+    build_report(out, folder / "report.html", study=study.source)
+
+
 # --- reuse, atomic stage folders, interrupts -------------------------------------------------
 
 
@@ -264,6 +329,8 @@ def _execute(
 ) -> StageOutcome:
     folder = out / stage.name
     inputs = {str(p): file_hash(p) for p in stage.inputs}
+    for upstream in stage.input_folders:
+        inputs.update({str(upstream / name): digest for name, digest in _hashes(upstream).items()})
     key = _digest({"l2csim": __version__, "inputs": inputs, "settings": stage.settings})
     entry = manifest["stages"].get(stage.name)
     if (

@@ -1,0 +1,119 @@
+"""The appendix: the study's assumptions and every fitted model parameter with its source
+(the provenance model.json records beside each parameter)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from l2csim.report.html import esc, missing, para, table
+from l2csim.report.numbers import sig
+from l2csim.report.outputs import StudyOutputs
+
+NAME_KEYS = ("name", "activity", "tier", "segment", "pool")
+
+
+def _item_name(item: dict, index: int) -> str:
+    named = [str(item[k]) for k in NAME_KEYS if isinstance(item.get(k), str) and item[k]]
+    return " / ".join(named) if named else str(index)
+
+
+def _value(node: dict) -> str:
+    """A parameter's value in a line: a distribution as kind and mean, else its scalars."""
+    if isinstance(node.get("kind"), str) and "mean" in node:
+        fitted = ", ".join(f"{k} {sig(v)}" for k, v in sorted((node.get("params") or {}).items()))
+        return f"{node['kind']} (mean {sig(node['mean'])}{'; ' + fitted if fitted else ''})"
+    scalars = []
+    for key, value in sorted(node.items()):
+        if key == "provenance" or key in NAME_KEYS:
+            continue
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int | float):
+            scalars.append(f"{key.replace('_', ' ')} {sig(value)}")
+        elif isinstance(value, str):
+            scalars.append(f"{key.replace('_', ' ')} {value}")
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            scalars.append(f"{key.replace('_', ' ')}: {', '.join(value)}")
+        elif (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(v, int | float) for v in value.values())
+        ):
+            scalars.append(
+                f"{key.replace('_', ' ')}: "
+                + ", ".join(f"{k} {sig(v)}" for k, v in sorted(value.items()))
+            )
+    return "; ".join(scalars[:6]) or "see model.json"
+
+
+def parameters(model: Any, path: str = "") -> Iterator[tuple[str, str, str, str]]:
+    """(parameter, value, source, detail) for every node that records its provenance."""
+    if isinstance(model, dict):
+        provenance = model.get("provenance")
+        if isinstance(provenance, dict):
+            yield (
+                path or "model",
+                _value(model),
+                str(provenance.get("source", "")),
+                str(provenance.get("detail", "")),
+            )
+        for key in sorted(model):
+            if key != "provenance":
+                yield from parameters(model[key], f"{path}.{key}" if path else key)
+    elif isinstance(model, list):
+        for i, item in enumerate(model):
+            label = _item_name(item, i) if isinstance(item, dict) else str(i)
+            yield from parameters(item, f"{path}[{label}]")
+
+
+def assumptions(outputs: StudyOutputs, model: dict | None) -> str:
+    items = []
+    base = outputs.json("simulate/baseline/run.json")
+    comparison = outputs.json("compare/comparison.json")
+    if base:
+        items.append(
+            f"Each option is simulated for {float(base.get('horizon_hours', 0)) / 24:,.0f} days "
+            f"after a {float(base.get('warmup_hours', 0)) / 24:,.0f}-day warm-up that is left "
+            f"out, {base.get('replications')} replications, seed {base.get('seed')}; every "
+            "option meets the same random streams (common random numbers), so differences "
+            "are paired by replication."
+        )
+    if comparison:
+        items.append(
+            f"Intervals are t-based {round(100 * float(comparison.get('confidence', 0.95)))}% "
+            "confidence intervals of the mean over replications."
+        )
+    if model:
+        created = model.get("created_from") or {}
+        items.append(
+            f"The model is fitted from {created.get('path', 'the log')} "
+            f"({created.get('cases', 0):,} orders, {str(created.get('period_start', ''))[:10]} "
+            f"to {str(created.get('period_end', ''))[:10]}; sha256 "
+            f"{str(created.get('sha256', ''))[:12]}…), time zone {model.get('timezone')}."
+        )
+        items.extend(str(n) for n in model.get("notes", []))
+    if not items:
+        return missing(
+            "the run settings (simulate/baseline/run.json, fit/model.json)", "Run the study."
+        )
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def appendix_section(outputs: StudyOutputs) -> str:
+    model = outputs.json("fit/model.json")
+    parts = ["<h3>Assumptions</h3>", assumptions(outputs, model), "<h3>Model parameters</h3>"]
+    if model is None:
+        parts.append(missing("the fitted model (fit/model.json)", "Run `l2csim fit`."))
+        return "".join(parts)
+    rows = [list(r) for r in parameters(model)]
+    parts.append(
+        para(
+            f"{len(rows)} fitted parameters, each with where it comes from "
+            "(log: measured from the event log; others: the file or setting named)."
+        )
+    )
+    parts.append(
+        table(["Parameter", "Value", "Source", "How it was obtained"], rows, cls="parameters")
+    )
+    return "".join(parts)

@@ -1,0 +1,68 @@
+"""Numbers in the report with no more digits than their uncertainty supports.
+
+The rule is compare's: round to the decade of the interval's half-width. Point figures
+without an interval get three significant digits.
+"""
+
+from __future__ import annotations
+
+import math
+
+DASH = "\u2013"
+MINUS = "\u2212"
+
+
+def step_for(half_width: float, finest: float = 0.01) -> float:
+    """The rounding step a half-width supports."""
+    if not math.isfinite(half_width) or half_width <= 0:
+        return finest
+    return max(10.0 ** math.floor(math.log10(half_width)), finest)
+
+
+def fmt(value: float | None, step: float = 0.01, *, sign: bool = False, suffix: str = "") -> str:
+    """`value` rounded to `step`, thousands separated, with a true minus sign."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    rounded = round(round(value / step) * step, 10)
+    text = f"{abs(rounded):,.{decimals}f}"
+    lead = "" if rounded == 0 else (MINUS if value < 0 else ("+" if sign else ""))
+    return f"{lead}{text}{suffix}"
+
+
+def sig(value: float | None, digits: int = 3, *, sign: bool = False, suffix: str = "") -> str:
+    """A point figure with `digits` significant digits."""
+    if value is None or not isinstance(value, int | float) or not math.isfinite(value):
+        return "n/a"
+    if value == 0:
+        return f"0{suffix}"
+    step = 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
+    return fmt(value, max(step, 1e-6) if step < 1 else step, sign=sign, suffix=suffix)
+
+
+def with_ci(
+    value: float,
+    low: float,
+    high: float,
+    *,
+    scale: float = 1.0,
+    sign: bool = False,
+    suffix: str = "",
+) -> str:
+    """'25 (95% CI 24–26)' rounded to what the interval supports."""
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in (value, low, high)):
+        return sig(value * scale if isinstance(value, int | float) else None, suffix=suffix)
+    if high == low:  # every replication gave the same value: no interval to show
+        return sig(value * scale, suffix=suffix, sign=sign) + " (all replications alike)"
+    step = step_for((high - low) / 2 * scale)
+    a, b = fmt(low * scale, step, sign=sign), fmt(high * scale, step, sign=sign)
+    joined = f"{a} to {b}" if (low < 0 or sign) else f"{a}{DASH}{b}"
+    return f"{fmt(value * scale, step, sign=sign)}{suffix} (95% CI {joined}{suffix})"
+
+
+def share(value: float | None) -> str:
+    """A proportion as a whole-number percentage ('12%'; '0.4%' below one per cent)."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    percent = value * 100
+    return fmt(percent, 0.1 if 0 < abs(percent) < 1 else 1, suffix="%")

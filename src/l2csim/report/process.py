@@ -1,0 +1,199 @@
+"""The process sections: the as-is maps and variants, the documented process beside them
+with the deviations marked, and the pain-point backlog (all from mine's outputs)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from l2csim.report.html import esc, figure, missing, para, table
+from l2csim.report.numbers import share, sig
+from l2csim.report.outputs import StudyOutputs
+from l2csim.report.summary import KIND_WORDS, pain_point_impact
+from l2csim.report.svg import sanitise_svg
+
+HIGHLIGHT = "#ffcdd2"
+HIGHLIGHT_LINE = "#c62828"
+
+
+def middle_maps(findings: dict) -> list[dict]:
+    """The all-cases maps at the middle abstraction level (frequency, then performance)."""
+    maps = [m for m in findings.get("maps", []) if m.get("column") is None]
+    levels = sorted({float(m["coverage"]) for m in maps})
+    if not levels:
+        return []
+    middle = levels[len(levels) // 2]
+    chosen = [m for m in maps if float(m["coverage"]) == middle]
+    return sorted(chosen, key=lambda m: m.get("view") != "frequency")
+
+
+def inline_file(outputs: StudyOutputs, relative: str, prefix: str) -> str | None:
+    text = outputs.text(relative)
+    return sanitise_svg(text, prefix) if text else None
+
+
+def as_is_section(outputs: StudyOutputs) -> str:
+    findings = outputs.json("mine/findings.json")
+    if findings is None:
+        return missing("the mined process (mine/findings.json)", "Run `l2csim mine`.")
+    parts = []
+    log = findings.get("log", {})
+    parts.append(
+        para(
+            f"{log.get('cases', 0):,} orders, {log.get('events', 0):,} events, "
+            f"{log.get('activities', 0)} activities, {findings.get('variants', {}).get('count', 0):,} "
+            "distinct paths (variants)."
+        )
+    )
+    figures = []
+    for i, m in enumerate(middle_maps(findings)):
+        svg = inline_file(outputs, f"mine/{m['svg']}", f"map{i}-")
+        if svg is None:
+            continue
+        view = "How often (frequency)" if m["view"] == "frequency" else "How long (median waits)"
+        caption = (
+            f"{view}: the {m['activities']} activities that cover {share(m['coverage'])} of "
+            f"events, {m['cases']:,} orders ({m['segment']})."
+        )
+        figures.append(figure(svg, caption, "map"))
+    parts.append(
+        f'<div class="maps">{"".join(figures)}</div>'
+        if figures
+        else missing("the process maps (mine/maps/)", "Run `l2csim mine` with graphviz installed.")
+    )
+    variants = outputs.csv("mine/variants.csv")
+    if variants is not None and not variants.empty:
+        top = variants.sort_values("rank", kind="stable").head(10)
+        parts.append("<h3>The most common paths</h3>")
+        parts.append(
+            table(
+                ["#", "Path", "Orders", "Share", "Cumulative", "Median lead time"],
+                [
+                    [
+                        str(r["rank"]),
+                        str(r["variant"]),
+                        f"{int(r['cases']):,}",
+                        share(r["share"]),
+                        share(r["cumulative_share"]),
+                        f"{sig(r['median_lead_time_days'], 2)} days",
+                    ]
+                    for r in top.to_dict("records")
+                ],
+                cls="variants",
+            )
+        )
+    return "".join(parts)
+
+
+def reference_model_path(outputs: StudyOutputs, study: Path | None) -> Path | None:
+    """The documented process: the study's, else the .bpmn the mine stage read (manifest)."""
+    if study is not None:
+        from l2csim.study import load_study
+
+        return load_study(study).reference_process_path
+    manifest = outputs.json("manifest.json") or {}
+    inputs = (manifest.get("stages", {}).get("mine") or {}).get("inputs", {})
+    found = sorted(Path(p) for p in inputs if p.lower().endswith(".bpmn"))
+    return found[0] if found and found[0].is_file() else None
+
+
+def documented_svg(path: Path, deviating: set[str]) -> str:
+    """The documented BPMN drawn with mine's escaped DOT, deviating tasks in red."""
+    from l2csim.bpmn import bpmn_dot
+    from l2csim.maps import render
+    from l2csim.pm4py_adapter import pm4py
+
+    model = pm4py().read_bpmn(str(path))
+    dot = bpmn_dot(model)
+    nodes = sorted(model.get_nodes(), key=lambda n: str(n.get_id()))  # bpmn_dot's order
+    for i, node in enumerate(nodes):
+        if node.get_name() in deviating and type(node).__name__ == "Task":
+            dot.node(f"n{i}", fillcolor=HIGHLIGHT, color=HIGHLIGHT_LINE, penwidth="2")
+    dot.attr(rankdir="TB")
+    return sanitise_svg(render(dot, "svg"), "doc-")
+
+
+def deviating_activities(deviations: list[dict]) -> set[str]:
+    names = set()
+    for d in deviations:
+        if d.get("rare"):
+            continue
+        activity = str(d.get("activity", ""))
+        if d.get("kind") == "order_violation" and " after " in activity:
+            names.update(activity.split(" after ", 1))
+        else:
+            names.add(activity)
+    return names
+
+
+def documented_section(outputs: StudyOutputs, study: Path | None) -> str:
+    findings = outputs.json("mine/findings.json") or {}
+    deviations = findings.get("deviations")
+    if deviations is None:
+        frame = outputs.csv("mine/deviations.csv")
+        deviations = [] if frame is None else frame.to_dict("records")
+    path = reference_model_path(outputs, study)
+    figure_html = missing(
+        "the documented process (the study's reference_process BPMN)",
+        "Declare reference_process in the study file and rerun `l2csim mine`.",
+    )
+    if path is not None and path.is_file():
+        try:
+            svg = documented_svg(path, deviating_activities(deviations))
+            figure_html = figure(
+                svg, "The documented process; steps the real process departs from in red.", "doc"
+            )
+        except Exception as error:  # a drawing problem must not sink the report
+            figure_html = missing(f"a drawing of {path.name} ({type(error).__name__})", str(error))
+    if deviations:
+        rows = [
+            [
+                KIND_WORDS.get(str(d.get("kind")), str(d.get("kind"))),
+                str(d.get("activity")),
+                f"{int(d.get('cases', 0)):,}",
+                share(d.get("case_share")),
+                "rare" if d.get("rare") else "",
+            ]
+            for d in deviations
+        ]
+        listing = table(
+            ["Deviation", "Where", "Orders", "Share of orders", ""],
+            rows,
+            cls="deviations",
+            caption="Where the real process departs from the documented one",
+        )
+    else:
+        listing = missing(
+            "the deviations (mine/deviations.csv)",
+            "Run `l2csim mine` with a reference_process in the study file.",
+        )
+    return f'<div class="side-by-side">{figure_html}<div class="listing">{listing}</div></div>'
+
+
+def backlog_section(outputs: StudyOutputs) -> str:
+    backlog = outputs.csv("mine/backlog.csv")
+    if backlog is None or backlog.empty:
+        return missing("the pain-point backlog (mine/backlog.csv)", "Run `l2csim mine`.")
+    rows = []
+    for r in backlog.sort_values("rank", kind="stable").to_dict("records"):
+        excess = r.get("excess_customer_days")
+        rows.append(
+            [
+                esc(r["rank"]),
+                f"<strong>{esc(r['activity'])}</strong><br><small>"
+                f"{esc(KIND_WORDS.get(str(r['kind']), str(r['kind'])))}</small>",
+                esc(f"{int(r['cases']):,} ({share(r['case_share'])})"),
+                "<br>".join(esc(p) for p in pain_point_impact(r)) or "n/a",
+                esc(sig(excess, 2)) if isinstance(excess, float) and math.isfinite(excess) else "",
+                esc(r.get("notes") if isinstance(r.get("notes"), str) else ""),
+            ]
+        )
+    return para(
+        "Ranked by the extra customer-days of waiting each pain point causes; every impact "
+        "compares orders with it against orders without it, with a 95% interval."
+    ) + table(
+        ["#", "Pain point", "Orders", "Customer impact", "Extra customer-days", "Notes"],
+        rows,
+        cls="backlog",
+        raw=True,
+    )

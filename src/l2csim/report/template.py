@@ -1,0 +1,91 @@
+"""The report's page: one HTML file, inline CSS (screen and print), a Content-Security-Policy
+that forbids every load from outside the file, and no scripts."""
+
+from __future__ import annotations
+
+from l2csim.report.html import esc
+
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; "
+    "script-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'"
+)
+
+CSS = """
+:root { --ink: #1d2430; --muted: #5b6472; --line: #d8dde5; --good: #1b7f3b; --bad: #b3261e;
+  --accent: #174a7c; }
+* { box-sizing: border-box; }
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
+  margin: 0 auto; max-width: 1100px; padding: 24px 32px; line-height: 1.45; font-size: 14px; }
+h1 { font-size: 26px; margin: 0 0 4px; color: var(--accent); }
+h2 { font-size: 20px; border-bottom: 2px solid var(--accent); padding-bottom: 4px;
+  margin-top: 36px; color: var(--accent); }
+h3 { font-size: 16px; margin: 20px 0 8px; }
+.subtitle { color: var(--muted); margin: 0 0 16px; }
+nav ol { columns: 2; padding-left: 20px; margin: 8px 0 0; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 12.5px; }
+caption { text-align: left; color: var(--muted); font-size: 12px; padding-bottom: 4px;
+  caption-side: top; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left;
+  vertical-align: top; }
+thead th { background: #eef2f7; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.comparison td { font-variant-numeric: tabular-nums; }
+table.comparison .mean { display: block; }
+table.comparison .diff { display: block; font-size: 11.5px; color: var(--muted); }
+table.comparison .diff.improves { color: var(--good); font-weight: 600; }
+table.comparison .diff.worsens { color: var(--bad); font-weight: 600; }
+tr.recommended th, tr.recommended td { background: #e8f5e9; }
+tr.fail td { color: var(--bad); background: #fdecea; }
+tr.fail td.status { font-weight: 700; }
+tr.pass td.status { color: var(--good); font-weight: 700; }
+tr.severity-error td:first-child { color: var(--bad); font-weight: 700; }
+tr.severity-warning td:first-child { color: #8a5a00; }
+.verdict.fail, .warning { color: var(--bad); }
+.verdict.pass { color: var(--good); }
+.recommendation { font-size: 15px; padding: 10px 14px; border-left: 4px solid var(--good);
+  background: #f1f8f3; }
+.recommendation.no-winner { border-left-color: var(--muted); background: #f4f5f7; }
+.missing { color: var(--muted); font-style: italic; border: 1px dashed var(--line);
+  padding: 8px 12px; }
+figure { margin: 12px 0; }
+figure svg { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+figcaption { color: var(--muted); font-size: 12px; text-align: center; }
+.maps { display: flex; gap: 16px; flex-wrap: wrap; align-items: flex-start; }
+.maps figure { flex: 1 1 420px; }
+.maps figure svg { max-height: 900px; }
+.side-by-side { display: flex; gap: 20px; flex-wrap: wrap; align-items: flex-start; }
+.side-by-side > figure { flex: 1 1 380px; }
+.side-by-side > .listing { flex: 1 1 380px; }
+.side-by-side figure svg { max-height: 1000px; }
+.pain-points li { margin-bottom: 6px; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11px; }
+  @page { size: A4; margin: 14mm 12mm; }
+  nav { break-after: page; }
+  section.report-section { break-before: page; }
+  section.report-section:first-of-type { break-before: auto; }
+  h2, h3 { break-after: avoid; }
+  figure, table.comparison, table.validation, table.tiers, table.sla, table.tier-kpis,
+  table.variants, .recommendation, .scenario-block > figure { break-inside: avoid; }
+  tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .maps figure svg, .side-by-side figure svg { max-height: 230mm; }
+}
+"""
+
+
+def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str:
+    """The whole document; `sections` are (key, title, html) with html already built."""
+    nav = "".join(f'<li><a href="#{esc(k)}">{esc(t)}</a></li>' for k, t, _ in sections)
+    body = "".join(html for _, _, html in sections)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+        f'<header><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p></header>'
+        f"<nav><strong>Contents</strong><ol>{nav}</ol></nav>"
+        f"<main>{body}</main></body></html>\n"
+    )

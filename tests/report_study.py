@@ -1,0 +1,25 @@
+"""A real study output folder for the report tests: the shipped sample study run through
+every stage in-process (validate, compare and report included), with few replications and
+a short horizon."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from l2csim.study_run import StudyOptions, run_study
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = StudyOptions(replications=3, horizon="60d", warmup="7d", jobs=1)
+
+
+@pytest.fixture(scope="session")
+def study_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("report-study")
+    for folder in ("event_logs", "scenarios"):
+        shutil.copytree(REPO / folder, root / folder)
+    out = root / "outputs" / "study"
+    run_study(root / "scenarios", out, FAST)
+    return out
