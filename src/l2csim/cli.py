@@ -248,6 +248,116 @@ def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path |
     _wrote(path)
 
 
+@cli.command()
+@_with_log
+@out_option("mine")
+def mine(inputs: Any, out: Path) -> None:
+    """Mine process maps, variants, the informal process and the pain-point backlog.
+
+    STUDY_OR_LOG is a study file or folder (default: scenarios/study.yaml), or a log file
+    whose columns the flags map. With a study's reference_process, deviations from the
+    documented process are catalogued; with its roles, tiers and sla, the role rules and the
+    backlog's SLA and chase-call figures. Open DIR/maps.html in a browser (works offline).
+
+    \b
+    Examples:
+      l2csim mine
+      l2csim mine ../shared/data/helpdesk.xes.gz --out outputs/helpdesk-mine
+    """
+    from l2csim.mine import run
+
+    log = read_inputs_log(inputs)
+    result = run(log, inputs.study, out)
+    conformance = result.findings["conformance"]
+    console.print(
+        f"{log.source}: {log.n_cases:,} cases, {result.findings['variants']['count']:,} variants, "
+        f"{len(result.findings['deviations'])} deviations"
+        + (f"; conformance by {conformance['method']}" if conformance else "")
+    )
+    _wrote(sorted(p for p in result.paths if p.parent == out))
+
+
+@cli.command()
+@click.argument("study_dir", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OUTPUTS / "study",
+    show_default=True,
+    help="Folder for every stage's outputs and the manifest.",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(min=2),
+    default=20,
+    show_default=True,
+    help="Replications per scenario (at least 2, for confidence intervals).",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
+@click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
+@click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
+@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
+@click.option(
+    "--scheduler",
+    envvar="L2CSIM_DASK_SCHEDULER",
+    help="Run the simulations on this Dask scheduler (tcp://HOST:PORT) "
+    "[env L2CSIM_DASK_SCHEDULER].",
+)
+@click.option(
+    "--force",
+    "force",
+    multiple=True,
+    is_flag=False,
+    flag_value="all",
+    metavar="[STAGE]",
+    help="Redo a stage (repeatable; e.g. --force simulate) or, alone, every stage.",
+)
+def study(
+    study_dir: Path | None,
+    out: Path,
+    replications: int,
+    seed: int,
+    horizon: str,
+    warmup: str,
+    jobs: int,
+    scheduler: str | None,
+    force: tuple[str, ...],
+) -> None:
+    """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
+
+    STUDY_DIR is a study folder or file (default: scenarios/study.yaml here; without one,
+    the bundled sample is generated into outputs/sample-study). Every scenario YAML beside
+    the study file is simulated and compared with baseline.yaml. Stages whose inputs have
+    not changed are reused (content hashes in OUT/manifest.json, with each stage's time);
+    an interrupted run keeps every finished stage and continues where it stopped. The
+    steering-group report ends up in OUT/report/report.html.
+
+    \b
+    Examples:
+      l2csim study
+      l2csim study scenarios --replications 30 --seed 7
+      l2csim study --force simulate
+      l2csim study ../acme/scenarios --scheduler tcp://10.0.0.5:8786
+    """
+    from l2csim.study_progress import StudyProgress, timings_table
+    from l2csim.study_run import MANIFEST, StudyOptions, run_study
+
+    options = StudyOptions(
+        replications=replications,
+        seed=seed,
+        horizon=horizon,
+        warmup=warmup,
+        jobs=jobs,
+        scheduler=scheduler,
+        force=force,
+    )
+    with StudyProgress(console) as progress:
+        run = run_study(study_dir, out, options, progress=progress)
+    console.print(timings_table(run))
+    console.print(f"Study finished in {run.wall_seconds:.1f} s; timings in {run.out / MANIFEST}")
+    console.print(f"Report: {run.report}")
+
+
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by the commands that run replications (simulate, compare, sweep)."""
     options = [
@@ -364,116 +474,6 @@ def simulate(
     )
     _print_precision(run)
     _wrote(run.written)
-
-
-@cli.command()
-@_with_log
-@out_option("mine")
-def mine(inputs: Any, out: Path) -> None:
-    """Mine process maps, variants, the informal process and the pain-point backlog.
-
-    STUDY_OR_LOG is a study file or folder (default: scenarios/study.yaml), or a log file
-    whose columns the flags map. With a study's reference_process, deviations from the
-    documented process are catalogued; with its roles, tiers and sla, the role rules and the
-    backlog's SLA and chase-call figures. Open DIR/maps.html in a browser (works offline).
-
-    \b
-    Examples:
-      l2csim mine
-      l2csim mine ../shared/data/helpdesk.xes.gz --out outputs/helpdesk-mine
-    """
-    from l2csim.mine import run
-
-    log = read_inputs_log(inputs)
-    result = run(log, inputs.study, out)
-    conformance = result.findings["conformance"]
-    console.print(
-        f"{log.source}: {log.n_cases:,} cases, {result.findings['variants']['count']:,} variants, "
-        f"{len(result.findings['deviations'])} deviations"
-        + (f"; conformance by {conformance['method']}" if conformance else "")
-    )
-    _wrote(sorted(p for p in result.paths if p.parent == out))
-
-
-@cli.command()
-@click.argument("study_dir", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=OUTPUTS / "study",
-    show_default=True,
-    help="Folder for every stage's outputs and the manifest.",
-)
-@click.option(
-    "--replications",
-    type=click.IntRange(min=2),
-    default=20,
-    show_default=True,
-    help="Replications per scenario (at least 2, for confidence intervals).",
-)
-@click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
-@click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
-@click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
-@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
-@click.option(
-    "--scheduler",
-    envvar="L2CSIM_DASK_SCHEDULER",
-    help="Run the simulations on this Dask scheduler (tcp://HOST:PORT) "
-    "[env L2CSIM_DASK_SCHEDULER].",
-)
-@click.option(
-    "--force",
-    "force",
-    multiple=True,
-    is_flag=False,
-    flag_value="all",
-    metavar="[STAGE]",
-    help="Redo a stage (repeatable; e.g. --force simulate) or, alone, every stage.",
-)
-def study(
-    study_dir: Path | None,
-    out: Path,
-    replications: int,
-    seed: int,
-    horizon: str,
-    warmup: str,
-    jobs: int,
-    scheduler: str | None,
-    force: tuple[str, ...],
-) -> None:
-    """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
-
-    STUDY_DIR is a study folder or file (default: scenarios/study.yaml here; without one,
-    the bundled sample is generated into outputs/sample-study). Every scenario YAML beside
-    the study file is simulated and compared with baseline.yaml. Stages whose inputs have
-    not changed are reused (content hashes in OUT/manifest.json, with each stage's time);
-    an interrupted run keeps every finished stage and continues where it stopped. The
-    steering-group report ends up in OUT/report/report.html.
-
-    \b
-    Examples:
-      l2csim study
-      l2csim study scenarios --replications 30 --seed 7
-      l2csim study --force simulate
-      l2csim study ../acme/scenarios --scheduler tcp://10.0.0.5:8786
-    """
-    from l2csim.study_progress import StudyProgress, timings_table
-    from l2csim.study_run import MANIFEST, StudyOptions, run_study
-
-    options = StudyOptions(
-        replications=replications,
-        seed=seed,
-        horizon=horizon,
-        warmup=warmup,
-        jobs=jobs,
-        scheduler=scheduler,
-        force=force,
-    )
-    with StudyProgress(console) as progress:
-        run = run_study(study_dir, out, options, progress=progress)
-    console.print(timings_table(run))
-    console.print(f"Study finished in {run.wall_seconds:.1f} s; timings in {run.out / MANIFEST}")
-    console.print(f"Report: {run.report}")
 
 
 @cli.command()
