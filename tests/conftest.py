@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# The study output folder the report tests read, built once per session for every module.
+pytest_plugins = ["report_study"]
+
 SHARED_DATA = Path(os.environ.get("L2CSIM_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from l2csim.cli import cli
-from report_study import study_out  # noqa: F401  (session fixture)
 
 
-def test_report_writes_the_file_named(study_out: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_report_writes_the_file_named(study_out: Path, tmp_path: Path) -> None:
     target = tmp_path / "board" / "report.html"
     result = CliRunner().invoke(cli, ["report", str(study_out), "--out", str(target)])
     assert result.exit_code == 0, result.output
@@ -20,7 +19,7 @@ def test_report_writes_the_file_named(study_out: Path, tmp_path: Path) -> None: 
     assert not list(target.parent.glob("*.part"))
 
 
-def test_report_defaults_into_the_study_folder(study_out: Path) -> None:  # noqa: F811
+def test_report_defaults_into_the_study_folder(study_out: Path) -> None:
     result = CliRunner().invoke(cli, ["report", str(study_out)])
     assert result.exit_code == 0, result.output
     assert (study_out / "report" / "report.html").is_file()

@@ -18,7 +18,6 @@ from l2csim.report import build_report
 from l2csim.report.appendix import parameters
 from l2csim.report.numbers import step_for, with_ci
 from l2csim.report.svg import sanitise_svg
-from report_study import study_out  # noqa: F401  (session fixture)
 
 SECTIONS = ["summary", "trust", "as-is", "documented", "backlog", "quality", "tiers",
             "overdue", "simulation", "appendix"]  # fmt: skip
@@ -28,14 +27,14 @@ NUMBER = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?")
 
 
 @pytest.fixture(scope="module")
-def report(study_out: Path) -> Path:  # noqa: F811
+def report(study_out: Path) -> Path:
     return build_report(study_out)
 
 
 # --- the file itself -------------------------------------------------------------------------
 
 
-def test_report_has_every_section_in_order_and_is_byte_identical(study_out, report) -> None:  # noqa: F811
+def test_report_has_every_section_in_order_and_is_byte_identical(study_out, report) -> None:
     text = report.read_text(encoding="utf-8")
     assert report == study_out / "report" / "report.html"
     positions = [text.index(f'data-section="{key}"') for key in SECTIONS]
@@ -52,7 +51,7 @@ def test_report_loads_nothing_from_outside(report) -> None:
     assert "@import" not in text and not re.search(r"url\(\s*['\"]?(?!#)", text)
 
 
-def test_report_lists_every_fitted_parameter_with_its_source(study_out, report) -> None:  # noqa: F811
+def test_report_lists_every_fitted_parameter_with_its_source(study_out, report) -> None:
     model = json.loads((study_out / "fit" / "model.json").read_text(encoding="utf-8"))
     rows = list(parameters(model))
     counted = json.dumps(model).count('"provenance": {')
@@ -61,7 +60,7 @@ def test_report_lists_every_fitted_parameter_with_its_source(study_out, report) 
     assert f"{len(rows)} fitted parameters" in report.read_text(encoding="utf-8")
 
 
-def test_the_top_pain_point_is_mines_first_backlog_row(study_out, report) -> None:  # noqa: F811
+def test_the_top_pain_point_is_mines_first_backlog_row(study_out, report) -> None:
     backlog = pd.read_csv(study_out / "mine" / "backlog.csv")
     first = backlog.sort_values("rank").iloc[0]
     text = report.read_text(encoding="utf-8")
@@ -71,7 +70,7 @@ def test_the_top_pain_point_is_mines_first_backlog_row(study_out, report) -> Non
     assert with_ci(first["lead_time_days_difference"], low, high, sign=True) in summary
 
 
-def test_missing_stages_are_named_not_fatal(study_out, tmp_path: Path) -> None:  # noqa: F811
+def test_missing_stages_are_named_not_fatal(study_out, tmp_path: Path) -> None:
     partial = tmp_path / "partial"
     shutil.copytree(study_out / "check", partial / "check")
     text = build_report(partial).read_text(encoding="utf-8")
@@ -180,7 +179,7 @@ def test_report_opens_offline_without_errors_and_prints(opened, report, tmp_path
 
 
 @pytest.mark.browser
-def test_every_section_and_chart_is_there_and_not_empty(opened, study_out) -> None:  # noqa: F811
+def test_every_section_and_chart_is_there_and_not_empty(opened, study_out) -> None:
     page = opened.page
     for key in SECTIONS:
         block = page.locator(f'section[data-section="{key}"]')
@@ -209,7 +208,7 @@ def _close(shown: float, value: float, half: float, finest: float = 0.01) -> boo
 
 
 @pytest.mark.browser
-def test_summary_table_numbers_are_comparisons(opened, study_out) -> None:  # noqa: F811
+def test_summary_table_numbers_are_comparisons(opened, study_out) -> None:
     path = study_out / "compare" / "comparison.json"
     comparison = json.loads(path.read_text(encoding="utf-8"))
     cells = opened.page.locator("#comparison-table td[data-kpi]")
@@ -243,7 +242,7 @@ def test_summary_table_numbers_are_comparisons(opened, study_out) -> None:  # no
 
 
 @pytest.mark.browser
-def test_failing_validation_measures_are_red_beside_the_naive_figures(opened, study_out) -> None:  # noqa: F811
+def test_failing_validation_measures_are_red_beside_the_naive_figures(opened, study_out) -> None:
     path = study_out / "validate" / "validation.json"
     document = json.loads(path.read_text(encoding="utf-8"))
     rows = opened.page.locator("table.validation tbody tr")
@@ -260,7 +259,7 @@ def test_failing_validation_measures_are_red_beside_the_naive_figures(opened, st
 
 
 @pytest.mark.browser
-def test_hostile_log_text_is_shown_as_text_and_never_runs(browser, study_out, tmp_path) -> None:  # noqa: F811
+def test_hostile_log_text_is_shown_as_text_and_never_runs(browser, study_out, tmp_path) -> None:
     crafted = tmp_path / "hostile"
     shutil.copytree(study_out, crafted, ignore=shutil.ignore_patterns("report", "*.parquet"))
     backlog = pd.read_csv(crafted / "mine" / "backlog.csv")
