@@ -1,6 +1,6 @@
 """Numbers in the report with no more digits than their uncertainty supports.
 
-The rule is compare's: round to the decade of the interval's half-width. Point figures
+The rule is compare's (l2csim.comparison.numbers, used here): round to the decade of the interval's half-width. Point figures
 without an interval get three significant digits.
 """
 
@@ -8,26 +8,17 @@ from __future__ import annotations
 
 import math
 
-DASH = "\u2013"
-MINUS = "\u2212"
+from l2csim.comparison import numbers as comparison_numbers
+from l2csim.comparison.numbers import DASH, MINUS, step_for
 
-
-def step_for(half_width: float, finest: float = 0.01) -> float:
-    """The rounding step a half-width supports."""
-    if not math.isfinite(half_width) or half_width <= 0:
-        return finest
-    return max(10.0 ** math.floor(math.log10(half_width)), finest)
+__all__ = ["DASH", "MINUS", "fmt", "sig", "step_for", "with_ci"]
 
 
 def fmt(value: float | None, step: float = 0.01, *, sign: bool = False, suffix: str = "") -> str:
-    """`value` rounded to `step`, thousands separated, with a true minus sign."""
-    if value is None or not math.isfinite(value):
+    """compare's rounding, also for a figure an output left out (None -> 'n/a')."""
+    if value is None:
         return "n/a"
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    rounded = round(round(value / step) * step, 10)
-    text = f"{abs(rounded):,.{decimals}f}"
-    lead = "" if rounded == 0 else (MINUS if value < 0 else ("+" if sign else ""))
-    return f"{lead}{text}{suffix}"
+    return comparison_numbers.fmt(value, step, sign=sign, suffix=suffix)
 
 
 def sig(value: float | None, digits: int = 3, *, sign: bool = False, suffix: str = "") -> str:
