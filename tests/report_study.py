@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from l2csim.study_run import StudyOptions, run_study
+from l2csim.pipeline.run import StudyOptions, run_study
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = StudyOptions(replications=3, horizon="60d", warmup="7d", jobs=1)

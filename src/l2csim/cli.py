@@ -124,7 +124,7 @@ def check(inputs: Any, out: Path) -> None:
       l2csim check orders.csv --case order_ref --activity event --timestamp event_time
       l2csim check helpdesk.xes.gz --out outputs/helpdesk-check
     """
-    from l2csim.quality import check_quality, quality_table, write_quality_json
+    from l2csim.check.quality import check_quality, quality_table, write_quality_json
 
     log = read_inputs_log(inputs)
     report = check_quality(log)
@@ -185,7 +185,7 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
       l2csim customers scenarios/study.yaml --as-of 2025-10-01
       l2csim customers helpdesk.xes.gz --customer customer --out outputs/helpdesk-customers
     """
-    from l2csim.customers_run import run
+    from l2csim.customers.run import run
 
     result = run(inputs, out, as_of)
     for message in result.messages:
@@ -264,7 +264,7 @@ def mine(inputs: Any, out: Path) -> None:
       l2csim mine
       l2csim mine ../shared/data/helpdesk.xes.gz --out outputs/helpdesk-mine
     """
-    from l2csim.mine import run
+    from l2csim.mine.run import run
 
     log = read_inputs_log(inputs)
     result = run(log, inputs.study, out)
@@ -339,8 +339,8 @@ def study(
       l2csim study --force simulate
       l2csim study ../acme/scenarios --scheduler tcp://10.0.0.5:8786
     """
-    from l2csim.study_progress import StudyProgress, timings_table
-    from l2csim.study_run import MANIFEST, StudyOptions, run_study
+    from l2csim.pipeline.progress import StudyProgress, timings_table
+    from l2csim.pipeline.run import MANIFEST, StudyOptions, run_study
 
     options = StudyOptions(
         replications=replications,
@@ -447,8 +447,8 @@ def simulate(
     """
     from rich.progress import Progress
 
-    from l2csim.simulate import parse_replications
-    from l2csim.simulate import simulate as run_simulation
+    from l2csim.sim.run import parse_replications
+    from l2csim.sim.run import simulate as run_simulation
 
     count = parse_replications(replications)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
@@ -617,7 +617,7 @@ def sweep(
       l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --jobs 2
       l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --scheduler tcp://10.0.0.5:8786
     """
-    from l2csim.sweep import sweep as run_sweep
+    from l2csim.comparison.sweep import sweep as run_sweep
 
     result = run_sweep(grid, out, jobs=jobs, scheduler=scheduler, replications=replications)
     console.print(f"{len(result.points)} grid points")

@@ -16,10 +16,10 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from l2csim.customers import profile_customers
-from l2csim.reorders import reorder_outlook
+from l2csim.customers.profiles import profile_customers
+from l2csim.customers.reorders import reorder_outlook
+from l2csim.customers.tiers import assign_tiers
 from l2csim.study import ReorderSpec, TierSpec
-from l2csim.tiers import assign_tiers
 
 
 def order_table(customers: int, orders: int, seed: int = 1) -> pd.DataFrame:

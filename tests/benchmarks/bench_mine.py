@@ -1,7 +1,7 @@
 """Benchmark: `mine` end to end on the largest shared log vs the same pm4py calls directly.
 
 Reads road_traffic_fines.xes.gz once (reading is not timed: it is the reader's benchmark),
-then times (a) l2csim.mine.run on it and (b) the pm4py functions the same outputs need,
+then times (a) l2csim.mine.run.run on it and (b) the pm4py functions the same outputs need,
 called directly on the same DataFrame: discover_dfg, discover_performance_dfg, per
 abstraction level both DFGs + filter_dfg_activities_percentage + filter_dfg_paths_percentage,
 get_variants, discover_bpmn_inductive(noise), write_bpmn, discover_handover_of_work_network,
@@ -93,7 +93,7 @@ def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     warnings.simplefilter("ignore")
     from l2csim.log import read_log
-    from l2csim.mine import run
+    from l2csim.mine.run import run
 
     started = time.perf_counter()
     log = read_log(path)

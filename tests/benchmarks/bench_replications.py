@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from l2csim.sim.replications import run_replication  # noqa: E402
-from l2csim.simulate import prepare  # noqa: E402
+from l2csim.sim.run import prepare  # noqa: E402
 from study_copy import sample_study  # noqa: E402
 
 SCENARIOS = (

@@ -26,7 +26,7 @@ from l2csim.executors import backend
 from l2csim.fit.fingerprint import sha256_of
 from l2csim.output import write_csv, write_json
 from l2csim.sim.replications import ReplicationResult
-from l2csim.simulate import parse_replications, prepare, simulate
+from l2csim.sim.run import parse_replications, prepare, simulate
 from l2csim.study import load_study
 
 SCHEMA_VERSION = 1

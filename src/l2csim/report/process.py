@@ -99,8 +99,8 @@ def reference_model_path(outputs: StudyOutputs, study: Path | None) -> Path | No
 
 def documented_svg(path: Path, deviating: set[str]) -> str:
     """The documented BPMN drawn with mine's escaped DOT, deviating tasks in red."""
-    from l2csim.bpmn import bpmn_dot
-    from l2csim.maps import render
+    from l2csim.mine.bpmn import bpmn_dot
+    from l2csim.mine.maps import render
     from l2csim.pm4py_adapter import pm4py
 
     model = pm4py().read_bpmn(str(path))

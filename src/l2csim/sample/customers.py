@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from l2csim.identity import normalise_name
+from l2csim.customers.identity import normalise_name
 
 KEY_ACCOUNT = "key_account"
 PRIORITY = "priority"

@@ -28,7 +28,7 @@ from l2csim.output import write_csv, write_json
 from l2csim.params import ModelParams, load_params, write_params
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, origin, run_replications
-from l2csim.simulate import event_frame
+from l2csim.sim.run import event_frame
 from l2csim.study import ValidationSpec
 from l2csim.validation import measures as m
 from l2csim.validation.naive import naive_log

@@ -1,0 +1,1 @@
+"""Customers: identity, profiles, tiers, SLA attainment, overdue reorders, churn."""

@@ -1,0 +1,248 @@
+"""`l2csim customers`: identity, profiles, tiers, SLA attainment, overdue reorders, churn.
+
+Wires the customer modules together in the order the analysis needs them: merges first
+(nothing is counted under a duplicate id), then profiles and tiers, then SLA judgement per
+tier (which gives each customer's lateness), then overdue reorders and the retention model.
+A log without customers still gets SLA attainment and the fallback retention model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from l2csim.customers.churn import churn_flags, churn_probability, fit_retention
+from l2csim.customers.crm import crm_tier_of_canonical, disagreement, read_crm_tiers
+from l2csim.customers.merges import canonical_ids, combine_decisions, propose_merges, read_merges
+from l2csim.customers.profiles import add_lateness, profile_customers
+from l2csim.customers.reorders import overdue_table, reorder_outlook
+from l2csim.customers.tiers import assign_tiers, tier_summary, weight_stability
+from l2csim.errors import InputError
+from l2csim.inputs import Inputs, read_inputs_log
+from l2csim.log import EventLog
+from l2csim.orders import OrderSpec, case_column, order_table
+from l2csim.output import write_csv, write_json
+from l2csim.sla import UNKNOWN_TIER, attainment, judge_chases, judge_orders
+from l2csim.study import CustomersSpec, TierSla
+
+NO_CUSTOMERS = (
+    "no customer column in this log: customer merges, profiles, tiers, overdue reorders and "
+    "the fitted churn model are skipped (map the customer id with --customer or "
+    "log.columns.customer); SLA attainment is reported for all orders as tier 'unknown' and "
+    "retention_model.json holds the study file's fallback parameters"
+)
+
+
+@dataclass(frozen=True)
+class CustomersResult:
+    """Files written and what the consultant should know about the run."""
+
+    paths: list[Path]
+    messages: list[str]
+    customers: pd.DataFrame | None
+    overdue: pd.DataFrame | None
+    retention: dict
+
+
+def run(inputs: Inputs, out: Path, as_of: str | pd.Timestamp | None = None) -> CustomersResult:
+    """Read the log of `inputs` and write the customer outputs into `out`."""
+    log = read_inputs_log(inputs)
+    return analyse(log, inputs, out, as_of)
+
+
+def analyse(
+    log: EventLog, inputs: Inputs, out: Path, as_of: str | pd.Timestamp | None = None
+) -> CustomersResult:
+    """The whole customer analysis on a log already read."""
+    study = inputs.study
+    spec = study.customers if study else CustomersSpec()
+    sla: dict[str, TierSla] = dict(study.sla) if study else {}
+    messages: list[str] = []
+    order_spec = OrderSpec(
+        roles=study.roles if study else OrderSpec().roles,
+        value=spec.value or _guess(log, ("value", "amount", "revenue"), messages, "value"),
+        product=spec.products or _guess(log, ("product",), messages, "products"),
+        segments=tuple(study.segment_columns) if study else (),
+        promised_dates=tuple(sorted({r.promised_date for r in sla.values() if r.promised_date})),
+        timezone=inputs.source.timezone,
+    )
+    _check_attributes(log, order_spec, study)
+    table = order_table(log, order_spec)
+    messages += list(table.notes)
+    orders = table.orders
+    moment = _as_of(as_of, orders)
+    orders = orders.loc[orders["received"] <= moment].copy()
+    paths: list[Path] = []
+    tz = table.timezone
+
+    customers = overdue = None
+    profile = None
+    if table.has_customers:
+        merges = propose_merges(orders, spec.merge_threshold, spec.auto_merge_score)
+        reviewed = read_merges(study.resolve(spec.merges)) if study and spec.merges else None
+        merges = combine_decisions(merges, reviewed)
+        paths.append(write_csv(out / "customer_merges.csv", merges))
+        canonical = canonical_ids(orders, merges)
+        orders["customer_id"] = orders["customer"]
+        orders["customer"] = orders["customer"].map(canonical)
+        n_merged = int((canonical != canonical.index).sum())
+        messages.append(
+            f"{len(merges)} candidate merge pair(s); {n_merged} customer id(s) merged into "
+            f"another (review {out / 'customer_merges.csv'})"
+        )
+        profile = profile_customers(orders, moment, period_start=orders["received"].min())
+        tiering = assign_tiers(profile, spec.tiers)
+        messages += list(tiering.notes)
+        tier = tiering.tier
+        crm_tier = None
+        if spec.crm_tiers is not None:
+            crm = read_crm_tiers(spec.crm_tiers, study.resolve(spec.crm_tiers.path))
+            crm_tier = crm_tier_of_canonical(crm, canonical)
+            tier = crm_tier.reindex(tier.index).fillna(tier)
+        orders["tier"] = orders["customer"].map(tier).fillna(UNKNOWN_TIER)
+    else:
+        messages.append(NO_CUSTOMERS)
+        orders["tier"] = UNKNOWN_TIER
+
+    judged = judge_orders(orders, sla, table.milestones, tz, moment)
+    keys = ["case", "tier", "received", *order_spec.segments]
+    chases = judge_chases(table.chases, judged[keys], sla)
+    if not sla:
+        messages.append(
+            "no sla section in the study: lead times and calls are reported, on-time "
+            "attainment and lateness are not"
+        )
+    paths.append(
+        write_csv(out / "sla.csv", attainment(judged, chases, list(order_spec.segments), tz))
+    )
+
+    if profile is not None:
+        profile = add_lateness(profile, judged)
+        outlook = reorder_outlook(profile, spec.reorders, moment)
+        names = judged.dropna(subset=["customer_name"]).groupby("customer")["customer_name"].first()
+        overdue = overdue_table(outlook, names, tier, tz)
+        paths.append(write_csv(out / "overdue.csv", overdue))
+        retention = fit_retention(judged, profile, spec.churn, moment)
+        customers = _customer_table(
+            canonical, profile, tiering, tier, crm_tier, outlook, retention, spec, names, tz
+        )
+        paths.append(write_csv(out / "customers.csv", customers))
+        summary = tier_summary(profile, tiering, spec.tiers.labels, spec.tiers.one_time)
+        stability = weight_stability(profile, spec.tiers, tiering)
+        paths.append(write_csv(out / "tier_summary.csv", summary))
+        paths.append(
+            write_json(
+                out / "tiers.json",
+                _tiers_document(spec, tiering, summary, stability, tiering.tier, crm_tier),
+            )
+        )
+    else:
+        retention = fit_retention(
+            judged, None, spec.churn, moment, reason="no customer column in the log"
+        )
+    if retention["source"] != "fitted":
+        messages.append(f"retention model: study fallback parameters ({retention['reason']})")
+    paths.append(write_json(out / "retention_model.json", retention))
+    return CustomersResult(paths, messages, customers, overdue, retention)
+
+
+def _guess(log: EventLog, words: tuple[str, ...], messages: list[str], key: str) -> str | None:
+    """A case attribute whose name suggests the order value or product, said out loud."""
+    for column in sorted(c for c in log.events.columns if c.startswith("case:")):
+        name = column.removeprefix("case:").lower()
+        if any(w in name for w in words) and column not in ("case:customer", "case:concept:name"):
+            messages.append(f"customers.{key} not set: using {column} (set it to choose)")
+            return column
+    return None
+
+
+def _check_attributes(log: EventLog, spec: OrderSpec, study) -> None:
+    wanted = [
+        ("customers.products", spec.product),
+        *[("sla promised_date", a) for a in spec.promised_dates],
+    ]
+    for key, name in wanted:
+        if name is not None and case_column(name) not in log.events:
+            where = study.source if study else log.source
+            raise InputError(
+                f"{where}: {key}: attribute {name!r} is not in the log; keep it with "
+                "log.case_attributes (or --case-attribute)."
+            )
+
+
+def _as_of(value: str | pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timestamp:
+    """The review date: given, or the last order received (events after it are orders finishing)."""
+    if value is None:
+        return orders["received"].max()
+    try:
+        moment = pd.Timestamp(value)
+    except ValueError:
+        raise InputError(f"--as-of {value!r}: not a date; write it as YYYY-MM-DD.") from None
+    if moment.tzinfo is None:
+        moment = moment.tz_localize("UTC")
+    if len(moment.isoformat()) <= 25 and moment == moment.normalize():
+        moment = moment + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)  # the whole day
+    if moment < orders["received"].min():
+        raise InputError(
+            f"--as-of {value}: before the first order ({orders['received'].min():%Y-%m-%d})."
+        )
+    return moment
+
+
+def _customer_table(
+    canonical, profile, tiering, tier, crm_tier, outlook, retention, spec, names, tz
+):
+    """customers.csv: one row per customer id as the log writes it, with its canonical profile."""
+    rows = pd.DataFrame({"customer_id": canonical.index, "canonical_id": canonical.to_numpy()})
+    rows["is_canonical"] = rows["customer_id"] == rows["canonical_id"]
+    rows["name"] = rows["canonical_id"].map(names)
+    rows["tier"] = rows["canonical_id"].map(tier)
+    rows["profile_tier"] = rows["canonical_id"].map(tiering.tier)
+    rows["crm_tier"] = rows["canonical_id"].map(crm_tier) if crm_tier is not None else pd.NA
+    rows["score"] = rows["canonical_id"].map(tiering.score.round(4))
+    shown = profile.copy()
+    for column in ("first_order", "last_order"):
+        shown[column] = shown[column].dt.tz_convert(tz).dt.strftime("%Y-%m-%d")
+    shown = shown.drop(columns=["log_gap_mean", "log_gap_sd", "judged_orders"])
+    shown["churned"] = churn_flags(profile, spec.churn.k)
+    experience = pd.DataFrame(
+        {
+            "late": profile["late_share"],
+            "chase_calls": profile["chase_per_order"],
+            "courtesy_calls": profile["courtesy_per_order"],
+        }
+    )
+    shown["churn_risk_per_order"] = churn_probability(retention, experience).round(5)
+    shown["overdue"] = outlook["overdue"].reindex(shown.index, fill_value=False).astype(bool)
+    numeric = shown.select_dtypes(include=[np.number]).columns
+    shown[numeric] = shown[numeric].round(4)
+    rows = rows.join(shown, on="canonical_id")
+    return rows.sort_values(["canonical_id", "customer_id"], kind="stable").reset_index(drop=True)
+
+
+def _tiers_document(spec, tiering, summary, stability, profile_tier, crm_tier) -> dict:
+    tiers = spec.tiers
+    document = {
+        "method": tiers.method,
+        "labels": [*tiers.labels, tiers.one_time],
+        "weights_used": {k: round(v, 4) for k, v in sorted(tiering.weights.items())},
+        "cutoffs": tiers.cutoffs,
+        "notes": list(tiering.notes),
+        "tiers": _records(summary),
+        "stability": {
+            "min_customers_kept": float(stability["customers_kept"].min())
+            if len(stability)
+            else None,
+            "by_weight": _records(stability),
+        },
+        "crm": disagreement(profile_tier, crm_tier) if crm_tier is not None else None,
+    }
+    return document
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts (missing values as null, not NaN)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")

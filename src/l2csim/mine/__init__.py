@@ -1,0 +1,1 @@
+"""Mining the process staff actually follow: maps, variants, deviations, the backlog."""

@@ -1,0 +1,190 @@
+"""The deviation catalogue: where the process staff follow departs from the documented one.
+
+Kinds: informal activities (in the log, not in the documented process), skipped steps
+(activities every run of the documented process does, missing from the case), rework
+(the study's rework activities) and repeated activities, order violations (b done before
+a where the documented process always does a first), and the role rules' courtesy-call
+deviations. Every entry says how often, in how many cases, and where: the share of cases
+affected per segment value (and other small case attributes such as team or channel) and
+the resources who performed the deviating events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, RESOURCE
+from l2csim.mine.conformance import ReferenceModel, mandatory_activities, precedence_pairs
+from l2csim.mine.role_rules import CaseTable
+
+MAX_WHERE_VALUES = 20
+DEVIATION_COLUMNS = [
+    "kind",
+    "activity",
+    "frequency",
+    "cases",
+    "case_share",
+    "rare",
+    "where_attributes",
+    "where_resources",
+]
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One catalogue entry; `flags` marks the cases that show it (index: all case ids)."""
+
+    kind: str
+    activity: str
+    frequency: int
+    flags: pd.Series
+    resources: pd.Series  # resource → deviating events performed
+
+
+def find_deviations(
+    events: pd.DataFrame,
+    cases: CaseTable,
+    model: ReferenceModel | None,
+    rework: list[str],
+    role_flags: dict[tuple[str, str], pd.Series],
+) -> list[Deviation]:
+    """Every deviation kind the inputs allow (model-based kinds need a reference process)."""
+    counts = cases.counts
+    found: list[Deviation] = []
+    resource = events.get(RESOURCE, None)
+
+    def by_resource(mask: pd.Series) -> pd.Series:
+        if resource is None:
+            return pd.Series(dtype="int64")
+        return resource[mask].value_counts().sort_index()
+
+    if model is not None:
+        documented = set(model.activities)
+        for activity in sorted(a for a in counts.columns if a not in documented):
+            flags = counts[activity] > 0
+            mask = events[ACTIVITY] == activity
+            found.append(
+                Deviation("informal_activity", activity, int(counts[activity].sum()), flags,
+                          by_resource(mask))
+            )  # fmt: skip
+        for activity in mandatory_activities(model):
+            column = counts[activity] if activity in counts else pd.Series(0, index=counts.index)
+            flags = column == 0
+            found.append(
+                Deviation(
+                    "skipped_step", activity, int(flags.sum()), flags, pd.Series(dtype="int64")
+                )
+            )
+        found.extend(_order_violations(events, cases, model, by_resource))
+    for activity in sorted(a for a in rework if a in counts):
+        flags = counts[activity] > 0
+        found.append(
+            Deviation("rework", activity, int(counts[activity].sum()), flags,
+                      by_resource(events[ACTIVITY] == activity))
+        )  # fmt: skip
+    repeat_index = events.groupby([CASE, ACTIVITY], sort=False).cumcount()
+    for activity in sorted(counts.columns):
+        extra = (counts[activity] - 1).clip(lower=0)
+        if extra.sum() == 0:
+            continue
+        mask = (events[ACTIVITY] == activity) & (repeat_index > 0)
+        found.append(
+            Deviation("repeated_activity", activity, int(extra.sum()), extra > 0, by_resource(mask))
+        )
+    for (kind, activity), flags in sorted(role_flags.items()):
+        found.append(Deviation(kind, activity, int(flags.sum()), flags, pd.Series(dtype="int64")))
+    return [d for d in found if d.flags.any()]
+
+
+def _order_violations(events, cases: CaseTable, model: ReferenceModel, by_resource) -> list:
+    first = cases.first
+    out = []
+    for a, b in precedence_pairs(model):
+        if a not in first or b not in first:
+            continue
+        flags = (first[a] > first[b]).fillna(False)
+        if not flags.any():
+            continue
+        late = events[CASE].isin(flags.index[flags]) & (events[ACTIVITY] == a)
+        out.append(
+            Deviation("order_violation", f"{a} after {b}", int(flags.sum()), flags,
+                      by_resource(late))
+        )  # fmt: skip
+    return out
+
+
+def where_attributes(attributes: pd.DataFrame, segment_columns: list[str]) -> list[str]:
+    """Case attributes worth breaking deviations down by: the segments, plus any small
+    categorical attribute (team, channel...) with 2-20 values."""
+    chosen = [c for c in segment_columns if c in attributes]
+    for column in attributes.columns:
+        if column in chosen or column in (CUSTOMER, CUSTOMER_NAME):
+            continue
+        series = attributes[column]
+        if series.dtype == object and 2 <= series.nunique() <= MAX_WHERE_VALUES:
+            chosen.append(column)
+    return chosen
+
+
+def describe_where(
+    deviation: Deviation, attributes: pd.DataFrame, columns: list[str]
+) -> dict[str, Any]:
+    """Share of cases with the deviation for each attribute value; top resources."""
+    where: dict[str, Any] = {}
+    for column in columns:
+        values = attributes[column].astype(str).reindex(deviation.flags.index)
+        grouped = deviation.flags.groupby(values, sort=True)
+        where[column.removeprefix("case:")] = {
+            str(v): {"cases": int(n), "share": round(float(s), 6)}
+            for v, n, s in zip(grouped.size().index, grouped.sum(), grouped.mean(), strict=True)
+        }
+    top = deviation.resources.sort_index().sort_values(ascending=False, kind="mergesort").head(5)
+    total = int(deviation.resources.sum())
+    resources = {str(r): {"events": int(n), "share": round(n / total, 6)} for r, n in top.items()}
+    return {"attributes": where, "resources": resources}
+
+
+def catalogue(
+    deviations: list[Deviation], attributes: pd.DataFrame, columns: list[str], min_share: float
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The catalogue as a table (deviations.csv) and as records (findings.json)."""
+    records = []
+    for d in deviations:
+        n_cases = int(d.flags.sum())
+        share = n_cases / len(d.flags) if len(d.flags) else 0.0
+        where = describe_where(d, attributes, columns)
+        records.append(
+            {
+                "kind": d.kind,
+                "activity": d.activity,
+                "frequency": d.frequency,
+                "cases": n_cases,
+                "case_share": round(share, 6),
+                "rare": share < min_share,
+                "where": where,
+            }
+        )
+    records.sort(key=lambda r: (-r["cases"], r["kind"], r["activity"]))
+    rows = [
+        {
+            **{k: r[k] for k in DEVIATION_COLUMNS[:6]},
+            "where_attributes": _compact_attributes(r["where"]["attributes"]),
+            "where_resources": "; ".join(
+                f"{name} {v['share']:.0%}" for name, v in r["where"]["resources"].items()
+            ),
+        }
+        for r in records
+    ]
+    return pd.DataFrame(rows, columns=DEVIATION_COLUMNS), records
+
+
+def _compact_attributes(where: dict[str, dict[str, dict[str, float]]]) -> str:
+    """'team: Spares 31%, Service 2%' — highest shares first, for the CSV."""
+    parts = []
+    for column, values in where.items():
+        ranked = sorted(values.items(), key=lambda kv: (-kv[1]["share"], kv[0]))[:3]
+        parts.append(f"{column}: " + ", ".join(f"{v} {s['share']:.0%}" for v, s in ranked))
+    return "; ".join(parts)

@@ -1,0 +1,211 @@
+"""`l2csim mine`: process maps, variants, the documented-vs-actual comparison and the backlog.
+
+`run` is what the CLI calls: it reads nothing itself beyond the reference process and tier
+list, and writes every output atomically into one folder (see README, "l2csim mine").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from l2csim.log import CASE, RESOURCE, EventLog
+from l2csim.mine.backlog import rank_backlog
+from l2csim.mine.bpmn import bpmn_dot, discover_bpmn, write_bpmn
+from l2csim.mine.conformance import check_conformance, load_reference
+from l2csim.mine.deviations import catalogue, find_deviations, where_attributes
+from l2csim.mine.handover import handover_dot, handovers
+from l2csim.mine.maps import VIEWS, abstract_map, inline_svg, map_dot, ordered, render
+from l2csim.mine.maps_page import PageMap, build_page, level_key
+from l2csim.mine.role_rules import build_case_table, chase_rules, courtesy_rules, sla_summary
+from l2csim.mine.variants import case_variants, lead_times, variant_table
+from l2csim.output import write_bytes, write_csv, write_json, write_text
+from l2csim.pm4py_adapter import require_graphviz
+from l2csim.study import MiningSpec, Study
+
+
+@dataclass(frozen=True)
+class MineResult:
+    """What a run wrote and found."""
+
+    paths: list[Path]
+    findings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A slice of the cases: all of them, or those with one value of a segment attribute."""
+
+    label: str
+    column: str | None
+    value: str | None
+    cases: pd.Index
+
+
+def segments_of(attributes: pd.DataFrame, columns: list[str], limit: int) -> list[Segment]:
+    """All cases, then each segment attribute's most common values (at most `limit` each)."""
+    result = [Segment("All cases", None, None, attributes.index)]
+    for column in columns:
+        if column not in attributes:
+            continue
+        values = attributes[column].dropna().astype(str)
+        counts = values.value_counts().sort_index().sort_values(ascending=False, kind="mergesort")
+        for value in counts.index[:limit]:
+            label = f"{column.removeprefix('case:')} = {value}"
+            result.append(Segment(label, column, value, values.index[values == value]))
+    return result
+
+
+def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
+    """Mine the log and write maps, variants, the BPMN model, deviations and the backlog."""
+    require_graphviz()
+    spec = study.mining if study is not None else MiningSpec()
+    events = log.events
+    paths: list[Path] = []
+    notes: list[str] = []
+    case_order = ordered(events)
+    variants = case_variants(case_order, is_ordered=True)
+    lead_s = lead_times(events)
+    cases = build_case_table(events, study, lead_s)
+    segment_columns = [c for c in (study.segment_columns if study else []) if c in cases.attributes]
+    if study is not None and len(segment_columns) < len(study.segment_columns):
+        missing = sorted(set(study.segment_columns) - set(segment_columns))
+        notes.append(f"segments not in the log (list them under log.case_attributes): {missing}")
+
+    # variants
+    full_table = variant_table(variants, lead_s)
+    paths.append(write_csv(out / "variants.csv", full_table))
+
+    # maps per segment, level and view
+    segments = segments_of(cases.attributes, segment_columns, spec.max_segment_values)
+    page_maps: list[PageMap] = []
+    map_records = []
+    variant_tables = []
+    for index, segment in enumerate(segments):
+        part = events if segment.column is None else events[events[CASE].isin(segment.cases)]
+        seg_variants = variants.reindex(segment.cases)
+        variant_tables.append(variant_table(seg_variants, lead_s, top=spec.top_variants))
+        for level in spec.coverage_levels:
+            process_map = abstract_map(part, level, level)
+            for view in VIEWS:
+                title = f"{segment.label} · {level_key(level)}% · {view}"
+                dot = map_dot(process_map, view, title)
+                stem = f"maps/map_s{index}_{level_key(level)}_{view}"
+                svg = render(dot, "svg")
+                paths.append(write_bytes(out / f"{stem}.svg", svg))
+                paths.append(write_bytes(out / f"{stem}.png", render(dot, "png")))
+                page_maps.append(PageMap(index, level, view, inline_svg(svg)))
+                map_records.append(
+                    {"segment": segment.label, "column": segment.column, "value": segment.value,
+                     "coverage": level, "view": view, "svg": f"{stem}.svg", "png": f"{stem}.png",
+                     "activities": len(process_map.nodes),
+                     "paths": int((process_map.edges["kind"] == "flow").sum()),
+                     "cases": process_map.n_cases}
+                )  # fmt: skip
+
+    # discovered BPMN model
+    model = discover_bpmn(events, spec.noise_threshold)
+    paths.append(write_bpmn(model, out / "process.bpmn"))
+    bpmn_svg = render(bpmn_dot(model), "svg")
+    paths.append(write_bytes(out / "process.svg", bpmn_svg))
+    figures = [(f"Discovered process (inductive miner, noise {spec.noise_threshold:g})",
+                inline_svg(bpmn_svg))]  # fmt: skip
+
+    # handover of work
+    handover_table = None
+    if RESOURCE in case_order and case_order[RESOURCE].notna().any():
+        handover_table = handovers(case_order, RESOURCE)
+        paths.append(write_csv(out / "handovers.csv", handover_table))
+        dot = handover_dot(handover_table, title="Handover of work between resources")
+        svg = render(dot, "svg")
+        paths.append(write_bytes(out / "handover.svg", svg))
+        paths.append(write_bytes(out / "handover.png", render(dot, "png")))
+        figures.append(("Handover of work (strongest 60 links)", inline_svg(svg)))
+
+    # conformance and deviations
+    reference = None
+    conformance = None
+    if study is not None and study.reference_process_path is not None:
+        reference = load_reference(study.reference_process_path)
+        conformance = check_conformance(
+            events, variants, reference,
+            max_variants=spec.alignment_max_variants, time_limit=spec.alignment_time_limit,
+        )  # fmt: skip
+    else:
+        notes.append("no reference_process: informal activities, skipped steps and order "
+                     "violations need the documented process")  # fmt: skip
+    courtesy, role_flags = courtesy_rules(cases, study)
+    rework = list(study.roles.rework) if study is not None else []
+    deviations = find_deviations(events, cases, reference, rework, role_flags)
+    where_columns = where_attributes(cases.attributes, segment_columns)
+    table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
+    paths.append(write_csv(out / "deviations.csv", table))
+    chase_activities = list(study.roles.chase_call) if study is not None else []
+    backlog = rank_backlog(deviations, cases, min_share=spec.min_share,
+                           chase_activities=chase_activities)  # fmt: skip
+    paths.append(write_csv(out / "backlog.csv", backlog_table(backlog)))
+
+    findings = {
+        "log": {
+            "source": log.source.name,
+            "format": log.format,
+            "events": log.n_events,
+            "cases": log.n_cases,
+            "activities": len(log.activities),
+        },
+        "settings": spec.model_dump(),
+        "variants": {
+            "count": len(full_table),
+            "top": full_table.head(10).to_dict(orient="records"),
+        },
+        "maps": map_records,
+        "process_model": {
+            "bpmn": "process.bpmn",
+            "svg": "process.svg",
+            "miner": "inductive",
+            "noise_threshold": spec.noise_threshold,
+        },
+        "conformance": conformance.as_dict() if conformance is not None else None,
+        "role_rules": {
+            "courtesy_calls": courtesy,
+            "chase_calls": chase_rules(cases, segment_columns),
+            "sla": sla_summary(cases),
+        },
+        "deviations": records,
+        "backlog": backlog,
+        "handover": handover_table.head(20).to_dict(orient="records")
+        if handover_table is not None
+        else [],
+        "notes": notes,
+    }
+    paths.append(write_json(out / "findings.json", findings))
+    page = build_page(
+        f"Process maps — {log.source.name}",
+        f"{log.n_cases:,} cases, {log.n_events:,} events, {len(log.activities)} activities",
+        [s.label for s in segments],
+        page_maps,
+        variant_tables,
+        figures,
+    )
+    paths.append(write_text(out / "maps.html", page))
+    return MineResult(paths=paths, findings=findings)
+
+
+def backlog_table(backlog: list[dict[str, Any]]) -> pd.DataFrame:
+    """The backlog flattened for a spreadsheet: one row per deviation, differences and CIs."""
+    rows = []
+    for item in backlog:
+        row: dict[str, Any] = {k: item[k] for k in ("rank", "kind", "activity", "cases",
+                                                   "case_share", "signal", "excess_customer_days")}  # fmt: skip
+        for metric in ("lead_time_days", "sla_on_time", "chase_calls_per_order"):
+            value = item[metric] or {}
+            ci = value.get("ci95") or [None, None]
+            row.update({f"{metric}_with": value.get("with"), f"{metric}_without": value.get("without"),
+                        f"{metric}_difference": value.get("difference"),
+                        f"{metric}_ci_low": ci[0], f"{metric}_ci_high": ci[1]})  # fmt: skip
+        row["notes"] = "; ".join(item["notes"])
+        rows.append(row)
+    return pd.DataFrame(rows)
