@@ -43,6 +43,19 @@ def test_demand_multiplier_scales_one_tiers_intake(base) -> None:
     )
 
 
+def test_demand_factor_scales_every_stream(base) -> None:
+    more = run(Policy(demand={"factor": 1.5}))
+    for tier in ("key_account", "one_time"):
+        ratio = total(more, "orders_arrived", tier) / total(base, "orders_arrived", tier)
+        assert ratio == pytest.approx(1.5, rel=0.1)
+
+
+def test_fifo_cannot_honour_expedites() -> None:
+    with pytest.raises(ValueError, match="cannot be honoured by discipline fifo"):
+        Policy(discipline="fifo", expedite_on_chase=True)
+    assert Policy(discipline="fifo", expedite_on_chase=False).discipline == "fifo"
+
+
 def test_a_tighter_promise_lowers_sla_attainment(base) -> None:
     tight = run(Policy(sla={"key_account": {"promised_hours": 72}}))
     assert (

@@ -63,8 +63,8 @@ def test_bad_key_names_its_path_and_the_allowed_keys(folder: Path) -> None:
     (folder / "bad2.yaml").write_text("extends: baseline.yaml\npolicy: {discipline: lifo}\n")
     with pytest.raises(
         StudyError,
-        match=r"policy.discipline: Input should be 'fifo', "
-        r"'tier_priority', 'earliest_promise' or 'squeaky_wheel'",
+        match=r"policy.discipline: Input should be 'fifo', 'squeaky_wheel', "
+        r"'tier_priority', 'earliest_promise' or 'least_slack'",
     ):
         load_scenario(folder / "bad2.yaml")
 

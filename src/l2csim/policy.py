@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from l2csim.params import Calendar
 
@@ -19,7 +19,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Discipline = Literal["fifo", "tier_priority", "earliest_promise", "squeaky_wheel"]
+Discipline = Literal["fifo", "squeaky_wheel", "tier_priority", "earliest_promise", "least_slack"]
 
 
 class TierSla(_Strict):
@@ -72,8 +72,10 @@ class Staffing(_Strict):
 
 
 class Demand(_Strict):
-    """Arrival-rate multipliers per tier and per segment (they multiply)."""
+    """Arrival-rate multipliers: `factor` for every stream, per tier and per segment (they
+    multiply)."""
 
+    factor: float = Field(default=1.0, gt=0)
     tiers: dict[str, float] = Field(default_factory=dict)
     segments: dict[str, float] = Field(default_factory=dict)
 
@@ -105,6 +107,9 @@ class Policy(_Strict):
     """The whole set of levers. The defaults are today's operation."""
 
     discipline: Discipline = "squeaky_wheel"
+    # Whether a chase call expedites the order (it goes before every order not expedited);
+    # None: the discipline's own rule (squeaky_wheel yes, the others no). fifo cannot.
+    expedite_on_chase: bool | None = None
     preemption: bool = False
     sla: dict[str, TierSla] = Field(default_factory=dict)
     courtesy: CourtesyRule = CourtesyRule()
@@ -112,6 +117,15 @@ class Policy(_Strict):
     demand: Demand = Demand()
     data_quality: DataQuality = DataQuality()
     proactive_review: ProactiveReview = ProactiveReview()
+
+    @model_validator(mode="after")
+    def _expedite_possible(self) -> Policy:
+        if self.expedite_on_chase and self.discipline == "fifo":
+            raise ValueError(
+                "expedite_on_chase: true cannot be honoured by discipline fifo (strictly first "
+                "come, first served); use squeaky_wheel for FIFO with expedites"
+            )
+        return self
 
     def tier_names(self) -> list[tuple[str, str]]:
         """(where, tier) for every tier the policy names, to check against the model."""

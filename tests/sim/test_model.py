@@ -79,6 +79,8 @@ def busy() -> dict[str, pd.DataFrame]:
     policies = {
         "baseline": Policy(),
         "tier_priority": Policy(discipline="tier_priority"),
+        "tier_priority_expedites": Policy(discipline="tier_priority", expedite_on_chase=True),
+        "least_slack": Policy(discipline="least_slack"),
         "no_courtesy": Policy(courtesy={"rule": "none"}),
         "rekeying_halved": Policy(data_quality={"rework_multiplier": 0.5}),
     }
@@ -125,6 +127,27 @@ def test_chase_calls_cost_customer_service_and_specialists(busy) -> None:
     # Only squeaky wheel expedites: under tier priority no specialist is pulled off.
     prio = busy["tier_priority"]
     assert (values(prio, "hours_lost_to_chase_calls", pool="OM-North") == 0).all()
+
+
+def test_expedite_on_chase_is_a_lever_of_its_own(busy) -> None:
+    """Key accounts first, and a chase still jumps the queue: specialists are pulled off
+    again, and the top tier keeps its advantage over the bottom one."""
+    expedites = busy["tier_priority_expedites"]
+    assert (values(expedites, "hours_lost_to_chase_calls", pool="OM-North") > 0).all()
+    top = values(expedites, "lead_time_mean_hours", tier="key_account")
+    bottom = values(expedites, "lead_time_mean_hours", tier="one_time")
+    assert (top < bottom).all()
+
+
+def test_least_slack_serves_the_tightest_promises_first(busy) -> None:
+    """Key accounts have the shortest promise: least slack helps them like tier priority
+    does, without starving anyone into the chase-call loop as hard."""
+    base, slack = busy["baseline"], busy["least_slack"]
+    assert (
+        values(slack, "sla_attainment", tier="key_account")
+        > values(base, "sla_attainment", tier="key_account")
+    ).all()
+    assert (values(slack, "sla_attainment") >= values(base, "sla_attainment") - 0.02).all()
 
 
 def test_same_replication_meets_the_same_arrivals_in_every_scenario() -> None:

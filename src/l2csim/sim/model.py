@@ -22,7 +22,7 @@ from l2csim.sim import calls
 from l2csim.sim.calendars import WorkCalendar
 from l2csim.sim.calls import CourtesyRules
 from l2csim.sim.customers import WeeklyIntensity, build_customers
-from l2csim.sim.disciplines import WORK_CLASS, discipline
+from l2csim.sim.disciplines import WORK_CLASS, discipline, queue_key
 from l2csim.sim.dists import lognormal_value, sampler
 from l2csim.sim.kpis import Tracker
 from l2csim.sim.orders import Order, delivered_step
@@ -159,8 +159,14 @@ class Simulation:
         self.review_u = uniforms(streams["review"])
         self.max_calls = params.chase.max_calls
         self.expedite_probability = params.chase.expedite_probability
-        self.expedite_on_chase = policy.discipline == "squeaky_wheel"
-        self.key = discipline(policy.discipline)
+        rule = discipline(policy.discipline)
+        self.expedite_on_chase = (
+            rule.expedites_by_default
+            if policy.expedite_on_chase is None
+            else policy.expedite_on_chase
+        )
+        self.key = queue_key(rule, self.expedite_on_chase)
+        self.mean_work = [a.duration.mean for a in params.activities]
         self.courtesy_rules = CourtesyRules(params, policy)
 
         # Customers and the order intake.
@@ -180,7 +186,7 @@ class Simulation:
         arrivals = sorted(params.arrivals, key=lambda a: (a.tier, a.segment))
         self.intake = []
         for a, rng in zip(arrivals, substreams(streams["arrivals"], len(arrivals)), strict=True):
-            rate = a.orders_per_week * demand.tiers.get(a.tier, 1.0)
+            rate = a.orders_per_week * demand.factor * demand.tiers.get(a.tier, 1.0)
             rate *= demand.segments.get(a.segment, 1.0)
             intensity = WeeklyIntensity(rate, params.arrival_pattern)
             self.intake.append(
@@ -309,9 +315,13 @@ class Simulation:
         if last < 0:
             self._deliver(order, env.now)
             return
+        mean_work = self.mean_work
+        remaining = sum(mean_work[a] for a, _, _ in order.path)
         for step, (a, work, delay) in enumerate(order.path):
             if delay > 0:
                 yield env.timeout(delay)
+            order.remaining_work = remaining
+            remaining -= mean_work[a]
             pool = table[a][order.segment][order.tier]
             start, person = yield from pool.serve(WORK_CLASS, key(order), work, order)
             now = env.now

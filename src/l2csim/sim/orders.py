@@ -28,6 +28,7 @@ class Order:
         "promise",
         "quiet_until",
         "rank",
+        "remaining_work",
         "segment",
         "tier",
         "value",
@@ -64,6 +65,7 @@ class Order:
         self.chases = 0
         self.courtesy = 0
         self.quiet_until = arrival  # the customer will not phone before this
+        self.remaining_work = 0.0  # expected work hours left, set as the order enters a queue
         self.chase_due = -1.0
         self.entry = None
         self.waiting_in = None
