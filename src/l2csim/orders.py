@@ -1,10 +1,12 @@
-"""One row per order with what the customer lived through: the table customer analyses start from.
+"""The order table: one row per order with the facts every stage uses, from one rule each.
 
 Built from the canonical event log in a few grouped passes (no per-order Python): who ordered
 (first customer id named in the case), when the order was received (first `order_received`
-event, else the case's first event) and delivered (latest `delivered` event), its value and
-product, and the calls and rework it needed. Customer ids are mapped to canonical ids by
-`merges.py` afterwards.
+event, else the case's first event) and delivered (the latest `delivered` event: an order
+delivered in parts is delivered when its last part is; without the role, its last event),
+its value and product, and the calls and rework it needed. Its tier comes from `case_tiers`
+and its promise and SLA verdict from `l2csim.sla.judge_orders`; `judged_orders` does all of
+it in one call, and mine, customers, fit and validate all use it, so they agree.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, TIMESTAMP, EventLog
-from l2csim.study import Roles
+from l2csim.errors import InputError
+from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, START, TIMESTAMP
+from l2csim.study import Roles, Study
+
+UNKNOWN_TIER = "unknown"
 
 ORDER_COLUMNS = (
     "case",
@@ -42,6 +47,22 @@ class OrderSpec:
     promised_dates: tuple[str, ...] = ()
     timezone: str = "UTC"
 
+    @classmethod
+    def of_study(cls, study: Study | None, **overrides) -> OrderSpec:
+        """The study's roles, segments, promised-date attributes and time zone."""
+        if study is None:
+            return cls(**overrides)
+        named = {rule.promised_date for rule in study.sla.values() if rule.promised_date}
+        spec = {
+            "roles": study.roles,
+            "value": study.customers.value,
+            "product": study.customers.products,
+            "segments": tuple(study.segment_columns),
+            "promised_dates": tuple(sorted(named)),
+            "timezone": study.log.timezone,
+        }
+        return cls(**{**spec, **overrides})
+
 
 @dataclass(frozen=True)
 class CustomerOrders:
@@ -63,9 +84,8 @@ def case_column(name: str) -> str:
     return name if name.startswith("case:") else f"case:{name}"
 
 
-def order_table(log: EventLog, spec: OrderSpec) -> CustomerOrders:
-    """Summarise the log per order (case); see the module docstring for the rules."""
-    events = log.events
+def order_table(events: pd.DataFrame, spec: OrderSpec) -> CustomerOrders:
+    """Summarise the log's events per order (case); see the module docstring for the rules."""
     notes: list[str] = []
     grouped = events.groupby(CASE, sort=True, observed=True)
     orders = pd.DataFrame(index=pd.Index(grouped.size().index, name="case"))
@@ -78,6 +98,9 @@ def order_table(log: EventLog, spec: OrderSpec) -> CustomerOrders:
         )
 
     first = grouped[TIMESTAMP].min()
+    if START in events:  # a case with start times begins when its first work began
+        first = pd.concat([first, grouped[START].min()], axis=1).min(axis=1)
+    orders["last_event"] = grouped[TIMESTAMP].max()
     received = _role_time(events, spec.roles.order_received, "min").reindex(orders.index)
     orders["received"] = received.fillna(first)
     if spec.roles.order_received:
@@ -123,6 +146,67 @@ def order_table(log: EventLog, spec: OrderSpec) -> CustomerOrders:
         timezone=spec.timezone,
         notes=tuple(notes),
     )
+
+
+def case_tiers(
+    events: pd.DataFrame, study: Study | None, customer_tiers: pd.Series | None = None
+) -> pd.Series | None:
+    """Each case's tier, by one precedence for every stage: the log's tier attribute
+    (`mining.tier_attribute`), else the customer's tier in `customer_tiers` (the customers
+    analysis' tiers when given) or the CRM export (`customers.crm_tiers`), else None.
+
+    Cases of customers the table does not list get `UNKNOWN_TIER` (the `default` SLA).
+    """
+    grouped = events.groupby(CASE, sort=True, observed=True)
+    name = study.mining.tier_attribute if study is not None else "tier"
+    column = case_column(name)
+    if column in events:
+        return grouped[column].first().astype("string").fillna(UNKNOWN_TIER).astype(object)
+    if customer_tiers is None and study is not None and study.customers.crm_tiers is not None:
+        from l2csim.customers.crm import read_tier_table
+
+        spec = study.customers.crm_tiers
+        customer_tiers = read_tier_table(
+            study.resolve(spec.path), spec.id_column, spec.tier_column, key="customers.crm_tiers"
+        )
+    if customer_tiers is None:
+        return None
+    if CUSTOMER not in events:
+        where = study.source if study is not None else "the log"
+        raise InputError(
+            f"{where}: customer tiers need each order's customer; map log.columns.customer."
+        )
+    customers = grouped[CUSTOMER].first().astype("string").str.strip()
+    return customers.map(customer_tiers).fillna(UNKNOWN_TIER).astype(object)
+
+
+def judged_orders(
+    events: pd.DataFrame,
+    study: Study | None,
+    tiers: pd.Series | None = None,
+    spec: OrderSpec | None = None,
+) -> tuple[CustomerOrders, pd.DataFrame]:
+    """The order table with each order's tier, promise and SLA verdict (`sla.judge_orders`),
+    judged at the log's last event: an order still open past its promise then is late.
+
+    `tiers` (case → tier) defaults to `case_tiers(events, study)`.
+    """
+    from l2csim.sla import judge_orders
+
+    spec = spec or OrderSpec.of_study(study)
+    table = order_table(events, spec)
+    orders = table.orders
+    if tiers is None:
+        tiers = case_tiers(events, study)
+    by_case = orders["case"].astype(str)
+    orders["tier"] = (
+        by_case.map(tiers.set_axis(tiers.index.astype(str))).fillna(UNKNOWN_TIER)
+        if tiers is not None
+        else UNKNOWN_TIER
+    )
+    sla = dict(study.sla) if study is not None else {}
+    judged = judge_orders(orders, sla, table.milestones, spec.timezone, events[TIMESTAMP].max())
+    return table, judged
 
 
 def _first_text(grouped, events: pd.DataFrame, column: str) -> pd.Series:

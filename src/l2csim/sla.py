@@ -31,15 +31,17 @@ def judge_orders(
     timezone: str,
     as_of: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Add per order: lead_hours, deadline, late (NaN when no SLA applies), days_late,
-    courtesy_owed, courtesy_made, courtesy_unowed. `orders` needs a `tier` column."""
+    """The SLA verdict of every order: the one rule every stage uses.
+
+    Adds per order: `lead_hours`, `promised` (the deadline, UTC), `late` (True/False; NaN
+    when no SLA applies, the promise is unknown, or the order is open and not yet due),
+    `days_late`, `courtesy_owed`, `courtesy_made`, `courtesy_unowed`. `orders` is the order
+    table (`l2csim.orders`) with a `tier` column.
+    """
     out = orders.copy()
     out["lead_hours"] = (out["delivered"] - out["received"]) / pd.Timedelta(hours=1)
-    out["late"] = pd.Series(np.nan, index=out.index, dtype=object)
-    out["days_late"] = np.nan
+    out["promised"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
     out["courtesy_owed"] = 0
-    finished_at = out["delivered"].fillna(as_of)
-    local_done = finished_at.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
     for tier in sorted(out["tier"].unique()):
         rule = sla_for(tier, sla)
         if rule is None:
@@ -47,32 +49,55 @@ def judge_orders(
         rows = out["tier"] == tier
         if rule.promised_hours is not None:
             deadline = out.loc[rows, "received"] + pd.Timedelta(hours=rule.promised_hours)
-            over = (finished_at[rows] - deadline) / DAY
+            out.loc[rows, "promised"] = deadline
         elif rule.promised_date is not None:
             column = f"promised:{rule.promised_date}"
-            promised = _local_dates(out.loc[rows, column], timezone)
-            over = (local_done[rows] - promised) / DAY
-        else:
-            over = None
-        if over is not None:
-            judged = over.notna() & (out.loc[rows, "delivered"].notna() | (over > 0))
-            out.loc[rows, "late"] = (over > 0).where(judged, np.nan).astype(object)
-            out.loc[rows, "days_late"] = over.clip(lower=0).where(judged)
+            out.loc[rows, "promised"] = end_of_local_day(out.loc[rows, column], timezone)
         owed = [f"milestone:{m}" for m in rule.courtesy_milestones if m in milestones]
         if owed:
             out.loc[rows, "courtesy_owed"] = out.loc[rows, owed].sum(axis=1)
+    finished_at = out["delivered"].fillna(as_of)
+    over = (finished_at - out["promised"]) / DAY
+    judged = over.notna() & (out["delivered"].notna() | (over > 0))
+    out["late"] = (over > 0).where(judged, np.nan).astype(object)
+    out["days_late"] = over.clip(lower=0).where(judged)
     out["courtesy_made"] = np.minimum(out["courtesy_calls"], out["courtesy_owed"])
     out["courtesy_unowed"] = out["courtesy_calls"] - out["courtesy_made"]
     return out
 
 
-def _local_dates(values: pd.Series, timezone: str) -> pd.Series:
-    """Promised dates as local midnight (naive); times with an offset are read in `timezone`."""
-    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    text = values.astype("string")
+def on_time_share(judged: pd.DataFrame) -> float | None:
+    """Share of judged orders on time (None when none is judged)."""
+    late = judged["late"].dropna().astype(bool)
+    return float((~late).mean()) if len(late) else None
+
+
+def end_of_local_day(values: pd.Series, timezone: str) -> pd.Series:
+    """Promised dates as deadlines (UTC): the end of that day in `timezone`.
+
+    A bare date or a time without offset is a local day; a time with an offset (or an
+    already tz-aware value) is first converted to the local day it falls on. So a promise
+    written "2025-01-13" means 2025-01-14 00:00 local, whatever the study's time zone.
+    """
+    local = local_dates(values, timezone)
+    return (
+        (local + DAY)
+        .dt.tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+        .dt.tz_convert("UTC")
+    )
+
+
+def local_dates(values: pd.Series, timezone: str) -> pd.Series:
+    """Promised dates as naive local midnights; times with an offset are read in `timezone`."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.normalize()
+    text = values.astype("string").str.strip()
     has_offset = text.str.contains(r"(?:[zZ]|[+-]\d\d:?\d\d)$", regex=True).fillna(False)
-    naive = pd.to_datetime(values.where(~has_offset), errors="coerce", format="mixed")
-    local = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
+    aware = pd.to_datetime(text.where(has_offset), errors="coerce", utc=True, format="mixed")
+    naive = pd.to_datetime(text.where(~has_offset), errors="coerce", format="mixed")
+    local = aware.dt.tz_convert(timezone).dt.tz_localize(None)
     return naive.where(~has_offset, local).dt.normalize()
 
 

@@ -70,7 +70,10 @@ def test_tier_csv_without_the_column_is_one_clear_error(tmp_path):
     (tmp_path / "tiers.csv").write_text("cust,tier\nA,gold\n", encoding="utf-8")
     study = _study(tmp_path, customers={"crm_tiers": {"path": "tiers.csv", "id_column": "id"}})
     events = _events().drop(columns="case:tier")
-    with pytest.raises(InputError, match=r"tiers\.csv: no column 'id'.*crm_tiers\.id_column"):
+    with pytest.raises(
+        InputError,
+        match=r"tiers\.csv: no customer id column 'id'.*Name it with customers\.crm_tiers\.id_column",
+    ):
         build_case_table(events, study, lead_times(events))
 
 

@@ -7,37 +7,70 @@ cross-tabulated (stale CRM tiers show up as disagreement).
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pandas as pd
 
 from l2csim.errors import InputError
-from l2csim.study import CrmTiers
 
 
-def read_crm_tiers(spec: CrmTiers, path: Path) -> pd.Series:
-    """Customer id → CRM tier from a CSV; columns are found by name unless the study names them."""
+def read_tier_table(
+    path: Path, id_column: str | None = None, tier_column: str | None = None, key: str = "tiers"
+) -> pd.Series:
+    """Customer id -> tier from a CSV: the one reader for CRM exports and customers.csv.
+
+    The separator is sniffed (comma, semicolon, tab...). Columns are found by name unless
+    given: the tier column is `tier`, else the first whose name contains "tier"; the id
+    column is `customer_id`, else the first whose name contains "cust" but not "name", else
+    the first other column. Ids and tiers are stripped; rows without either are dropped; a
+    later row for the same id overrides an earlier one (an export appended to). `key` names
+    the study key in messages.
+    """
     if not path.is_file():
-        raise InputError(f"{path}: CRM tier file not found (customers.crm_tiers.path).")
+        raise InputError(f"{path}: tier file not found ({key}).")
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        csv.Error,
+    ) as error:
         raise InputError(f"{path}: not a readable CSV ({error}).") from None
     columns = list(table.columns)
-    id_column = spec.id_column or next(
-        (c for c in columns if "cust" in c.lower() and "name" not in c.lower()), columns[0]
-    )
-    tier_column = spec.tier_column or next((c for c in columns if "tier" in c.lower()), None)
-    for wanted, key in ((id_column, "id_column"), (tier_column, "tier_column")):
-        if wanted is None or wanted not in columns:
-            raise InputError(
-                f"{path}: no column {wanted or 'with a tier'!r}; name it with "
-                f"customers.crm_tiers.{key} (columns here: {', '.join(columns)})."
+    if tier_column is None:
+        tier_column = (
+            "tier" if "tier" in columns else next((c for c in columns if "tier" in c.lower()), None)
+        )
+    if id_column is None:
+        id_column = (
+            "customer_id"
+            if "customer_id" in columns
+            else next(
+                (c for c in columns if "cust" in c.lower() and "name" not in c.lower()),
+                next((c for c in columns if c != tier_column), None),
             )
-    tiers = table[[id_column, tier_column]].rename(columns={id_column: "id", tier_column: "tier"})
-    tiers["id"] = tiers["id"].str.strip()
-    tiers = tiers[tiers["id"] != ""].drop_duplicates("id", keep="last")
-    return tiers.set_index("id")["tier"].str.strip()
+        )
+    for wanted, label, name in (
+        (tier_column, "tier", "tier_column"),
+        (id_column, "customer id", "id_column"),
+    ):
+        if wanted is None or wanted not in columns:
+            named = f" {wanted!r}" if wanted else ""
+            fix = (
+                f"Name it with {key}.{name}"
+                if key.isidentifier() or "." in key
+                else "Give a CSV with a customer id column and a column whose name contains 'tier'"
+            )
+            raise InputError(
+                f"{path}: no {label} column{named}; columns are {', '.join(columns)}. {fix}."
+            )
+    tiers = table[[id_column, tier_column]].set_axis(["id", "tier"], axis=1)
+    tiers = tiers.apply(lambda column: column.str.strip())
+    tiers = tiers[(tiers["id"] != "") & (tiers["tier"] != "")]
+    tiers = tiers.drop_duplicates("id", keep="last")
+    return tiers.set_index("id")["tier"].sort_index()
 
 
 def crm_tier_of_canonical(crm: pd.Series, canonical: pd.Series) -> pd.Series:

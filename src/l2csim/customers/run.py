@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from l2csim.customers.churn import churn_flags, churn_probability, fit_retention
-from l2csim.customers.crm import crm_tier_of_canonical, disagreement, read_crm_tiers
+from l2csim.customers.crm import crm_tier_of_canonical, disagreement, read_tier_table
 from l2csim.customers.merges import canonical_ids, combine_decisions, propose_merges, read_merges
 from l2csim.customers.profiles import add_lateness, profile_customers
 from l2csim.customers.reorders import overdue_table, reorder_outlook
@@ -70,7 +70,7 @@ def analyse(
         timezone=inputs.source.timezone,
     )
     _check_attributes(log, order_spec, study)
-    table = order_table(log, order_spec)
+    table = order_table(log.events, order_spec)
     messages += list(table.notes)
     orders = table.orders
     moment = _as_of(as_of, orders)
@@ -99,7 +99,13 @@ def analyse(
         tier = tiering.tier
         crm_tier = None
         if spec.crm_tiers is not None:
-            crm = read_crm_tiers(spec.crm_tiers, study.resolve(spec.crm_tiers.path))
+            crm_spec = spec.crm_tiers
+            crm = read_tier_table(
+                study.resolve(crm_spec.path),
+                crm_spec.id_column,
+                crm_spec.tier_column,
+                key="customers.crm_tiers",
+            )
             crm_tier = crm_tier_of_canonical(crm, canonical)
             tier = crm_tier.reindex(tier.index).fillna(tier)
         orders["tier"] = orders["customer"].map(tier).fillna(UNKNOWN_TIER)
@@ -107,7 +113,9 @@ def analyse(
         messages.append(NO_CUSTOMERS)
         orders["tier"] = UNKNOWN_TIER
 
-    judged = judge_orders(orders, sla, table.milestones, tz, moment)
+    # Judged at the log's end, as every stage judges: an order open past its promise is late.
+    judged_at = orders["last_event"].max() if as_of is None else moment
+    judged = judge_orders(orders, sla, table.milestones, tz, judged_at)
     keys = ["case", "tier", "received", *order_spec.segments]
     chases = judge_chases(table.chases, judged[keys], sla)
     if not sla:

@@ -1,18 +1,22 @@
-"""The order table the fit works from: one row per case with its arrival, segment and customer.
+"""The order table the fit works from: one row per case with its arrival, segment, customer,
+value, tier and promise — the shared order table (`l2csim.orders`), so the fit's orders are
+the ones mine, customers and validate count.
 
-Every other fit module reads events sorted by case and time plus this table, so the
-conventions live in one place: a case arrives at its first `order_received` event (or its
-first event when the study names none); its segment is the combination of the study's
-segment attributes as first recorded in the case ("all" without segments); its customer and
-order value are the first recorded ones (a corrected value later in the case does not move
-the order to another customer).
+Every other fit module reads events sorted by case and time plus this table: a case arrives
+when it is received (first `order_received` event, else its first event); its segment is the
+combination of the study's segment attributes as first recorded in the case ("all" without
+segments); its customer and order value are the first recorded ones (a corrected value later
+in the case does not move the order to another customer); its promise is the SLA deadline of
+its tier (NaT where the study declares no SLA).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from l2csim.log import ACTIVITY, CASE, CUSTOMER, START, TIMESTAMP
+from l2csim.log import CASE, TIMESTAMP
+from l2csim.orders import UNKNOWN_TIER, OrderSpec, case_column, judged_orders
+from l2csim.study import Study
 
 ALL = "all"
 UNKNOWN = "unknown"
@@ -26,43 +30,35 @@ def sort_events(events: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="_pos").reset_index(drop=True)
 
 
-def case_table(
-    events: pd.DataFrame,
-    segment_columns: list[str],
-    order_received: list[str],
-    value_column: str | None,
-) -> pd.DataFrame:
-    """One row per case (index: case id, sorted): arrival (UTC), segment, customer, value."""
-    grouped = events.groupby(CASE, sort=True)
-    first_time = grouped[TIMESTAMP].min()
-    if START in events:
-        first_time = pd.concat([first_time, grouped[START].min()], axis=1).min(axis=1)
-    arrival = first_time
-    if order_received:
-        received = events.loc[events[ACTIVITY].isin(order_received)]
-        received_at = received.groupby(CASE, sort=True)[TIMESTAMP].min()
-        arrival = received_at.reindex(first_time.index).fillna(first_time)
-    table = pd.DataFrame({"arrival": arrival})
-    table["segment"] = segment_of(grouped, segment_columns, table.index)
-    if CUSTOMER in events:
-        table["customer"] = grouped[CUSTOMER].first()
-    else:
-        table["customer"] = None
-    if value_column is not None:
-        table["value"] = pd.to_numeric(grouped[value_column].first(), errors="coerce")
-    else:
-        table["value"] = float("nan")
-    return table
+def case_table(events: pd.DataFrame, study: Study | None, tiers: pd.Series | None) -> pd.DataFrame:
+    """One row per case (index: case id, sorted): arrival (UTC), segment, customer, value,
+    tier ('all' when no tier source exists at all) and promised (UTC deadline or NaT)."""
+    segment_columns = study.segment_columns if study is not None else []
+    value = (study.customers.value if study is not None else None) or value_column_of(events)
+    spec = OrderSpec.of_study(study, value=value, segments=tuple(segment_columns))
+    _, judged = judged_orders(events, study, tiers, spec)
+    table = judged.set_index("case").sort_index()
+    table.index = table.index.astype(events[CASE].dtype)
+    table.index.name = CASE
+    cases = pd.DataFrame(
+        {
+            "arrival": table["received"],
+            "segment": segment_of(table, segment_columns),
+            "customer": table["customer"].astype(object).where(table["customer"].notna(), None),
+            "value": pd.to_numeric(table["value"], errors="coerce"),
+            "tier": table["tier"] if tiers is not None else ALL,
+            "promised": table["promised"],
+        },
+        index=table.index,
+    )
+    return cases
 
 
-def segment_of(grouped, segment_columns: list[str], index: pd.Index) -> pd.Series:
+def segment_of(table: pd.DataFrame, segment_columns: list[str]) -> pd.Series:
     """The case's segment label: its segment attribute values joined by ' | '."""
     if not segment_columns:
-        return pd.Series(ALL, index=index, dtype=object)
-    parts = [
-        grouped[column].first().astype("string").fillna(UNKNOWN).reindex(index).fillna(UNKNOWN)
-        for column in segment_columns
-    ]
+        return pd.Series(ALL, index=table.index, dtype=object)
+    parts = [table[column].astype("string").fillna(UNKNOWN) for column in segment_columns]
     label = parts[0]
     for part in parts[1:]:
         label = label + " | " + part
@@ -79,3 +75,6 @@ def value_column_of(events: pd.DataFrame) -> str | None:
                 if numbers.notna().mean() > 0.5:
                     return column
     return None
+
+
+__all__ = ["ALL", "UNKNOWN", "UNKNOWN_TIER", "case_column", "case_table", "sort_events"]

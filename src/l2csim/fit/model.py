@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from l2csim.customers.crm import read_tier_table
 from l2csim.fit import arrivals, calls, customers, durations, retention, routing, staff
-from l2csim.fit.cases import case_table, sort_events, value_column_of
+from l2csim.fit.cases import case_table, sort_events
 from l2csim.fit.fingerprint import fingerprint
 from l2csim.log import ACTIVITY, EventLog
+from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
     END_NODE,
     START_NODE,
@@ -56,23 +58,11 @@ def fit_model(
             "defaults; routing, durations and pools come from the log"
         )
     events = sort_events(log.events)
-    segment_columns = study.segment_columns if study is not None else []
-    cases = case_table(events, segment_columns, roles.order_received, value_column_of(events))
-
-    tier_table, tier_attribute, tier_source, owed_at = _tier_inputs(events, study, options)
-    case_tier, tier_provenance = customers.assign_tiers(
-        cases, events, tier_table, tier_attribute, tier_source
-    )
-    cases = cases.assign(tier=case_tier)
+    case_tier, tier_provenance = _case_tiers(events, study, options)
+    cases = case_table(events, study, case_tier)
     if tier_provenance.source == "default":
         notes.append(tier_provenance.detail)
-    promise_column, sla_days, default_days = _sla_inputs(events, study)
-    promised = (
-        customers.promised_at(events, cases, promise_column, timezone)
-        if promise_column is not None
-        else None
-    )
-    tiers = customers.fit_tiers(cases, tier_provenance, promised, sla_days, default_days, owed_at)
+    tiers = customers.fit_tiers(cases, tier_provenance, study, _owed_milestones(study))
 
     expedite = calls.expedite_activities(log.activities) if roles.chase_call else []
     call_activities = [*roles.chase_call, *roles.courtesy_call, *expedite]
@@ -92,7 +82,7 @@ def fit_model(
 
     chase_pool = _call_pool(roles.chase_call, events, staffing, pools, notes)
     courtesy_pool = _call_pool(roles.courtesy_call, events, staffing, pools, notes)
-    promise = promised if promised is not None else _promise_from_tiers(cases, tiers)
+    promise = cases["promised"].fillna(_promise_from_tiers(cases, tiers))
     chase = calls.fit_chase(
         events, cases, promise, roles.chase_call, expedite,
         _main_duration(roles.chase_call, events, fitted), chase_pool,
@@ -140,24 +130,30 @@ def fit_model(
     )
 
 
-def _tier_inputs(
+def _case_tiers(
     events: pd.DataFrame, study: Study | None, options: FitOptions
-) -> tuple[pd.Series | None, str | None, str, dict[str, list[str]]]:
-    """(tier table, tier attribute, source name, owed milestones) by the documented order:
-    --tiers (e.g. the customers analysis' customers.csv), the study's customers.crm_tiers,
-    a tier case attribute of the log."""
-    owed = _owed_milestones(study)
+) -> tuple[pd.Series | None, Provenance]:
+    """Each case's tier by the shared rule (`orders.case_tiers`), with --tiers (e.g. the
+    customers analysis' customers.csv) as the customer tier table when given."""
+    table = None
+    source = ""
     if options.tier_table is not None:
-        table = customers.read_tier_table(
-            options.tier_table, options.tier_id_column, options.tier_column
+        table = read_tier_table(
+            options.tier_table, options.tier_id_column, options.tier_column, key="--tiers"
         )
-        return table, None, options.tier_table.name, owed
-    crm = study.customers.crm_tiers if study is not None else None
-    if crm is not None:
-        path = crm.path if crm.path.is_absolute() else (study.folder / crm.path).resolve()
-        table = customers.read_tier_table(path, crm.id_column, crm.tier_column)
-        return table, None, path.name, owed
-    return None, customers.tier_attribute_of(events), "", owed
+        source = f"customer tier table {options.tier_table.name}"
+    elif study is not None and study.customers.crm_tiers is not None:
+        source = f"CRM export {study.customers.crm_tiers.path.name}"
+    tiers = case_tiers(events, study, table)
+    if tiers is None:
+        return None, Provenance(
+            source="default", detail="no tier table or tier attribute: one tier 'all'"
+        )
+    attribute = study.mining.tier_attribute if study is not None else "tier"
+    if case_column(attribute) in events:
+        return tiers, Provenance(source="log", detail=f"case attribute {attribute}")
+    matched = float((tiers != UNKNOWN_TIER).mean())
+    return tiers, Provenance(source="study", detail=f"{source}: {matched:.1%} of orders matched")
 
 
 def _owed_milestones(study: Study | None) -> dict[str, list[str]]:
@@ -167,25 +163,6 @@ def _owed_milestones(study: Study | None) -> dict[str, list[str]]:
     return {
         tier: list(sla.courtesy_milestones) for tier, sla in study.sla.items() if tier != "default"
     }
-
-
-def _sla_inputs(
-    events: pd.DataFrame, study: Study | None
-) -> tuple[str | None, dict[str, float], float | None]:
-    """(promised-date column, promised days per tier, default days) from the study's `sla:`."""
-    slas = study.sla if study is not None else {}
-    named = [s.promised_date for s in slas.values() if s.promised_date]
-    column = f"case:{named[0].removeprefix('case:')}" if named else None
-    if column is None or column not in events:
-        column = customers.promise_column_of(events)
-    days = {
-        tier: sla.promised_hours / 24.0
-        for tier, sla in slas.items()
-        if tier != "default" and sla.promised_hours is not None
-    }
-    default = slas.get("default")
-    default_days = default.promised_hours / 24.0 if default and default.promised_hours else None
-    return column, days, default_days
 
 
 def _promise_from_tiers(cases: pd.DataFrame, tiers) -> pd.Series:

@@ -24,12 +24,14 @@ from l2csim.errors import StudyError
 from l2csim.fit.fingerprint import sha256_of
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
+from l2csim.orders import judged_orders
 from l2csim.output import write_csv, write_json
-from l2csim.params import ModelParams, load_params, write_params
+from l2csim.params import load_params, write_params
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, origin, run_replications
 from l2csim.sim.run import event_frame
-from l2csim.study import ValidationSpec
+from l2csim.sla import on_time_share
+from l2csim.study import Study, ValidationSpec
 from l2csim.validation import measures as m
 from l2csim.validation.naive import naive_log
 
@@ -107,7 +109,7 @@ def validate(
     real_cases = m.cases_of(real)
     cycle = (real_cases["last"] - real_cases["first"]) / HOUR
     cutoff = end - pd.Timedelta(hours=float(cycle.quantile(0.95)))
-    real_sla = _real_sla(log, params)
+    real_sla = _real_sla(log, inputs.study)
 
     per_source: dict[str, list[dict[str, float]]] = {"model": [], "naive": []}
     for result in results:
@@ -119,7 +121,7 @@ def validate(
         naive = naive_log(real, rng)
         for source, other, sla in (
             ("model", sim, _kpi(result.rows, "sla_attainment")),
-            ("naive", naive, _naive_sla(naive, log, params)),
+            ("naive", naive, _naive_sla(naive, log, inputs.study)),
         ):
             values = m.log_distances(
                 _early(real, cutoff), _early(other, cutoff), rng, spec.control_flow_cases
@@ -199,33 +201,25 @@ def _kpi(rows, name: str) -> float:
     return math.nan
 
 
-def _promises(log: EventLog, params: ModelParams) -> pd.DataFrame | None:
-    """Per real case: arrival, delivery and promised moment (None without a promise)."""
-    from l2csim.fit.customers import promise_column_of, promised_at
-
-    events = log.events
-    column = promise_column_of(events)
-    if column is None:
+def _promises(log: EventLog, study: Study | None) -> pd.DataFrame | None:
+    """Per real case: arrival, delivery, promised moment and verdict, by the shared order
+    table and SLA rule (None when the study declares no SLA)."""
+    if study is None or not study.sla:
         return None
-    grouped = events.groupby(CASE, sort=True)[TIMESTAMP]
-    cases = pd.DataFrame({"arrival": grouped.min()})
-    delivered = events[events[ACTIVITY].isin(params.roles.delivered)]
-    cases["delivered"] = delivered.groupby(CASE, sort=True)[TIMESTAMP].max()
-    cases["promised"] = promised_at(events, cases, column, params.timezone)
-    return cases
+    _, judged = judged_orders(log.events, study)
+    cases = judged.set_index("case")
+    return cases.assign(arrival=cases["received"])
 
 
-def _real_sla(log: EventLog, params: ModelParams) -> float:
-    cases = _promises(log, params)
-    if cases is None:
-        return math.nan
-    judged = cases.dropna(subset=["delivered", "promised"])
-    return float((judged["delivered"] <= judged["promised"]).mean()) if len(judged) else math.nan
+def _real_sla(log: EventLog, study: Study | None) -> float:
+    cases = _promises(log, study)
+    share = on_time_share(cases) if cases is not None else None
+    return math.nan if share is None else share
 
 
-def _naive_sla(naive: pd.DataFrame, log: EventLog, params: ModelParams) -> float:
+def _naive_sla(naive: pd.DataFrame, log: EventLog, study: Study | None) -> float:
     """The naive cases' cycle times against the real cases' promised lead times."""
-    cases = _promises(log, params)
+    cases = _promises(log, study)
     if cases is None:
         return math.nan
     promised = ((cases["promised"] - cases["arrival"]) / HOUR).dropna().to_numpy()

@@ -1,0 +1,95 @@
+"""The one order table: every stage reads an order's delivery, promise, tier and SLA verdict
+from it, so mine, customers and validate agree on the sample in any time zone."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from l2csim.customers.run import analyse
+from l2csim.inputs import read_inputs_log, resolve_inputs
+from l2csim.mine.role_rules import build_case_table, sla_summary
+from l2csim.orders import OrderSpec, judged_orders, order_table
+from l2csim.sla import end_of_local_day
+from l2csim.validation.run import _real_sla
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sample_in(root: Path, timezone: str) -> Path:
+    """The sample study with its time zone set to `timezone` (the log keeps its offsets)."""
+    scenarios = root / "scenarios"
+    scenarios.mkdir(parents=True)
+    text = (REPO / "scenarios" / "study.yaml").read_text(encoding="utf-8")
+    (scenarios / "study.yaml").write_text(
+        text.replace("timezone: Europe/Berlin", f"timezone: {timezone}"), encoding="utf-8"
+    )
+    shutil.copy(REPO / "scenarios" / "documented_process.bpmn", scenarios)
+    (root / "event_logs").symlink_to(REPO / "event_logs")
+    return scenarios / "study.yaml"
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Berlin", "America/New_York", "Asia/Tokyo"])
+def test_mine_customers_and_validate_agree_on_the_on_time_share(tmp_path, timezone) -> None:
+    inputs = resolve_inputs(sample_in(tmp_path, timezone))
+    log = read_inputs_log(inputs)
+    events = log.events
+    lead = events.groupby("case:concept:name")["time:timestamp"].agg(["min", "max"])
+    lead_s = (lead["max"] - lead["min"]).dt.total_seconds()
+    mined = sla_summary(build_case_table(events, inputs.study, lead_s))["overall"]
+    analysed = analyse(log, inputs, tmp_path / "customers")
+    sla = pd.read_csv(tmp_path / "customers" / "sla.csv")
+    overall = sla[(sla["tier"] == "all") & (sla["segment"] == "all") & (sla["month"] == "all")]
+    validated = _real_sla(log, inputs.study)
+    assert analysed.paths
+    assert mined["orders_judged"] == int(overall["judged_orders"].iloc[0]) > 3900
+    assert mined["on_time_share"] == pytest.approx(float(overall["attainment"].iloc[0]), abs=1e-4)
+    assert mined["on_time_share"] == pytest.approx(validated, abs=1e-6)
+    # A bare promised date is a local day: the verdicts do not depend on the zone's offset.
+    assert 0.80 < validated < 0.95
+
+
+def test_a_bare_promised_date_ends_at_local_midnight() -> None:
+    values = pd.Series(["2025-01-13", "2025-01-13T18:00:00-05:00", None])
+    deadline = end_of_local_day(values, "America/New_York")
+    assert deadline.iloc[0] == pd.Timestamp("2025-01-14 05:00", tz="UTC")
+    assert deadline.iloc[1] == pd.Timestamp("2025-01-14 05:00", tz="UTC")
+    assert pd.isna(deadline.iloc[2])
+    berlin = end_of_local_day(values.iloc[:1], "Europe/Berlin")
+    assert berlin.iloc[0] == pd.Timestamp("2025-01-13 23:00", tz="UTC")
+
+
+def test_delivery_is_the_last_delivery_event_and_open_orders_past_due_are_late(tmp_path) -> None:
+    """An order shipped in two parts is delivered with the second; an order still open past
+    its promise at the log's end is late; one not yet due is not judged."""
+    rows = [
+        ("A", "Order received", "2025-01-06T09:00:00+00:00", "2025-01-08"),
+        ("A", "Delivered", "2025-01-07T09:00:00+00:00", "2025-01-08"),
+        ("A", "Delivered", "2025-01-09T09:00:00+00:00", "2025-01-08"),
+        ("B", "Order received", "2025-01-06T10:00:00+00:00", "2025-01-07"),
+        ("C", "Order received", "2025-01-09T10:00:00+00:00", "2025-01-20"),
+    ]
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "order,event,time,promised\n" + "\n".join(",".join(r) for r in rows) + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "study.yaml").write_text(
+        "log: {path: log.csv, columns: {case: order, activity: event, timestamp: time},\n"
+        "      case_attributes: [promised]}\n"
+        "roles: {order_received: Order received, delivered: Delivered}\n"
+        "sla: {default: {promised_date: promised}}\n",
+        encoding="utf-8",
+    )
+    inputs = resolve_inputs(tmp_path / "study.yaml")
+    events = read_inputs_log(inputs).events
+    table = order_table(events, OrderSpec.of_study(inputs.study))
+    assert table.orders.set_index("case").loc["A", "delivered"] == pd.Timestamp(
+        "2025-01-09 09:00", tz="UTC"
+    )
+    _, judged = judged_orders(events, inputs.study)
+    late = judged.set_index("case")["late"]
+    assert late["A"] is True and late["B"] is True and pd.isna(late["C"])
