@@ -63,3 +63,20 @@ def test_fit_reads_no_outputs_implicitly(
     assert model.retention.provenance.source == "default"
     # Without --tiers the study's CRM tier list applies.
     assert "key_account" in {t.name for t in model.tiers}
+
+
+def test_tier_ranks_follow_the_studys_meaning_not_order_counts(tmp_path) -> None:
+    """Key accounts are rank 0 even when priority customers order more often each."""
+    import pandas as pd
+
+    from l2csim.fit.customers import tier_order
+    from l2csim.study import Study
+
+    study = Study.model_validate(
+        {"log": {"path": "log.csv"}, "sla": {"gold": {"promised_hours": 24}}}
+    )
+    per_customer = pd.Series({"priority": 9.0, "key_account": 2.0, "gold": 1.0, "odd": 5.0})
+    labels = ["gold", "key_account", "one_time", "odd", "priority", "unknown"]
+    order = tier_order(labels, study, per_customer)
+    assert order == ["key_account", "priority", "one_time", "gold", "odd", "unknown"]
+    assert tier_order(["b", "a"], None, pd.Series({"a": 1.0, "b": 3.0})) == ["b", "a"]
