@@ -110,12 +110,12 @@ def test_wrong_version_and_broken_files(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     data["schema_version"] = 99
     path.write_text(json.dumps(data))
-    with pytest.raises(InputError, match="schema version 99, this l2csim reads version 1; refit"):
+    with pytest.raises(InputError, match="schema version 99, this l2csim reads version 2; refit"):
         load_params(path)
     path.write_text("{")
     with pytest.raises(InputError, match="not a JSON model file"):
         load_params(path)
-    data["schema_version"] = 1
+    data["schema_version"] = 2
     data["pools"][0]["size"] = -1
     path.write_text(json.dumps(data))
     with pytest.raises(

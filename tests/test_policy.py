@@ -62,7 +62,10 @@ def test_a_tighter_promise_lowers_sla_attainment(base) -> None:
         total(tight, "sla_attainment", "key_account")
         < total(base, "sla_attainment", "key_account") - 0.2
     )
-    assert total(tight, "sla_attainment", "priority") == total(base, "sla_attainment", "priority")
+    # Other tiers keep their promise; only the extra chase calls spill over, a little.
+    assert total(tight, "sla_attainment", "priority") == pytest.approx(
+        total(base, "sla_attainment", "priority"), abs=0.02
+    )
 
 
 def test_key_account_calls_reach_key_accounts_only_and_keep_the_sla(base) -> None:

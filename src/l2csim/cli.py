@@ -218,7 +218,23 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="retention_model.json from `l2csim customers` (without it: stated default churn).",
 )
-def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path | None) -> None:
+@click.option(
+    "--calibrate/--no-calibrate",
+    default=None,
+    help="Tune the teams' work to the log's own period [the study's calibration.enabled; "
+    "off for a bare log].",
+)
+@click.option("--trials", type=int, help="Calibration budget in model runs [12].")
+@click.option("--jobs", default=1, show_default=True, help="Parallel processes for calibration.")
+def fit(
+    inputs: Any,
+    out: Path,
+    tier_table: Path | None,
+    retention_model: Path | None,
+    calibrate: bool | None,
+    trials: int | None,
+    jobs: int,
+) -> None:
     """Fit a simulation model of today's operation from the log and write model.json.
 
     Arrivals per tier and segment, routing, activity durations, staff pools and calendars,
@@ -231,10 +247,14 @@ def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path |
       l2csim fit scenarios/study.yaml --tiers outputs/customers/customers.csv \\
           --retention outputs/customers/retention_model.json
       l2csim fit helpdesk.xes.gz --out outputs/helpdesk/model.json
+      l2csim fit scenarios --calibrate --trials 30 --jobs 2
     """
-    from l2csim.fit import FitOptions, run
+    from l2csim.fit import FitOptions, calibration_settings, run
 
-    options = FitOptions(tier_table=tier_table, retention_model=retention_model)
+    settings = calibration_settings(inputs.study, calibrate, trials, jobs)
+    options = FitOptions(
+        tier_table=tier_table, retention_model=retention_model, calibration=settings
+    )
     params, path = run(inputs, out, options)
     fitted_from = params.created_from
     if fitted_from is not None:

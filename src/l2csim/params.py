@@ -9,6 +9,7 @@ written by another schema version is refused with a clear message, never half-re
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from l2csim.errors import InputError
 from l2csim.output import write_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 START_NODE = "__start__"
 END_NODE = "__end__"
 
@@ -67,6 +68,26 @@ class Distribution(_Frozen):
             raise ValueError("an empirical distribution needs at least 2 quantiles")
         return self
 
+    def scaled(self, factor: float, provenance: Provenance | None = None) -> Distribution:
+        """The same shape with every value times `factor` (calibration scales work)."""
+        params = dict(self.params)
+        if self.kind == "fixed":
+            params["value"] *= factor
+        elif self.kind == "exponential":
+            params["mean"] *= factor
+        elif self.kind == "lognormal":
+            params["mu"] += math.log(factor)
+        elif self.kind in ("gamma", "weibull"):
+            params["scale"] *= factor
+        return self.model_copy(
+            update={
+                "mean": self.mean * factor,
+                "params": params,
+                "quantiles": [q * factor for q in self.quantiles],
+                "provenance": provenance or self.provenance,
+            }
+        )
+
 
 class Calendar(_Frozen):
     """When a pool works: weekdays (0 = Monday) from start_hour to end_hour local time."""
@@ -85,17 +106,68 @@ class Calendar(_Frozen):
         return self
 
 
+class Member(_Frozen):
+    """One person of a pool as the simulation works them: a weekly shift and attendance.
+
+    On each of `weekdays` the person is at work from `start_hour` to `end_hour` local time
+    with probability `attendance` (leave, sickness, part-time days); a job not finished when
+    the shift ends is finished in the person's next shift.
+    """
+
+    name: str
+    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    start_hour: float = Field(default=8.0, ge=0, le=24)
+    end_hour: float = Field(default=17.0, ge=0, le=24)
+    attendance: float = Field(default=1.0, gt=0, le=1)
+    provenance: Provenance = Provenance(source="default")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Member:
+        if self.end_hour <= self.start_hour:
+            raise ValueError("end_hour must be after start_hour")
+        if not self.weekdays or any(d not in range(7) for d in self.weekdays):
+            raise ValueError("weekdays must be numbers 0 (Monday) to 6 (Sunday)")
+        return self
+
+    @property
+    def weekly_hours(self) -> float:
+        return len(set(self.weekdays)) * (self.end_hour - self.start_hour) * self.attendance
+
+
 class Pool(_Frozen):
-    """A staff pool (order management, customer service, warehouse, ...)."""
+    """A staff pool: a team of people who share a queue (order management, warehouse...).
+
+    `members` are the team's people with their own shifts; without members the pool is
+    `size` people all working to `calendar` (a model written by hand, or an external party).
+    `calendar` is always the team's overall working window (when calls can come in).
+    """
 
     name: str
     size: int = Field(ge=0)
     calendar: Calendar = Calendar()
+    members: list[Member] = Field(default_factory=list)
     resources: list[str] = Field(default_factory=list)
     provenance: Provenance
     # Optional (simulation): an external party or system (carrier, EDI gateway) that is never
     # short of capacity; its activities take their time within its calendar but never queue.
     external: bool = False
+
+    @property
+    def capacity(self) -> float:
+        """People at work at once on average over the team's working window."""
+        window = len(set(self.calendar.weekdays)) * (
+            self.calendar.end_hour - self.calendar.start_hour
+        )
+        if not self.members:
+            return float(self.size)
+        return sum(m.weekly_hours for m in self.members) / window if window else 0.0
+
+
+class SegmentDelay(_Frozen):
+    """A staff-free delay for one segment's orders, for a share `probability` of them."""
+
+    delay: Distribution
+    probability: float = Field(default=1.0, ge=0, le=1)
 
 
 class ActivityParams(_Frozen):
@@ -110,8 +182,16 @@ class ActivityParams(_Frozen):
     duration: Distribution
     pool_by_segment: dict[str, str] = Field(default_factory=dict)
     # Optional (simulation): waiting before the work that needs no staff (stock, production,
-    # carrier transit), in calendar hours; None means the activity starts as soon as staff can.
+    # carrier transit, the customer paying), in calendar hours, for a share
+    # `delay_probability` of the activity's occurrences; None: it starts as soon as staff can.
     delay: Distribution | None = None
+    delay_probability: float = Field(default=1.0, ge=0, le=1)
+    # Per segment where its orders wait differently (custom systems wait for production);
+    # other segments use `delay`.
+    delay_by_segment: dict[str, SegmentDelay] = Field(default_factory=dict)
+    # Optional (simulation): the share of occurrences a system or outside party does (EDI
+    # intake beside keyed-in orders); those take no staff time and never queue.
+    system_share: float = Field(default=0.0, ge=0, le=1)
 
 
 class Tier(_Frozen):
@@ -215,6 +295,7 @@ class ModelRoles(_Frozen):
     courtesy_call: list[str] = Field(default_factory=list)
     milestones: list[str] = Field(default_factory=list)
     rework: list[str] = Field(default_factory=list)
+    waiting_steps: list[str] = Field(default_factory=list)
 
 
 class ModelParams(_Frozen):
@@ -235,6 +316,9 @@ class ModelParams(_Frozen):
     courtesy: CourtesyPractice
     retention: RetentionParams
     notes: list[str] = Field(default_factory=list)
+    # Set by `l2csim fit --calibrate`: what was tuned, and the distance to the log before
+    # and after, on the tuned and the held-out part of the period.
+    calibration: dict | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelParams:

@@ -83,6 +83,9 @@ class Roles(_Strict):
     courtesy_call: ActivityList = Field(default_factory=list)
     milestones: ActivityList = Field(default_factory=list)
     rework: ActivityList = Field(default_factory=list)
+    # Steps where the order waits for someone outside (the customer paying, a supplier):
+    # simulated as staff-free delays, whoever records them.
+    waiting_steps: ActivityList = Field(default_factory=list)
 
     def named_activities(self) -> dict[str, list[str]]:
         """Role name → activities, for checking them against a log."""
@@ -254,6 +257,15 @@ class ValidationThresholds(_Strict):
     sla_attainment: float = Field(default=0.10, gt=0)
 
 
+class CalibrationSpec(_Strict):
+    """Whether and how hard `fit` tunes the model to the log's own period (fit.calibration)."""
+
+    enabled: bool = True
+    trials: int = Field(default=12, ge=1, le=10_000)
+    holdout: float = Field(default=0.2, gt=0, lt=0.5)
+    seed: int = 0
+
+
 class ValidationSpec(_Strict):
     """How `l2csim validate` replays the log's period and what counts as reproducing it."""
 
@@ -274,6 +286,7 @@ class Study(_Strict):
     customers: CustomersSpec = CustomersSpec()
     sla: dict[str, TierSla] = Field(default_factory=dict)
     validation: ValidationSpec = ValidationSpec()
+    calibration: CalibrationSpec = CalibrationSpec()
     source: Path | None = Field(default=None, exclude=True)
 
     @property

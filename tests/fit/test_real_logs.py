@@ -42,16 +42,24 @@ def helpdesk(helpdesk_log) -> ModelParams:
 
 
 def test_purchasing_mean_durations_match_end_minus_start(purchasing) -> None:
+    """Work inside one day is end - start; work over several days counts the performer's
+    working hours (their fitted shift), so it is a little less than the calendar span."""
     raw, model = purchasing
-    hours = (
-        pd.to_datetime(raw["end_time"], utc=True) - pd.to_datetime(raw["start_time"], utc=True)
-    ).dt.total_seconds()
-    means = (hours / 3600).groupby(raw["activity"]).mean()
+    start = pd.to_datetime(raw["start_time"], utc=True)
+    end = pd.to_datetime(raw["end_time"], utc=True)
+    hours = (end - start).dt.total_seconds() / 3600
+    same_day = (start.dt.normalize() == end.dt.normalize()).groupby(raw["activity"]).mean()
+    means = hours.groupby(raw["activity"]).mean()
     fitted = {a.name: a.duration for a in model.activities}
     assert sorted(fitted) == sorted(means.index)
     for activity, mean in means.items():
-        assert fitted[activity].mean == pytest.approx(mean, rel=0.1, abs=1e-3), activity
-    assert {d.provenance.detail.split(",")[0] for d in fitted.values()} == {"end - start"}
+        if same_day[activity] > 0.97:
+            assert fitted[activity].mean == pytest.approx(mean, rel=0.1, abs=1e-3), activity
+        else:
+            assert 0.7 * mean < fitted[activity].mean <= mean, activity
+    assert (same_day < 0.97).sum() >= 1  # the multi-day case is really tested
+    details = {d.provenance.detail.split(",")[0] for d in fitted.values()}
+    assert details == {"working time from logged start to end"}
 
 
 def test_purchasing_pools_and_arrivals(purchasing) -> None:
@@ -83,8 +91,8 @@ def test_helpdesk_routing_matches_directly_follows_counts(helpdesk, helpdesk_log
 def test_helpdesk_completion_only_durations(helpdesk: ModelParams) -> None:
     by_name = {a.name: a.duration for a in helpdesk.activities}
     detail = by_name["Resolve ticket"].provenance.detail
-    assert detail.startswith("completion - max(case, resource previous)")
-    assert 0 < by_name["Resolve ticket"].mean <= 8  # capped estimate, hours
+    assert detail.startswith("working time from max(case, performer previous completion)")
+    assert 0 < by_name["Resolve ticket"].mean <= 8  # working hours within a shift or two
     assert all(p.size >= 1 for p in helpdesk.pools)
 
 

@@ -70,11 +70,12 @@ def test_warmup_is_left_out_of_every_kpi(scenarios) -> None:
         .tz_localize(params.timezone)
         .tz_convert("UTC")
     )
-    # Orders are counted by arrival, the log shows their first event (intake may wait):
-    # the two agree to within 1 %, and a third of the orders (30 of 90 days) is left out.
+    # Orders are counted by arrival, the log shows their first event (intake may wait, and
+    # orders placed in the last hours may have none yet): the two agree to within 2 %, and
+    # a third of the orders (30 of 90 days) is left out.
     after = int((first >= warmup_end).sum())
     counted = overall(kpis, "orders_arrived")[0]
-    assert counted == pytest.approx(after, rel=0.01)
+    assert counted == pytest.approx(after, rel=0.02)
     assert counted < 0.8 * len(first)  # 60 of 90 days: a third of the orders left out
     assert len(received)  # the log has the intake events the count is about
     days = kpis.loc[kpis["kpi"] == "backlog_daily", "day"]

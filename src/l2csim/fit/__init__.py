@@ -8,13 +8,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from l2csim.fit.calibration import CalibrationSettings
 from l2csim.fit.model import FitOptions, fit_model
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.params import ModelParams, write_params
+from l2csim.study import Study
 
 DEFAULT_OUT = Path("outputs") / "fit" / "model.json"
 
-__all__ = ["DEFAULT_OUT", "FitOptions", "fit_model", "run"]
+__all__ = [
+    "DEFAULT_OUT",
+    "CalibrationSettings",
+    "FitOptions",
+    "calibration_settings",
+    "fit_model",
+    "run",
+]
+
+
+def calibration_settings(
+    study: Study | None, enabled: bool | None = None, trials: int | None = None, jobs: int = 1
+) -> CalibrationSettings | None:
+    """The calibration a fit runs: the study's `calibration:` section (on by default), with
+    flags overriding it; a bare log is calibrated only when asked."""
+    spec = study.calibration if study is not None else None
+    on = enabled if enabled is not None else (spec.enabled if spec is not None else False)
+    if not on:
+        return None
+    settings = CalibrationSettings(
+        trials=trials if trials is not None else (spec.trials if spec else 12),
+        holdout=spec.holdout if spec else 0.2,
+        seed=spec.seed if spec else 0,
+        jobs=max(1, jobs),
+    )
+    settings.check()
+    return settings
 
 
 def run(

@@ -1,20 +1,26 @@
 """Processing time per activity: measured or estimated from the log, then fitted.
 
-Measuring. With start timestamps the processing time is end - start. With only completion
-times it is estimated (the enablement / resource-availability method): work on an event can
-have started no earlier than the case's previous completion (the step was enabled) and no
-earlier than its resource's previous completion (the resource was free), so
+Measuring. Work is counted in the performer's working time: the hours of their fitted
+shift (`fit.staff`) on the days they were at work, so a job begun before closing and
+finished next morning counts the hours worked, not the night. With start timestamps the
+processing time is the working time from start to end. With only completion times it is
+estimated (the enablement / resource-availability method, as in start-time estimation):
+work on an event began no earlier than the case's previous completion (the step was
+enabled) and no earlier than the performer's previous completion (they were free), so
 
-    processing = completion - max(case's previous completion, resource's previous completion)
+    processing = working time from max(case's previous, performer's previous completion)
+                 to the completion
 
-counted only when the resource's previous completion is on the same local working day and
-the result is at most `cap_hours` (the resource was continuously busy; after a break or
-overnight the gap is idle time, not work). Where a resource worked lightly loaded the idle
-part of the gap is still counted, so the estimate is an upper bound on typical work. An
-activity with fewer than `MIN_SAMPLES` such estimates gets a low quantile (10 %) of its
-waiting time (time since the case's previous completion) as a fixed duration, and an
-activity without even that (always first, no resource) gets a fixed zero; the provenance
-says which.
+on the same day; for activities that often run into a second day (more than
+`OVERNIGHT_SHARE` of their events are their performer's first completion of the day) also
+from the previous day's last completion, up to `CAP_DAYS` shifts. A person's first
+completion of the day otherwise says nothing about when they began (they may have been idle). Where a person worked lightly loaded and idle time is not logged, the estimate
+is an upper bound; calibration (`fit.calibration`) scales what the log cannot pin down.
+Events by systems and outside parties take no staff time (their share of an activity is
+`system_share`; the waiting before them is a delay, see `fit.waiting`). An activity with
+fewer than `MIN_SAMPLES` estimates gets a low quantile (10 %) of its waiting time as a fixed
+duration, and one without even that (always first, no resource) a fixed zero; the
+provenance says which.
 
 Fitting. Exponential, lognormal, gamma and Weibull (location 0) are fitted by maximum
 likelihood with scipy to the positive times (at most `MAX_FIT_SAMPLES`, taken as evenly
@@ -34,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
-from l2csim.params import Distribution, Provenance
+from l2csim.params import Distribution, Member, Provenance
 
 KS_ACCEPT = 0.1
 MEAN_TOLERANCE = 0.1
@@ -43,7 +49,10 @@ MIN_SAMPLES = 10
 ZERO_SHARE_EMPIRICAL = 0.05
 EMPIRICAL_POINTS = 101
 WAITING_QUANTILE = 0.1
-DEFAULT_CAP_HOURS = 8.0
+CAP_DAYS = 5
+OVERNIGHT_SHARE = 0.4
+LOGGED = "working time from logged start to end"
+ESTIMATED = "working time from max(case, performer previous completion)"
 HOUR = pd.Timedelta(hours=1)
 
 CANDIDATES = {
@@ -54,34 +63,142 @@ CANDIDATES = {
 }
 
 
-def measured_hours(events: pd.DataFrame) -> pd.Series:
-    """end - start in hours where the log has a start time; NaN elsewhere."""
-    if START not in events:
-        return pd.Series(np.nan, index=events.index)
-    hours = (events[TIMESTAMP] - events[START]) / HOUR
-    return hours.where(hours >= 0)
+def working_hours(
+    begin: pd.Series,
+    end: pd.Series,
+    member: Member,
+    timezone: str,
+    open_days: np.ndarray | None = None,
+    exact_within_day: bool = False,
+) -> np.ndarray:
+    """Hours of `member`'s shift between begin and end (UTC) on the shift's weekdays, and
+    only on `open_days` (sorted local dates as int64 day numbers) when given. With
+    `exact_within_day` (logged start times) a span inside one day counts in full."""
+    b = begin.dt.tz_convert(timezone).dt.tz_localize(None)
+    e = end.dt.tz_convert(timezone).dt.tz_localize(None)
+    day_b = b.dt.normalize()
+    day_e = e.dt.normalize()
+    hb = ((b - day_b) / HOUR).to_numpy(dtype=float)
+    he = ((e - day_e) / HOUR).to_numpy(dtype=float)
+    nb = (day_b.to_numpy().astype("datetime64[D]")).astype(np.int64)
+    ne = (day_e.to_numpy().astype("datetime64[D]")).astype(np.int64)
+    s, f = member.start_hour, member.end_hour
+    length = f - s
+    weekdays = np.zeros(7, dtype=bool)
+    weekdays[member.weekdays] = True
+    # 1970-01-01 was a Thursday (weekday 3).
+    works_b = weekdays[(nb + 3) % 7]
+    works_e = weekdays[(ne + 3) % 7]
+    if open_days is not None:
+        works_b &= _member_of(nb, open_days)
+        works_e &= _member_of(ne, open_days)
+    same = nb == ne
+    first = np.where(works_b, np.clip(f - np.clip(hb, s, f), 0, length), 0.0)
+    last = np.where(works_e, np.clip(np.clip(he, s, f) - s, 0, length), 0.0)
+    within = np.where(works_b, np.clip(np.clip(he, s, f) - np.clip(hb, s, f), 0, length), 0.0)
+    if exact_within_day:
+        within = he - hb
+    # Whole working days strictly between.
+    if open_days is not None:
+        usable = open_days[weekdays[(open_days + 3) % 7]]
+        between = np.maximum(
+            np.searchsorted(usable, ne, side="left") - np.searchsorted(usable, nb, side="right"),
+            0,
+        )
+    else:
+        between = _weekdays_between(nb, ne, weekdays)
+    return np.where(same, within, first + between * length + last)
 
 
-def estimated_hours(
-    events: pd.DataFrame, timezone: str, cap_hours: float = DEFAULT_CAP_HOURS
-) -> pd.Series:
-    """Completion-only estimate (see the module docstring); events sorted by case and time."""
+def _weekdays_between(nb: np.ndarray, ne: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    """Number of days d with nb < d < ne (epoch day numbers) on the given weekdays."""
+    # cumulative[j]: weekdays set among positions 0..j-1 of two weeks from Monday.
+    cumulative = np.concatenate([[0], np.cumsum(np.tile(weekdays, 2))])
+
+    def upto(n: np.ndarray) -> np.ndarray:
+        """Days in [epoch day 0, n) on the weekdays; epoch day 0 is a Thursday (3)."""
+        weeks, rest = np.divmod(n, 7)
+        return weeks * int(weekdays.sum()) + cumulative[3 + rest] - cumulative[3]
+
+    return np.maximum(upto(ne) - upto(nb + 1), 0)
+
+
+def _member_of(days: np.ndarray, active_days: np.ndarray) -> np.ndarray:
+    if len(active_days) == 0:
+        return np.zeros(len(days), dtype=bool)
+    i = np.clip(np.searchsorted(active_days, days), 0, len(active_days) - 1)
+    return active_days[i] == days
+
+
+def event_times(
+    events: pd.DataFrame, members: dict[str, Member], systems: dict[str, str], timezone: str
+) -> pd.DataFrame:
+    """Per event (events sorted by case and time): when it was enabled (the case's previous
+    completion), when its work began (estimated or logged), its processing in working hours
+    (NaN when unknown; 0 for systems) and who did it ('person', 'system' or '')."""
     times = events[TIMESTAMP]
     same_case = events[CASE].eq(events[CASE].shift())
     enabled = times.shift().where(same_case)
-    if RESOURCE not in events:
-        return pd.Series(np.nan, index=events.index)
-    by_resource = events.loc[events[RESOURCE].notna(), [RESOURCE, TIMESTAMP]]
-    by_resource = by_resource.sort_values([RESOURCE, TIMESTAMP], kind="stable")
-    previous = by_resource[TIMESTAMP].shift()
-    same_resource = by_resource[RESOURCE].eq(by_resource[RESOURCE].shift())
-    day = by_resource[TIMESTAMP].dt.tz_convert(timezone).dt.normalize()
-    same_day = day.eq(previous.dt.tz_convert(timezone).dt.normalize())
-    free_at = previous.where(same_resource & same_day).reindex(events.index)
-    began = pd.concat([enabled, free_at], axis=1).max(axis=1)
-    hours = (times - began) / HOUR
-    known = free_at.notna() & (hours >= 0) & (hours <= cap_hours)
-    return hours.where(known)
+    resource = events[RESOURCE] if RESOURCE in events else pd.Series(None, index=events.index)
+    kind = np.where(
+        resource.isin(list(systems)), "system", np.where(resource.isin(list(members)), "person", "")
+    )
+    out = pd.DataFrame(
+        {
+            "enabled": enabled,
+            "began": pd.Series(pd.NaT, index=events.index, dtype=times.dtype),
+            "processing": np.nan,
+            "kind": kind,
+        },
+        index=events.index,
+    )
+    logged_start = events.get(START)
+    out.loc[out["kind"] == "system", "processing"] = 0.0
+    people = events.loc[out["kind"] == "person", [RESOURCE, TIMESTAMP, ACTIVITY]]
+    local_day = times.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    day_number = local_day.to_numpy().astype("datetime64[D]").astype(np.int64)
+    day_number = pd.Series(day_number, index=events.index)
+    logged = logged_start is not None and logged_start.notna().any()
+    spans_days = _long_activities(people, day_number) if not logged else set()
+    for who, rows in people.groupby(RESOURCE, sort=True):
+        rows = rows.sort_values(TIMESTAMP, kind="stable")
+        member = members[str(who)]
+        days = day_number.loc[rows.index]
+        previous_day = days.shift()
+        free_at = rows[TIMESTAMP].shift()
+        if logged:
+            began = logged_start.loc[rows.index]
+            usable = began.notna()
+        else:
+            began = pd.concat([enabled.loc[rows.index], free_at], axis=1).max(axis=1)
+            same_day = previous_day.eq(days)
+            # Jobs that run into a second day: the first completion of the day, begun at the
+            # previous day's last completion, for activities that often span days.
+            overnight = (~same_day) & previous_day.notna() & rows[ACTIVITY].isin(spans_days)
+            # A case's first event has no enablement: the gap since the person's previous
+            # completion may be idle time, so it tells nothing about the work.
+            usable = free_at.notna() & enabled.loc[rows.index].notna() & (same_day | overnight)
+        known = usable & began.notna() & (began <= rows[TIMESTAMP])
+        hours = np.full(len(rows), np.nan)
+        if known.any():
+            worked = working_hours(
+                began[known], rows.loc[known, TIMESTAMP], member, timezone, None, logged
+            )
+            cap = np.inf if logged else CAP_DAYS * (member.end_hour - member.start_hour)
+            hours[known.to_numpy()] = np.where(worked <= cap, worked, np.nan)
+        out.loc[rows.index, "began"] = began
+        out.loc[rows.index, "processing"] = hours
+    return out
+
+
+def _long_activities(people: pd.DataFrame, day_number: pd.Series) -> set[str]:
+    """Activities that often run into a second day: more than `OVERNIGHT_SHARE` of their
+    events are their performer's first completion of the day."""
+    ordered = people.sort_values([RESOURCE, TIMESTAMP], kind="stable")
+    days = day_number.loc[ordered.index]
+    first_of_day = ~(ordered[RESOURCE].eq(ordered[RESOURCE].shift()) & days.eq(days.shift()))
+    share = first_of_day.groupby(ordered[ACTIVITY]).mean()
+    return {str(a) for a, s in share.items() if s > OVERNIGHT_SHARE}
 
 
 def waiting_hours(events: pd.DataFrame) -> pd.Series:
@@ -90,26 +207,18 @@ def waiting_hours(events: pd.DataFrame) -> pd.Series:
     return ((events[TIMESTAMP] - events[TIMESTAMP].shift()) / HOUR).where(same_case)
 
 
-def processing_hours(events: pd.DataFrame, timezone: str) -> tuple[pd.Series, str]:
-    """Per event processing hours (measured where possible, else estimated) and the method."""
-    measured = measured_hours(events)
-    if measured.notna().any():
-        return measured, "end - start"
-    return estimated_hours(events, timezone), "completion - max(case, resource previous)"
-
-
 def fit_activity_durations(
-    events: pd.DataFrame, timezone: str, activities: list[str]
+    events: pd.DataFrame, times: pd.DataFrame, activities: list[str], method: str
 ) -> dict[str, Distribution]:
-    """A fitted processing-time distribution for each named activity."""
-    hours, method = processing_hours(events, timezone)
+    """A fitted processing-time distribution of each named activity's staffed events."""
     waiting = waiting_hours(events)
-    by_activity = {a: group.index for a, group in events.groupby(ACTIVITY, sort=True)}
+    staffed = times["kind"] != "system"
+    by_activity = {a: group.index for a, group in events.loc[staffed].groupby(ACTIVITY, sort=True)}
     fitted = {}
     for activity in activities:
         rows = by_activity.get(activity, pd.Index([]))
-        values = hours.reindex(rows).dropna().to_numpy(dtype=float)
-        if len(values) >= MIN_SAMPLES or (len(values) and method == "end - start"):
+        values = times.loc[rows, "processing"].dropna().to_numpy(dtype=float)
+        if len(values) >= MIN_SAMPLES or (len(values) and method == LOGGED):
             fitted[activity] = fit_distribution(values, f"{method}, {len(rows):,} events")
             continue
         waits = waiting.reindex(rows).dropna().to_numpy(dtype=float)
@@ -126,27 +235,18 @@ def fit_activity_durations(
     return fitted
 
 
+def system_shares(events: pd.DataFrame, times: pd.DataFrame) -> dict[str, float]:
+    """Per activity, the share of its events done by systems (which take no staff time)."""
+    system = (times["kind"] == "system").groupby(events[ACTIVITY]).mean()
+    return {str(a): float(s) for a, s in system.items() if s > 0}
+
+
 NO_WORK = Distribution(
     kind="fixed",
     mean=0.0,
     params={"value": 0.0},
     provenance=Provenance(source="log", detail="external party: its time is in the delay"),
 )
-
-
-def fit_delays(events: pd.DataFrame, activities: list[str]) -> dict[str, Distribution]:
-    """Staff-free delay before each named activity: its waiting time since the case's
-    previous completion (carrier transit before Delivered, say); activities that always come
-    first get none."""
-    waiting = waiting_hours(events)
-    delays = {}
-    for activity in activities:
-        values = waiting[events[ACTIVITY] == activity].dropna().to_numpy(dtype=float)
-        if len(values):
-            delays[activity] = fit_distribution(
-                values, f"time since the case's previous step, {len(values):,} events"
-            )
-    return delays
 
 
 def fixed(value: float, n: int, provenance: Provenance) -> Distribution:

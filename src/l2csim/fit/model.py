@@ -15,10 +15,20 @@ from pathlib import Path
 import pandas as pd
 
 from l2csim.customers.crm import read_tier_table
-from l2csim.fit import arrivals, calls, customers, durations, retention, routing, staff
+from l2csim.fit import (
+    arrivals,
+    calls,
+    customers,
+    durations,
+    retention,
+    routing,
+    staff,
+    waiting,
+)
+from l2csim.fit.calibration import CalibrationSettings, calibrate
 from l2csim.fit.cases import case_table, sort_events
 from l2csim.fit.fingerprint import fingerprint
-from l2csim.log import ACTIVITY, EventLog
+from l2csim.log import ACTIVITY, CASE, EventLog
 from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
     END_NODE,
@@ -28,6 +38,7 @@ from l2csim.params import (
     ModelRoles,
     Pool,
     Provenance,
+    SegmentDelay,
 )
 from l2csim.study import Study
 
@@ -42,6 +53,7 @@ class FitOptions:
     tier_id_column: str | None = None
     tier_column: str | None = None
     retention_model: Path | None = None
+    calibration: CalibrationSettings | None = None  # tune to the log's period (see calibration)
 
 
 def fit_model(
@@ -74,11 +86,22 @@ def fit_model(
     )  # fmt: skip
     expedite_activity = _most_frequent(expedite, events)
     timed = sorted({*in_routing, *roles.chase_call, *roles.courtesy_call, *expedite})
-    fitted = durations.fit_activity_durations(events, timezone, timed)
     staffing = staff.fit_staffing(events, cases["segment"], timezone)
     external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
     pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
-    delays = durations.fit_delays(events, [a for a in timed if staffing.pool_of.get(a) in external])
+    times = durations.event_times(events, staffing.members, staffing.systems, timezone)
+    method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
+    fitted = durations.fit_activity_durations(events, times, timed, method)
+    shares = durations.system_shares(events, times)
+    delays = waiting.fit_delays(
+        events, times, staffing, external, roles.waiting_steps, timezone,
+        events[CASE].map(cases["segment"]), skip=set(call_activities),
+    )  # fmt: skip
+    if staffing.systems:
+        notes.append(
+            "systems and outside parties, not counted as staff: "
+            + "; ".join(f"{name} ({why})" for name, why in sorted(staffing.systems.items()))
+        )
 
     chase_pool = _call_pool(roles.chase_call, events, staffing, pools, notes)
     courtesy_pool = _call_pool(roles.courtesy_call, events, staffing, pools, notes)
@@ -102,17 +125,30 @@ def fit_model(
             name=a,
             pool=staffing.pool_of[a],
             duration=durations.NO_WORK if staffing.pool_of[a] in external else fitted[a],
-            delay=delays.get(a),
+            delay=delays[a].overall.distribution if a in delays else None,
+            delay_probability=delays[a].overall.probability if a in delays else 1.0,
+            delay_by_segment={
+                segment: SegmentDelay(delay=d.distribution, probability=d.probability)
+                for segment, d in (delays[a].by_segment.items() if a in delays else [])
+            },
+            system_share=0.0 if staffing.pool_of[a] in external else shares.get(a, 0.0),
             pool_by_segment=staffing.pool_by_segment.get(a, {}),
         )
         for a in sorted({*in_routing, *([expedite_activity] if expedite_activity else [])})
     ]
     if external:
         notes.append(
-            f"external pools (only order intake or delivery): {', '.join(external)}; their "
-            "steps take the log's waiting time as a staff-free delay"
+            f"external pools (systems, outside parties, or only order intake or delivery): "
+            f"{', '.join(external)}; their steps take the log's waiting time as a staff-free "
+            "delay"
         )
-    return ModelParams(
+    waits = sorted(a for a in delays if staffing.pool_of.get(a) not in external)
+    if waits:
+        notes.append(
+            "staff-free waiting before: "
+            + "; ".join(f"{a} ({delays[a].overall.probability:.0%} of the time)" for a in waits)
+        )
+    params = ModelParams(
         created_from=fingerprint(log),
         timezone=timezone,
         roles=roles,
@@ -128,6 +164,9 @@ def fit_model(
         retention=retention_params,
         notes=notes,
     )
+    if options.calibration is None:
+        return params
+    return calibrate(params, events, cases["segment"], options.calibration).params
 
 
 def _case_tiers(

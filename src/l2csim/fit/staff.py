@@ -1,26 +1,33 @@
-"""Staff pools from who does what: resources grouped by their activity profile.
+"""Staff pools from who does what: teams of people, their shifts, and the systems beside them.
 
-Each resource's profile is the share of its events per activity (per activity and segment
-when the study has segments, so a team that keys in only one product line's orders stays
-its own pool). Profiles are grouped by average-linkage hierarchical clustering on cosine
-distance, cut at `CLUSTER_DISTANCE`; when the log has a group column (`org:group`) that
-grouping is used instead. Each activity is done by the pool that performs most of its
-events, per segment where that differs.
+**Systems are not staff.** A resource is a system user (EDI gateway, mailbox, batch job,
+carrier, bank import, shared interface login) when its name says so, when it works around
+the clock (more than `ROUND_THE_CLOCK` of its events fall in the quietest eight hours of the
+day, where any person sleeps), or when it completes events in batches (more than
+`BATCH_SHARE` of its events share their second with another of its events) — the last two
+only while they set it apart: when most resources look so, the operation (or a generated
+log) runs around the clock and they are people. Systems form
+external pools: their steps never queue, and the time before them is a staff-free delay.
 
-A pool's size is the median number of its distinct resources active on a day it works
-(people on leave or part-time lower it, as they lower real capacity). Its calendar: the
-weekdays that carry at least `WEEKDAY_SHARE` of the busiest weekday's events, and the hours
-between the 5 % quantile of local start (or completion) times and the 95 % quantile of local
-completion times, rounded to quarter hours, in the study's time zone.
+**Teams, not activities.** Each person's profile is the share of their events per activity
+(and segment, when the study has segments, so a product-line team stays its own team);
+profiles are grouped by average-linkage clustering on cosine distance, cut at
+`CLUSTER_DISTANCE` (the log's `org:group` is used instead when it has one). A team serves
+every activity its people do most of.
 
-A pool is external (an outside party or system that never runs short of capacity: EDI
-gateway, order mailbox, carrier) when everything it does is order intake or delivery by the
-study's roles; its steps then carry no work time, and the waiting before them (carrier
-transit, say) becomes a staff-free delay (see durations.fit_delays).
+**People and their working time.** Each person gets a shift fitted from their own events
+in the study's time zone: the weekdays they work in at least `WEEKDAY_SHARE` of the weeks
+they are in the log, their hours (a low quantile of their daily first event, less their
+typical gap between events, to a high quantile of their daily last event, in quarter
+hours), and their attendance (the share of their working weekdays, while the company was
+open, on which they did anything). A team's capacity is the people at work at once over its
+working window: part-timers and absences count as the share of the time they are there,
+not as whole heads.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,14 +35,23 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
-from l2csim.params import Calendar, Pool, Provenance
+from l2csim.params import Calendar, Member, Pool, Provenance
 
 CLUSTER_DISTANCE = 0.5
-WEEKDAY_SHARE = 0.2
-HOUR_QUANTILES = (0.05, 0.95)
+WEEKDAY_SHARE = 0.3
+HOUR_QUANTILES = (0.1, 0.9)
+ROUND_THE_CLOCK = 0.05
+BATCH_SHARE = 0.5
+MIN_EVENTS_TO_JUDGE = 20
+MAX_ODD_SHARE = 0.5
 GROUP = "org:group"
 UNASSIGNED = "unassigned"
 SEGMENT = "_segment"
+SYSTEM_WORDS = re.compile(
+    r"(?i)(@|\b(edi|gateway|system|systems|batch|bot|robot|import|interface|api|automat\w*|"
+    r"mailbox|scheduler|job|workflow|server|carrier|bank|portal|webshop|erp|sap|crm|"
+    r"integration|service account|noreply|no-reply)\b)"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,50 @@ class Staffing:
     pool_of: dict[str, str]
     pool_by_segment: dict[str, dict[str, str]]
     activities_by_pool: dict[str, list[str]]
+    systems: dict[str, str]  # system user -> why it is not a person
+    members: dict[str, Member]  # person -> their fitted shift
+
+
+def local_times(frame: pd.DataFrame, timezone: str) -> pd.Series:
+    return frame[TIMESTAMP].dt.tz_convert(timezone)
+
+
+def system_users(events: pd.DataFrame, timezone: str) -> dict[str, str]:
+    """Resource -> reason, for the resources that are systems rather than people."""
+    staffed = events.loc[events[RESOURCE].notna(), [RESOURCE, TIMESTAMP]]
+    if staffed.empty:
+        return {}
+    local = local_times(staffed, timezone)
+    hours = (local.dt.hour + local.dt.minute / 60.0).to_numpy()
+    frame = pd.DataFrame(
+        {"r": staffed[RESOURCE].astype(str).to_numpy(), "h": hours, "t": staffed[TIMESTAMP]}
+    )
+    found: dict[str, str] = {}
+    odd: dict[str, str] = {}
+    judged = 0
+    for resource, rows in frame.groupby("r", sort=True):
+        if SYSTEM_WORDS.search(resource):
+            found[resource] = "its name says it is a system, gateway or outside party"
+            continue
+        if len(rows) < MIN_EVENTS_TO_JUDGE:
+            continue
+        judged += 1
+        counts = np.bincount(rows["h"].astype(int).to_numpy() % 24, minlength=24)
+        doubled = np.concatenate([counts, counts])
+        quietest = min(doubled[i : i + 8].sum() for i in range(24)) / len(rows)
+        if quietest > ROUND_THE_CLOCK:
+            odd[resource] = (
+                f"works around the clock ({quietest:.0%} of its events in the quietest 8 hours)"
+            )
+            continue
+        shared = rows["t"].duplicated(keep=False).mean()
+        if shared > BATCH_SHARE:
+            odd[resource] = f"completes events in batches ({shared:.0%} share a second)"
+    # Around the clock or in batches sets a resource apart only where people do not: in a
+    # round-the-clock operation (or a generated log) everyone would look like a system.
+    if judged and len(odd) <= MAX_ODD_SHARE * judged:
+        found.update(odd)
+    return found
 
 
 def resource_groups(events: pd.DataFrame) -> pd.Series:
@@ -68,31 +128,48 @@ def resource_groups(events: pd.DataFrame) -> pd.Series:
 
 
 def fit_staffing(events: pd.DataFrame, case_segment: pd.Series, timezone: str) -> Staffing:
-    """Pools and their activities; events without a resource go to an 'unassigned' pool."""
+    """Teams, systems and their activities; events without a resource go to 'unassigned'."""
     frame = events
     if RESOURCE not in frame:
         frame = frame.assign(**{RESOURCE: None})
     frame = frame.assign(**{SEGMENT: case_segment.reindex(frame[CASE]).to_numpy()})
-    groups = resource_groups(frame) if frame[RESOURCE].notna().any() else pd.Series(dtype=object)
+    systems = system_users(frame, timezone)
+    is_system = frame[RESOURCE].isin(list(systems))
+    people = frame.loc[frame[RESOURCE].notna() & ~is_system]
+    machines = frame.loc[is_system]
+    groups = pd.concat(
+        [
+            resource_groups(people).radd("team-") if len(people) else pd.Series(dtype=object),
+            resource_groups(machines).radd("system-") if len(machines) else pd.Series(dtype=object),
+        ]
+    )
     group = frame[RESOURCE].map(groups).fillna(UNASSIGNED)
     names = _pool_names(frame.assign(_group=group))
-    pool = group.map(names)
-    frame = frame.assign(_pool=pool)
-
-    pools = [_pool(name, members, timezone) for name, members in frame.groupby("_pool", sort=True)]
+    frame = frame.assign(_pool=group.map(names))
+    members = fit_members(people, timezone)
+    external = {names[g] for g in groups.unique() if str(g).startswith("system-")}
+    pools = [
+        _pool(name, rows, timezone, members, external=name in external)
+        for name, rows in frame.groupby("_pool", sort=True)
+    ]
+    # Each activity is done by the pool doing most of it; people before systems, so an
+    # activity a system does for some orders (EDI intake) and staff for others (keying in a
+    # phone order) is the staff's work, and the system's share costs no staff time.
+    staffed = frame.assign(_system=frame["_pool"].isin(external))
     top = (
-        frame.groupby([ACTIVITY, "_pool"], sort=True).size().rename("n").reset_index()
-        .sort_values(["n", "_pool"], ascending=[False, True], kind="stable")
+        staffed.groupby([ACTIVITY, "_system", "_pool"], sort=True).size().rename("n").reset_index()
+        .sort_values(["_system", "n", "_pool"], ascending=[True, False, True], kind="stable")
         .drop_duplicates(ACTIVITY).set_index(ACTIVITY)["_pool"]
     )  # fmt: skip
     by_segment = (
-        frame.groupby([ACTIVITY, SEGMENT, "_pool"], sort=True).size().rename("n").reset_index()
-        .sort_values(["n", "_pool"], ascending=[False, True], kind="stable")
+        staffed.groupby([ACTIVITY, SEGMENT, "_system", "_pool"], sort=True).size()
+        .rename("n").reset_index()
+        .sort_values(["_system", "n", "_pool"], ascending=[True, False, True], kind="stable")
         .drop_duplicates([ACTIVITY, SEGMENT])
     )  # fmt: skip
     pool_by_segment: dict[str, dict[str, str]] = {}
     for row in by_segment.sort_values([ACTIVITY, SEGMENT]).itertuples(index=False):
-        activity, segment, chosen = row[0], row[1], row[2]
+        activity, segment, chosen = row[0], row[1], row[3]
         if chosen != top[activity]:
             pool_by_segment.setdefault(str(activity), {})[str(segment)] = str(chosen)
     done = frame.groupby("_pool", sort=True)[ACTIVITY].agg(lambda a: sorted({str(x) for x in a}))
@@ -101,20 +178,29 @@ def fit_staffing(events: pd.DataFrame, case_segment: pd.Series, timezone: str) -
         pool_of={str(a): str(p) for a, p in top.sort_index().items()},
         pool_by_segment=pool_by_segment,
         activities_by_pool={str(p): list(a) for p, a in done.items()},
+        systems=systems,
+        members=members,
     )
 
 
 def external_pools(staffing: Staffing, outside: list[str]) -> list[str]:
-    """Pools that only do what happens outside the company (order intake, delivery).
+    """Pools that never run short of capacity: systems and outside parties, and pools that
+    only do what happens outside the company (order intake, delivery, by the study's roles).
 
     Activity names are compared case- and space-insensitively, so a variant such as
     "order  received" written by the same EDI gateway still counts as intake.
     """
     wanted = {_normal(a) for a in outside}
     return [
-        pool
-        for pool, activities in sorted(staffing.activities_by_pool.items())
-        if pool != UNASSIGNED and wanted and all(_normal(a) in wanted for a in activities)
+        pool.name
+        for pool in staffing.pools
+        if pool.name != UNASSIGNED
+        and (
+            pool.external
+            or (
+                wanted and all(_normal(a) in wanted for a in staffing.activities_by_pool[pool.name])
+            )
+        )
     ]
 
 
@@ -125,7 +211,7 @@ def _normal(name: str) -> str:
 def _pool_names(frame: pd.DataFrame) -> dict[str, str]:
     """Readable pool names: the group's most frequent activity (and segment when it has one)."""
     if GROUP in frame and frame[GROUP].notna().all():
-        return {g: str(g) for g in sorted(frame["_group"].unique())}
+        return {g: str(g).removeprefix("team-") for g in sorted(frame["_group"].unique())}
     names: dict[str, str] = {}
     taken: set[str] = set()
     for group, members in frame.groupby("_group", sort=True):
@@ -137,6 +223,8 @@ def _pool_names(frame: pd.DataFrame) -> dict[str, str]:
         name = str(activity)
         if frame[SEGMENT].nunique() > 1 and segments.max() >= 0.8:
             name = f"{activity} / {segments.sort_index().idxmax()}"
+        if str(group).startswith("system-"):
+            name = f"{name} (systems)"
         base, number = name, 2
         while name in taken:
             name, number = f"{base} {number}", number + 1
@@ -145,43 +233,120 @@ def _pool_names(frame: pd.DataFrame) -> dict[str, str]:
     return names
 
 
-def _pool(name: str, members: pd.DataFrame, timezone: str) -> Pool:
-    resources = sorted(str(r) for r in members[RESOURCE].dropna().unique())
-    local_end = members[TIMESTAMP].dt.tz_convert(timezone)
-    active = members.assign(_day=local_end.dt.normalize()).dropna(subset=[RESOURCE])
-    if len(active):
-        per_day = active.groupby("_day")[RESOURCE].nunique()
-        size = max(1, round(float(per_day.median())))
-        detail = (
-            f"median distinct resources active per working day over {len(per_day):,} days "
-            f"({len(resources)} resources)"
-        )
-        provenance = Provenance(source="log", detail=detail)
-    else:
-        size = 1
-        provenance = Provenance(source="default", detail="events without a resource")
-    return Pool(
-        name=name,
-        size=size,
-        calendar=fit_calendar(members, timezone),
-        resources=resources,
-        provenance=provenance,
+def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
+    """Each person's weekly shift and attendance from their own events (see the module)."""
+    if people.empty:
+        return {}
+    local_end = local_times(people, timezone)
+    local_start = local_end
+    if START in people and people[START].notna().any():
+        local_start = people[START].fillna(people[TIMESTAMP]).dt.tz_convert(timezone)
+    frame = pd.DataFrame(
+        {
+            "who": people[RESOURCE].astype(str).to_numpy(),
+            "day": local_end.dt.tz_localize(None).dt.normalize().to_numpy(),
+            "start": _clock_hours(local_start),
+            "end": _clock_hours(local_end),
+        }
     )
+    open_days = set(frame["day"].unique())  # days the company worked at all
+    daily = frame.groupby(["who", "day"], sort=True).agg(
+        first=("start", "min"), last=("end", "max"), n=("end", "size")
+    )
+    ordered = frame.sort_values(["who", "day", "end"], kind="stable")
+    gaps = ordered.groupby(["who", "day"])["end"].diff()
+    typical_gap = gaps.groupby(ordered["who"]).median().fillna(0.5)
+    has_start = local_start is not local_end
+    members: dict[str, Member] = {}
+    for who, days in daily.groupby(level="who", sort=True):
+        dates = pd.DatetimeIndex(days.index.get_level_values("day"))
+        weeks = max(1, (dates.max() - dates.min()).days // 7 + 1)
+        per_weekday = np.bincount(dates.weekday, minlength=7)
+        weekdays = [d for d in range(7) if per_weekday[d] >= WEEKDAY_SHARE * weeks]
+        if not weekdays:
+            weekdays = [int(np.argmax(per_weekday))]
+        span = pd.date_range(dates.min(), dates.max(), freq="D")
+        possible = [d for d in span if d.weekday() in weekdays and d in open_days]
+        worked = sum(1 for d in dates if d.weekday() in weekdays)
+        attendance = min(1.0, worked / len(possible)) if possible else 1.0
+        gap = 0.0 if has_start else float(typical_gap.get(who, 0.5))
+        start = _quarter(np.quantile(days["first"], HOUR_QUANTILES[0]) - gap, np.floor)
+        end = _quarter(np.quantile(days["last"], HOUR_QUANTILES[1]), np.ceil)
+        if end <= start:
+            start, end = max(0.0, start - 1.0), min(24.0, end + 1.0)
+        members[str(who)] = Member(
+            name=str(who),
+            weekdays=weekdays,
+            start_hour=start,
+            end_hour=end,
+            attendance=round(max(attendance, 0.05), 4),
+            provenance=Provenance(
+                source="log",
+                detail=(
+                    f"{len(dates):,} days with events over {weeks} weeks; hours from daily "
+                    f"first and last events ({HOUR_QUANTILES[0]:.0%}-{HOUR_QUANTILES[1]:.0%})"
+                ),
+            ),
+        )
+    return members
+
+
+def _pool(
+    name: str, rows: pd.DataFrame, timezone: str, members: dict[str, Member], external: bool
+) -> Pool:
+    resources = sorted(str(r) for r in rows[RESOURCE].dropna().unique())
+    people = [members[r] for r in resources if r in members]
+    if external or not people:
+        calendar = fit_calendar(rows, timezone)
+        source = "log" if resources else "default"
+        detail = (
+            f"systems or outside parties ({', '.join(resources)}): never short of capacity"
+            if resources
+            else "events without a resource"
+        )
+        return Pool(
+            name=name,
+            size=max(1, len(resources)) if not external else len(resources),
+            calendar=calendar,
+            resources=resources,
+            provenance=Provenance(source=source, detail=detail),
+            external=external,
+        )
+    weekdays = sorted({d for m in people for d in m.weekdays})
+    window = Calendar(
+        weekdays=weekdays,
+        start_hour=min(m.start_hour for m in people),
+        end_hour=max(m.end_hour for m in people),
+        provenance=Provenance(source="log", detail="the union of its people's shifts"),
+    )
+    pool = Pool(
+        name=name,
+        size=len(people),
+        calendar=window,
+        members=people,
+        resources=resources,
+        provenance=Provenance(source="log", detail=""),
+    )
+    detail = (
+        f"{len(people)} people, {pool.capacity:.1f} at work at once on average over "
+        f"{window.start_hour:g}:00-{window.end_hour:g}:00 on its working days"
+    )
+    return pool.model_copy(update={"provenance": Provenance(source="log", detail=detail)})
 
 
 def fit_calendar(members: pd.DataFrame, timezone: str) -> Calendar:
-    """Working weekdays and hours of a pool from its events' local times."""
+    """Working weekdays and hours of a set of events (systems, or a pool without people)."""
     local_end = members[TIMESTAMP].dt.tz_convert(timezone)
     local_start = local_end
     if START in members and members[START].notna().any():
         local_start = members[START].fillna(members[TIMESTAMP]).dt.tz_convert(timezone)
     counts = np.bincount(local_end.dt.weekday.to_numpy(), minlength=7)
-    weekdays = [int(d) for d in range(7) if counts[d] >= WEEKDAY_SHARE * counts.max()]
-    start = _quarter(np.quantile(_clock_hours(local_start), HOUR_QUANTILES[0]), np.floor)
-    end = _quarter(np.quantile(_clock_hours(local_end), HOUR_QUANTILES[1]), np.ceil)
+    weekdays = [int(d) for d in range(7) if counts[d] >= 0.2 * counts.max()]
+    start = _quarter(np.quantile(_clock_hours(local_start), 0.05), np.floor)
+    end = _quarter(np.quantile(_clock_hours(local_end), 0.95), np.ceil)
     detail = (
-        f"{len(members):,} events: weekdays with >= {WEEKDAY_SHARE:.0%} of the busiest "
-        f"day's events, hours {HOUR_QUANTILES[0]:.0%}-{HOUR_QUANTILES[1]:.0%} quantiles"
+        f"{len(members):,} events: weekdays with >= 20% of the busiest day's events, "
+        "hours 5%-95% quantiles"
     )
     if end <= start:
         start, end = 0.0, 24.0

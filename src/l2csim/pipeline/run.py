@@ -216,7 +216,7 @@ def plan(
             "fit",
             (*base, customers / "customers.csv", customers / "retention_model.json"),
             {},
-            lambda folder, _: _fit(inputs, customers, folder),
+            lambda folder, _: _fit(inputs, customers, folder, _cores(options.jobs)),
         ),
         Stage(
             "validate",
@@ -327,14 +327,19 @@ def _customers(inputs: Inputs, folder: Path) -> None:
     run(inputs, folder)
 
 
-def _fit(inputs: Inputs, customers: Path, folder: Path) -> None:
-    from l2csim.fit import FitOptions, run
+def _fit(inputs: Inputs, customers: Path, folder: Path, jobs: int = 1) -> None:
+    from l2csim.fit import FitOptions, calibration_settings, run
 
     options = FitOptions(
         tier_table=customers / "customers.csv",
         retention_model=customers / "retention_model.json",
+        calibration=calibration_settings(inputs.study, jobs=jobs),
     )
     run(inputs, folder / "model.json", options)
+
+
+def _cores(jobs: int) -> int:
+    return jobs if jobs > 0 else os.cpu_count() or 1
 
 
 def _validate(inputs: Inputs, model: Path, folder: Path, options: StudyOptions) -> None:

@@ -8,7 +8,7 @@ functions on floats, no SimPy: the hot path calls them once per activity.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from l2csim.params import Calendar
 
@@ -92,5 +92,107 @@ class WorkCalendar:
             return week * WEEK + self._starts[i + 1]
         return (week + 1) * WEEK + self._starts[0]
 
+    def is_open(self, t: float) -> bool:
+        return self.next_open(t) == t
+
+    def shift_end(self, t: float) -> float:
+        """When the current (or next) working interval ends (never, when always open)."""
+        if self.always_open:
+            return float("inf")
+        week, tw, i = self._position(t)
+        if i >= 0 and tw < self._ends[i]:
+            return week * WEEK + self._ends[i]
+        if i + 1 < len(self._starts):
+            return week * WEEK + self._ends[i + 1]
+        return (week + 1) * WEEK + self._ends[0]
+
 
 ALWAYS = Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24)
+
+
+class ShiftCalendar:
+    """One person's working intervals over the simulated period, absences included.
+
+    Built once per replication from the person's weekly shift and a draw per working day
+    (absent when the draw is at or above the attendance), so leave and sickness thin the
+    team on some days as they do in the log. Past `until` the weekly shift repeats with full
+    attendance (only work that started before the horizon ends there). Same interface as
+    WorkCalendar: `finish`, `worked`, `next_open`, `is_open`.
+    """
+
+    __slots__ = ("_cum_end", "_cum_start", "_ends", "_starts", "_tail", "_until", "_until_cum")
+
+    def __init__(
+        self,
+        weekly: WorkCalendar,
+        weekdays: list[int],
+        start_hour: float,
+        end_hour: float,
+        attendance: float,
+        until: float,
+        draws: list[float],
+    ) -> None:
+        starts, ends = [], []
+        days = set(weekdays)
+        for day in range(int(until // 24.0) + 1):
+            if day % 7 in days and draws[day] < attendance:
+                starts.append(day * 24.0 + start_hour)
+                ends.append(day * 24.0 + end_hour)
+        cum_start, cum_end, total = [], [], 0.0
+        for s, e in zip(starts, ends, strict=True):
+            cum_start.append(total)
+            total += e - s
+            cum_end.append(total)
+        self._starts, self._ends = starts, ends
+        self._cum_start, self._cum_end = cum_start, cum_end
+        self._until = (int(until // 24.0) + 1) * 24.0
+        self._until_cum = total
+        self._tail = weekly
+
+    def _cumulative(self, t: float) -> float:
+        if t >= self._until:
+            return self._until_cum + self._tail.worked(self._until, t)
+        i = bisect_right(self._starts, t) - 1
+        if i < 0:
+            return 0.0
+        return self._cum_start[i] + min(t, self._ends[i]) - self._starts[i]
+
+    def worked(self, t0: float, t1: float) -> float:
+        return self._cumulative(t1) - self._cumulative(t0)
+
+    def is_open(self, t: float) -> bool:
+        if t >= self._until:
+            return self._tail.next_open(t) == t
+        i = bisect_right(self._starts, t) - 1
+        return i >= 0 and t < self._ends[i]
+
+    def next_open(self, t: float) -> float:
+        if t >= self._until:
+            return self._tail.next_open(t)
+        i = bisect_right(self._starts, t) - 1
+        if i >= 0 and t < self._ends[i]:
+            return t
+        if i + 1 < len(self._starts):
+            return self._starts[i + 1]
+        return self._tail.next_open(self._until)
+
+    def finish(self, t: float, work: float) -> float:
+        if work <= 0:
+            return self.next_open(t)
+        target = self._cumulative(t) + work
+        if target > self._until_cum:
+            start = max(t, self._until)
+            return self._tail.finish(start, target - self._cumulative(start))
+        j = bisect_left(self._cum_end, target)
+        return self._starts[j] + (target - self._cum_start[j])
+
+    def shift_end(self, t: float) -> float:
+        """When the current (or next) working interval ends."""
+        if t >= self._until:
+            return self._tail.shift_end(t)
+        i = bisect_right(self._starts, t) - 1
+        if i >= 0 and t < self._ends[i]:
+            return self._ends[i]
+        if i + 1 < len(self._starts):
+            return self._ends[i + 1]
+        return self._tail.shift_end(self._until)

@@ -204,7 +204,7 @@ class Tracker:
         add("customers_churned", total.churned)
         add("revenue_at_risk_annual", total.revenue_at_risk)
         for pool in pools:
-            available = pool.size * pool.calendar.worked(self.warmup, self.horizon)
+            available = pool.available_hours(self.warmup, self.horizon)
             add("staff_busy_hours", pool.busy_hours, pool=pool.name)
             if not pool.external:
                 add(

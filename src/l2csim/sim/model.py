@@ -16,10 +16,10 @@ import numpy as np
 import simpy
 
 from l2csim.errors import InputError
-from l2csim.params import ModelParams
+from l2csim.params import Calendar, ModelParams
 from l2csim.policy import Policy
 from l2csim.sim import calls
-from l2csim.sim.calendars import WorkCalendar
+from l2csim.sim.calendars import ShiftCalendar, WorkCalendar
 from l2csim.sim.calls import CourtesyRules
 from l2csim.sim.customers import WeeklyIntensity, build_customers
 from l2csim.sim.disciplines import WORK_CLASS, discipline, queue_key
@@ -29,8 +29,10 @@ from l2csim.sim.orders import Order, delivered_step
 from l2csim.sim.retention import annual_revenue_per_customer, check_retention, churn_probability
 from l2csim.sim.routing import RouteTable, bypass, scale_into
 from l2csim.sim.staff import StaffPool
+from l2csim.sim.staffing import dedicated_name, teams
 from l2csim.sim.streams import Buffered, substreams, uniforms
 
+SYSTEM_STEP = -1.0  # work of a step a system does for this order: no staff, no queue
 ORDER_VALUE_SIGMA = 0.8  # spread of order values around the tier's mean (an assumption)
 EVENT_COLUMNS = (
     "case",
@@ -104,8 +106,8 @@ class Simulation:
             chain = scale_into(chain, roles.rework, policy.data_quality.rework_multiplier)
             self.routes.append(RouteTable(chain, act_index))
 
-        # Staff pools after the policy's staffing changes.
-        self.pools = self._build_pools(params, policy)
+        # Staff pools after the policy's staffing changes, each person on their own shifts.
+        self.pools = self._build_pools(params, policy, streams["staff"])
         by_name = {p.name: p for p in self.pools}
         dedicated = policy.staffing.dedicated_account_managers
         self.pool_table: list[list[list[StaffPool]]] = []
@@ -116,7 +118,7 @@ class Simulation:
                 per_tier = []
                 for tier in self.tier_names:
                     if dedicated and pool.name == dedicated.pool and tier in dedicated.tiers:
-                        per_tier.append(by_name[_dedicated_name(dedicated)])
+                        per_tier.append(by_name[dedicated_name(dedicated)])
                     else:
                         per_tier.append(pool)
                 per_segment.append(per_tier)
@@ -142,6 +144,24 @@ class Simulation:
                 strict=True,
             )
         ]
+        self.system_share = [a.system_share for a in params.activities]
+        delay_u, system_u = substreams(streams["delays"], 2)
+        self.delay_u, self.system_u = uniforms(delay_u), uniforms(system_u)
+        # Per activity and segment: (delay sampler or None, probability).
+        listed = [
+            (i, s) for i, a in enumerate(params.activities) for s in sorted(a.delay_by_segment)
+        ]
+        own = dict(zip(listed, substreams(streams["delays"], len(listed)), strict=True))
+        self.segment_delay: list[list[tuple[Buffered | None, float]]] = []
+        for i, a in enumerate(params.activities):
+            row = []
+            for name in self.segment_names:
+                if name in a.delay_by_segment:
+                    spec = a.delay_by_segment[name]
+                    row.append((sampler(spec.delay, own[(i, name)]), spec.probability))
+                else:
+                    row.append((self.delays[i], a.delay_probability))
+            self.segment_delay.append(row)
         self.route_u = uniforms(streams["routing"])
         pick_rng, value_rng = substreams(streams["customers"], 2)
         self.pick_u = uniforms(pick_rng)
@@ -204,34 +224,46 @@ class Simulation:
 
     # --- building ------------------------------------------------------------------------
 
-    def _build_pools(self, params: ModelParams, policy: Policy) -> list[StaffPool]:
-        changes = policy.staffing.pools
-        dedicated = policy.staffing.dedicated_account_managers
+    def _build_pools(self, params: ModelParams, policy: Policy, rng) -> list[StaffPool]:
+        """The teams under the policy; each person's absences drawn from their own stream."""
+        fitted = [p.name for p in params.pools]
+        pool_rngs = dict(zip(fitted, substreams(rng, len(fitted)), strict=True))
+        days = int(self.horizon // 24.0) + 2
         pools = []
-        for pool in params.pools:
-            size, calendar = pool.size, pool.calendar
-            change = changes.get(pool.name)
-            if change is not None:
-                size = change.size if change.size is not None else size
-                size += change.add
-                calendar = change.calendar or calendar
-            if dedicated and dedicated.pool == pool.name and dedicated.take_from_pool:
-                size -= dedicated.size
-            pools.append((pool.name, max(size, 0), calendar, pool.external))
-            if dedicated and dedicated.pool == pool.name:
-                pools.append((_dedicated_name(dedicated), dedicated.size, calendar, False))
-        return [
-            StaffPool(
-                self.env,
-                name,
-                size,
-                WorkCalendar(calendar),
-                external=external,
-                preemptive=policy.preemption,
-                count_from=self.warmup,
+        for team in teams(params.pools, policy.staffing):
+            window = WorkCalendar(team.calendar)
+            if team.external:
+                people = []
+            else:
+                person_rngs = pool_rngs[team.source].spawn(max(team.person_index, default=0) + 1)
+                people = [
+                    ShiftCalendar(
+                        WorkCalendar(
+                            Calendar(
+                                weekdays=m.weekdays, start_hour=m.start_hour, end_hour=m.end_hour
+                            )
+                        ),
+                        m.weekdays,
+                        m.start_hour,
+                        m.end_hour,
+                        m.attendance,
+                        self.horizon,
+                        person_rngs[i].random(days).tolist(),
+                    )
+                    for m, i in zip(team.members, team.person_index, strict=True)
+                ]
+            pools.append(
+                StaffPool(
+                    self.env,
+                    team.name,
+                    people,
+                    window,
+                    external=team.external,
+                    preemptive=policy.preemption,
+                    count_from=self.warmup,
+                )
             )
-            for name, size, calendar, external in pools
-        ]
+        return pools
 
     # --- running -------------------------------------------------------------------------
 
@@ -279,11 +311,18 @@ class Simulation:
     def _place(self, customer, tier: int, segment: int, z: float) -> None:
         now = self.env.now
         steps = self.routes[segment].sample(self.route_u.next)
-        work, delays = self.work, self.delays
+        work, delays = self.work, self.segment_delay
         path = []
         for a in steps:
-            delay = delays[a]
-            path.append((a, work[a].next(), delay.next() if delay is not None else 0.0))
+            delay, p = delays[a][segment]
+            wait = 0.0
+            if delay is not None and p > 0.0 and (p >= 1.0 or self.delay_u.next() < p):
+                wait = delay.next()
+            share = self.system_share[a]
+            if share > 0.0 and self.system_u.next() < share:
+                path.append((a, SYSTEM_STEP, wait))  # a system does it: no staff, no queue
+            else:
+                path.append((a, work[a].next(), wait))
         order = Order(
             self.orders_created,
             customer,
@@ -323,7 +362,10 @@ class Simulation:
             order.remaining_work = remaining
             remaining -= mean_work[a]
             pool = table[a][order.segment][order.tier]
-            start, person = yield from pool.serve(WORK_CLASS, key(order), work, order)
+            if work == SYSTEM_STEP:
+                start, person = env.now, -1
+            else:
+                start, person = yield from pool.serve(WORK_CLASS, key(order), work, order)
             now = env.now
             self.kpis.events += 1
             if self.log is not None:
@@ -432,7 +474,3 @@ class Simulation:
                 }
             )
         return rows
-
-
-def _dedicated_name(dedicated) -> str:
-    return f"{dedicated.pool} (dedicated: {', '.join(dedicated.tiers)})"

@@ -1,11 +1,14 @@
-"""Staff pools: a number of interchangeable people who work to one calendar, with a queue.
+"""Staff pools: a team of people, each working their own shifts, who share one queue.
 
-A job asks the pool for a person; it is served at once when someone is free, else it waits
-in the pool's queue, ordered by (class, discipline key, arrival at the queue). Work only
-progresses in working hours: a job taken at 16:30 with one hour of work ends at 8:30 the
-next working day. With pre-emption on, a job that outranks someone's current job interrupts
-it; the interrupted job goes back into the queue with the work it has left. External pools
-(carrier, EDI gateway) never queue. This is the one place that touches SimPy's scheduling.
+A job asks the pool for a person; it is served at once when someone is at work and free,
+else it waits in the pool's queue, ordered by (class, discipline key, arrival at the queue).
+People pull work only during their shifts: someone who comes free after hours (or is off
+that day) takes the next job when their next shift starts, so a team whose members work
+different shifts serves its queue as it really does. Work continues across shifts: a job
+taken at 16:30 with one hour of work ends at 8:30 in the person's next shift. With
+pre-emption on, a job that outranks someone's current job interrupts it; the interrupted job
+goes back into the queue with the work it has left. External pools (carrier, EDI gateway)
+never queue. This is the one place that touches SimPy's scheduling of staff.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from heapq import heappop, heappush
 
 import simpy
 
-from l2csim.sim.calendars import WorkCalendar
+from l2csim.sim.calendars import ShiftCalendar, WorkCalendar
+
+Calendar = WorkCalendar | ShiftCalendar
 
 
 class StaffPool:
-    """One pool of `size` people; `serve` is a generator for `yield from` in a process."""
+    """One pool; `serve` is a generator for `yield from` in a process."""
 
     __slots__ = (
+        "asleep",
         "busy_hours",
         "calendar",
         "count_from",
@@ -29,6 +35,7 @@ class StaffPool:
         "free",
         "in_service",
         "name",
+        "people",
         "preemptive",
         "queue",
         "seq",
@@ -39,7 +46,7 @@ class StaffPool:
         self,
         env: simpy.Environment,
         name: str,
-        size: int,
+        people: list[Calendar],
         calendar: WorkCalendar,
         *,
         external: bool = False,
@@ -48,16 +55,22 @@ class StaffPool:
     ) -> None:
         self.env = env
         self.name = name
-        self.size = size
-        self.calendar = calendar
+        self.people = people  # one working calendar per person
+        self.size = len(people)
+        self.calendar = calendar  # the team's overall window (when calls can come in)
         self.external = external
         self.preemptive = preemptive
-        self.free = list(range(size - 1, -1, -1))  # pop() hands out person 0 first
+        self.free = list(range(self.size))  # heap of idle people (lowest index first)
+        self.asleep: set[int] = set()  # idle people off shift, with a wake-up pending
         self.queue: list[list] = []  # heap of [class, key, seq, event, holder, alive]
         self.seq = 0
         self.in_service: dict[int, tuple[int, float, simpy.Process]] = {}
         self.busy_hours = 0.0  # working hours spent after count_from (the warm-up)
         self.count_from = count_from
+
+    def available_hours(self, t0: float, t1: float) -> float:
+        """Working hours the team's people are at work between t0 and t1."""
+        return sum(person.worked(t0, t1) for person in self.people)
 
     def serve(self, cls: int, key: float, work: float, holder=None):
         """Queue for a person, do `work` working hours, release. Returns (start, person).
@@ -65,10 +78,9 @@ class StaffPool:
         `holder` (an order) gets `.entry` while it waits, so `reprioritise` can move it.
         """
         env = self.env
-        calendar = self.calendar
         if self.external:
             start = env.now
-            end = calendar.finish(start, work)
+            end = self.calendar.finish(start, work)
             if end > start:
                 yield env.timeout(end - start)
             if end > self.count_from:
@@ -77,9 +89,8 @@ class StaffPool:
         seq = self.seq
         self.seq = seq + 1
         while True:
-            if self.free:
-                person = self.free.pop()
-            else:
+            person = self._take()
+            if person is None:
                 event = env.event()
                 entry = [cls, key, seq, event, holder, True]
                 heappush(self.queue, entry)
@@ -92,6 +103,7 @@ class StaffPool:
                 if holder is not None:
                     holder.entry = None
             start = env.now
+            calendar = self.people[person]
             end = calendar.finish(start, work)
             if not self.preemptive:
                 yield env.timeout(end - start)
@@ -115,14 +127,43 @@ class StaffPool:
             self._release(person)
             return start, person
 
+    def _take(self) -> int | None:
+        """An idle person at work now (lowest index), or None; idle people found off shift
+        go to sleep until their next shift, when they pull from the queue."""
+        now = self.env.now
+        free = self.free
+        while free:
+            person = heappop(free)
+            if self.people[person].is_open(now):
+                return person
+            self._sleep(person)
+        return None
+
+    def _sleep(self, person: int) -> None:
+        if person in self.asleep:
+            return
+        self.asleep.add(person)
+        wake = self.people[person].next_open(self.env.now)
+        timer = self.env.timeout(wake - self.env.now)
+        timer.callbacks.append(lambda _event, person=person: self._wake(person))
+
+    def _wake(self, person: int) -> None:
+        self.asleep.discard(person)
+        self._release(person)
+
     def _release(self, person: int) -> None:
+        """The person is free: take the next waiting job if at work now, else sleep."""
+        if not self.people[person].is_open(self.env.now):
+            self._sleep(person)
+            return
         queue = self.queue
         while queue:
             entry = heappop(queue)
             if entry[5]:
+                entry[5] = False  # served: a late reprioritise must not queue it again
                 entry[3].succeed(person)
                 return
-        self.free.append(person)
+        heappush(self.free, person)
 
     def _preempt(self, cls: int, key: float) -> None:
         """Interrupt the lowest-ranked job in service if the newcomer outranks it."""

@@ -24,6 +24,7 @@ STREAMS = (
     "courtesy",  # courtesy-call decisions and lengths
     "churn",  # churn decisions after completed orders
     "review",  # proactive review outcomes
+    "staff",  # who of each team is at work each day (attendance)
 )
 
 BLOCK = 1024

@@ -1,0 +1,327 @@
+"""Calibration: tune what the log cannot pin down so the model reproduces the log's period.
+
+Processing times read off a completion-only log are estimates: idle time before a job (a
+pick wave, a break, untracked work) inflates them, and a lightly loaded team shows it most.
+So after the fit, the model replays the log's own period (as validation does) and the work
+of each staffed team is scaled to bring the simulated log close to the real one, by
+optuna's TPE sampler (a well-kept optimiser; SIMOD tunes its models the same way with
+hyperopt) within a stated budget of trials.
+
+The distance is the mean relative error over what congestion shows: lead time (mean and
+90th percentile) per segment, the daily backlog of orders between receipt and delivery,
+and the waiting before each activity (weighted by how often it occurs), all measured by the
+same functions on both logs (`measures`). Only orders received in the first
+`1 - holdout` of the period are tuned on; the last part is held out and its distance
+reported before and after; scales that fit the tuned part better but the held-out part
+worse fit noise, and the fitted model is kept (said so in the notes).
+
+The team sizes and shifts come from who worked when (`fit.staff`) and stay as fitted; the
+delays (waiting nobody works on) stay as measured.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from l2csim.errors import InputError
+from l2csim.log import ACTIVITY, CASE, TIMESTAMP
+from l2csim.params import ModelParams, Provenance
+from l2csim.policy import Policy
+
+HOUR = pd.Timedelta(hours=1)
+SCALE_RANGE = (0.25, 2.0)
+MIN_PART_DAYS = 28
+BATCH = 2
+SEGMENT = "case:segment"
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """How hard to try: trials (model runs), the held-out share of the period, the seed."""
+
+    trials: int = 20
+    holdout: float = 0.2
+    seed: int = 0
+    jobs: int = 1
+
+    def check(self) -> None:
+        if self.trials < 1:
+            raise InputError(
+                f"calibration budget {self.trials}: give at least 1 trial (each trial "
+                "replays the log's period once)."
+            )
+        if not 0 < self.holdout < 0.5:
+            raise InputError(
+                f"calibration holdout {self.holdout}: give a share between 0 and 0.5 of the "
+                "period to hold out (0.2 = the last fifth)."
+            )
+
+
+def measures(
+    events: pd.DataFrame,
+    segments: pd.Series,
+    received_roles: list[str],
+    delivered_roles: list[str],
+    left_out: set[str],
+    cut: pd.Timestamp,
+    end: pd.Timestamp,
+) -> dict[str, dict[str, float]]:
+    """What congestion shows, for orders received before `cut` ('train') and from `cut`
+    to `end` ('holdout'): lead time mean and p90 per segment, mean daily backlog, and the
+    mean wait before each activity (time since the case's previous event)."""
+    ordered = events.sort_values([CASE, TIMESTAMP], kind="stable")
+    grouped = ordered.groupby(CASE, sort=True)
+    first = grouped[TIMESTAMP].min()
+    received = _role_time(ordered, received_roles, "min").reindex(first.index).fillna(first)
+    delivered = _role_time(ordered, delivered_roles, "max").reindex(first.index)
+    if not delivered_roles:
+        delivered = grouped[TIMESTAMP].max()
+    segment = segments.reindex(first.index).fillna("all").astype(str)
+    lead = (delivered - received) / HOUR
+    previous = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift()
+    wait = (ordered[TIMESTAMP] - previous) / HOUR
+    case_received = ordered[CASE].map(received)
+    out: dict[str, dict[str, float]] = {}
+    for part, mask in (
+        ("train", received < cut),
+        ("holdout", (received >= cut) & (received <= end)),
+    ):
+        values: dict[str, float] = {}
+        for name, group in lead[mask].groupby(segment[mask]):
+            done = group.dropna()
+            if len(done) >= 10:
+                values[f"lead_mean:{name}"] = float(done.mean())
+                values[f"lead_p90:{name}"] = float(done.quantile(0.9))
+        start = received[mask].min() if mask.any() else cut
+        stop = cut if part == "train" else end
+        days = pd.date_range(start.normalize() + pd.Timedelta(days=1), stop, freq="D")
+        if len(days):
+            opened = np.searchsorted(np.sort(received.to_numpy()), days.to_numpy(), side="right")
+            closed = np.searchsorted(
+                np.sort(delivered.dropna().to_numpy()), days.to_numpy(), side="right"
+            )
+            values["backlog_mean"] = float(np.mean(opened - closed))
+        in_part = (
+            case_received.between(start, stop)
+            & wait.notna()
+            & ~ordered[ACTIVITY].isin(list(left_out))
+        )
+        by_activity = wait[in_part].groupby(ordered.loc[in_part, ACTIVITY].astype(str))
+        counts = by_activity.size()
+        for name, mean in by_activity.mean().items():
+            values[f"wait:{name}"] = float(mean)
+            values[f"weight:{name}"] = float(counts[name] / counts.sum())
+        out[part] = values
+    return out
+
+
+def distance(real: dict[str, float], simulated: dict[str, float]) -> float:
+    """Mean relative error over the measures both have (activity waits by their weight)."""
+    errors, weights = [], []
+    for key, target in real.items():
+        if key.startswith("weight:") or key not in simulated:
+            continue
+        value = simulated[key]
+        if not math.isfinite(value):
+            value = 0.0
+        scale = max(abs(target), 1.0)
+        weight = real.get(f"weight:{key.split(':', 1)[1]}", 1.0) if key.startswith("wait:") else 1.0
+        errors.append(min(abs(value - target) / scale, 5.0))
+        weights.append(weight)
+    missing = [k for k in real if not k.startswith(("weight:", "wait:")) and k not in simulated]
+    errors += [5.0] * len(missing)  # nothing delivered where the log delivers: far off
+    weights += [1.0] * len(missing)
+    return float(np.average(errors, weights=weights)) if errors else math.nan
+
+
+def staffed_pools(params: ModelParams) -> list[str]:
+    """The teams whose work the calibration scales: staffed pools that do some activity."""
+    used = {a.pool for a in params.activities} | {
+        p for a in params.activities for p in a.pool_by_segment.values()
+    }
+    return [p.name for p in params.pools if not p.external and p.name in used and p.members]
+
+
+def apply_scales(params: ModelParams, scales: dict[str, float], note: str = "") -> ModelParams:
+    """The model with each team's work (its activities' processing times) scaled."""
+    activities = []
+    for activity in params.activities:
+        factor = scales.get(activity.pool, 1.0)
+        if factor != 1.0 and activity.duration.mean > 0:
+            detail = f"{activity.duration.provenance.detail}; x{factor:.3g} by calibration {note}"
+            duration = activity.duration.scaled(
+                factor, Provenance(source="log", detail=detail.strip())
+            )
+            activity = activity.model_copy(update={"duration": duration})
+        activities.append(activity)
+    return params.model_copy(update={"activities": activities})
+
+
+@dataclass(frozen=True)
+class Period:
+    """The log's period on the simulation clock and the train / holdout cut."""
+
+    begin: pd.Timestamp  # UTC moment of simulated hour 0
+    horizon: float  # hours
+    cut: pd.Timestamp
+    end: pd.Timestamp
+
+
+def replay(params: ModelParams, period: Period, seed: int) -> pd.DataFrame:
+    """One replication of the as-is model over the log's period, as an event log."""
+    from l2csim.sim.replications import RunSpec, run_replication
+    from l2csim.sim.run import event_frame
+
+    spec = RunSpec(params, Policy(), "calibration", seed, period.horizon, 0.0, event_log=True)
+    return event_frame([run_replication(spec, 0)], params.timezone)
+
+
+def _trial_distance(args) -> tuple[float, float]:
+    params, scales, period, seed, real, left_out = args
+    simulated = replay(apply_scales(params, scales), period, seed)
+    if simulated.empty:
+        return 5.0, 5.0
+    segments = simulated.groupby(CASE)[SEGMENT].first()
+    got = measures(
+        simulated, segments, params.roles.order_received, params.roles.delivered,
+        left_out, period.cut, period.end,
+    )  # fmt: skip
+    return distance(real["train"], got["train"]), distance(real["holdout"], got["holdout"])
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    params: ModelParams
+    scales: dict[str, float]
+    before: dict[str, float]  # distance on train / holdout with the fitted model
+    after: dict[str, float]
+    trials: int
+
+    def document(self) -> dict:
+        return {
+            "method": "optuna TPE over the work scale of each staffed team",
+            "trials": self.trials,
+            "scales": {k: round(v, 4) for k, v in sorted(self.scales.items())},
+            "distance_before": {k: round(v, 4) for k, v in self.before.items()},
+            "distance_after": {k: round(v, 4) for k, v in self.after.items()},
+        }
+
+
+def calibrate(
+    params: ModelParams,
+    events: pd.DataFrame,
+    segments: pd.Series,
+    settings: CalibrationSettings,
+    executor: Executor | None = None,
+) -> CalibrationResult:
+    """Tune each staffed team's work scale against the log's own period (see the module)."""
+    import optuna
+
+    from l2csim.sim.replications import origin
+
+    settings.check()
+    start, end = events[TIMESTAMP].min(), events[TIMESTAMP].max()
+    days = (end - start) / pd.Timedelta(days=1)
+    if days * settings.holdout < MIN_PART_DAYS or days * (1 - settings.holdout) < MIN_PART_DAYS:
+        raise InputError(
+            f"the log covers {days:.0f} days: calibration holds out the last "
+            f"{settings.holdout:.0%} and needs at least {MIN_PART_DAYS} days in each part; "
+            "calibrate a longer log, or fit without --calibrate."
+        )
+    begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
+    cut = start + (end - start) * (1 - settings.holdout)
+    period = Period(begin, (end - begin) / HOUR, cut, end)
+    roles = params.roles
+    left_out = {*roles.chase_call, *roles.courtesy_call}
+    if params.chase.expedite_activity:
+        left_out.add(params.chase.expedite_activity)
+    real = measures(events, segments, roles.order_received, roles.delivered, left_out, cut, end)
+    pools = staffed_pools(params)
+    fitted = {p: 1.0 for p in pools}
+    seed = settings.seed
+    own = executor is None and settings.jobs > 1
+    pool = ProcessPoolExecutor(settings.jobs) if own else executor
+
+    def evaluate(batch: list[dict[str, float]]) -> list[tuple[float, float]]:
+        jobs = [(params, scales, period, seed, real, left_out) for scales in batch]
+        if pool is None:
+            return [_trial_distance(job) for job in jobs]
+        return list(pool.map(_trial_distance, jobs))
+
+    try:
+        before = evaluate([fitted])[0]
+        if not pools:
+            return CalibrationResult(params, {}, _pair(before), _pair(before), 0)
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(
+            direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
+        )
+        study.enqueue_trial({p: 1.0 for p in pools})
+        width = BATCH  # trials asked together: fixed, so --jobs changes speed, not results
+        done = 0
+        results: dict[int, tuple[float, float]] = {}
+        while done < settings.trials:
+            trials = [study.ask() for _ in range(min(width, settings.trials - done))]
+            batch = [{p: t.suggest_float(p, *SCALE_RANGE, log=True) for p in pools} for t in trials]
+            for trial, value in zip(trials, evaluate(batch), strict=True):
+                results[trial.number] = value
+                study.tell(trial, value[0])
+            done += len(trials)
+        best = study.best_trial
+        scales = {p: float(best.params[p]) for p in pools}
+        after = results[best.number]
+    finally:
+        if own and pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if after[1] > before[1]:
+        # Better on the tuned part but worse on the held-out part: the scales fit noise.
+        kept = CalibrationResult(
+            params, dict.fromkeys(pools, 1.0), _pair(before), _pair(before), settings.trials
+        )
+        note = (
+            f"calibration: {settings.trials} trials found scales that fit the tuned part better "
+            f"({before[0]:.3f} -> {after[0]:.3f}) but the held-out part worse "
+            f"({before[1]:.3f} -> {after[1]:.3f}); the fitted model is kept"
+        )
+        document = {**kept.document(), "kept_fitted_model": True, "rejected_distance": _pair(after)}
+        return CalibrationResult(
+            params.model_copy(update={"notes": [*params.notes, note], "calibration": document}),
+            kept.scales,
+            kept.before,
+            kept.after,
+            settings.trials,
+        )
+    note = f"({settings.trials} trials, distance {before[0]:.3f} -> {after[0]:.3f})"
+    calibrated = apply_scales(params, scales, note)
+    result = CalibrationResult(calibrated, scales, _pair(before), _pair(after), settings.trials)
+    notes = [*calibrated.notes, "calibration: " + _summary(result)]
+    return CalibrationResult(
+        calibrated.model_copy(update={"notes": notes, "calibration": result.document()}),
+        scales,
+        result.before,
+        result.after,
+        settings.trials,
+    )
+
+
+def _pair(values: tuple[float, float]) -> dict[str, float]:
+    return {"train": values[0], "holdout": values[1]}
+
+
+def _summary(result: CalibrationResult) -> str:
+    scales = ", ".join(f"{p} x{s:.2f}" for p, s in sorted(result.scales.items()))
+    return (
+        f"work scaled ({scales}) over {result.trials} trials; distance to the log "
+        f"{result.before['train']:.3f} -> {result.after['train']:.3f} (tuned part), "
+        f"{result.before['holdout']:.3f} -> {result.after['holdout']:.3f} (held-out part)"
+    )
+
+
+def _role_time(events: pd.DataFrame, activities: list[str], how: str) -> pd.Series:
+    hits = events.loc[events[ACTIVITY].isin(activities), [CASE, TIMESTAMP]]
+    return hits.groupby(CASE, sort=True)[TIMESTAMP].agg(how)

@@ -1,0 +1,84 @@
+"""Calibration: the fitted model replays the log's period and each team's work is tuned
+against the log; bad budgets and logs too short to hold out are refused clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from l2csim.errors import InputError
+from l2csim.fit import FitOptions, calibration_settings, fit_model
+from l2csim.fit.calibration import (
+    CalibrationSettings,
+    apply_scales,
+    calibrate,
+    distance,
+    staffed_pools,
+)
+from l2csim.fit.cases import case_table, sort_events
+from l2csim.inputs import read_inputs_log, resolve_inputs
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
+    log = read_inputs_log(inputs)
+    tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
+    return inputs, log, fit_model(log, inputs.study, FitOptions(tier_table=tiers))
+
+
+def test_scaling_a_team_scales_exactly_its_activities(sample) -> None:
+    _, _, params = sample
+    team = "Pick and pack"
+    scaled = apply_scales(params, {team: 0.5})
+    for before, after in zip(params.activities, scaled.activities, strict=True):
+        factor = 0.5 if before.pool == team and before.duration.mean > 0 else 1.0
+        assert after.duration.mean == pytest.approx(before.duration.mean * factor)
+    assert team in staffed_pools(params)
+    assert not any(p in staffed_pools(params) for p in ("Delivered (systems)",))
+
+
+def test_distance_is_relative_error_weighted_by_frequency() -> None:
+    real = {
+        "lead_mean:all": 100.0,
+        "wait:A": 10.0,
+        "weight:A": 0.75,
+        "wait:B": 2.0,
+        "weight:B": 0.25,
+    }
+    assert distance(real, dict(real)) == 0.0
+    off = {"lead_mean:all": 150.0, "wait:A": 10.0, "wait:B": 2.0}
+    assert distance(real, off) == pytest.approx(0.5 / 2)
+    assert distance(real, {"wait:A": 10.0, "wait:B": 2.0}) > 1  # nothing delivered: far off
+
+
+def test_calibration_reports_before_and_after_on_both_parts(sample) -> None:
+    inputs, log, params = sample
+    events = sort_events(log.events)
+    segments = case_table(events, inputs.study, None)["segment"]
+    result = calibrate(params, events, segments, CalibrationSettings(trials=2))
+    document = result.params.calibration
+    assert document is not None and document["trials"] == 2
+    assert set(document["distance_before"]) == {"train", "holdout"}
+    assert 0 < document["distance_before"]["train"] < 1
+    kept = document.get("kept_fitted_model", False)
+    assert kept == (result.after == result.before)
+    assert any(note.startswith("calibration:") for note in result.params.notes)
+
+
+def test_bad_budgets_and_short_logs_are_refused(sample) -> None:
+    inputs, log, params = sample
+    with pytest.raises(InputError, match="calibration budget 0: give at least 1 trial"):
+        calibration_settings(inputs.study, True, 0)
+    events = sort_events(log.events)
+    short = events[
+        events["time:timestamp"]
+        < events["time:timestamp"].min() + pytest.importorskip("pandas").Timedelta(days=50)
+    ]
+    segments = case_table(short, inputs.study, None)["segment"]
+    with pytest.raises(InputError, match=r"needs at least 28 days in each part"):
+        calibrate(params, short, segments, CalibrationSettings(trials=1))
+    assert calibration_settings(None) is None  # a bare log is calibrated only when asked

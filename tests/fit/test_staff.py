@@ -1,0 +1,96 @@
+"""Teams, people and systems from who did what: recovered on the bundled sample (its truth
+is the generator's staff table) and on logs made to show one signal each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from l2csim.fit import FitOptions, fit_model
+from l2csim.fit.staff import fit_members, system_users
+from l2csim.inputs import read_inputs_log, resolve_inputs
+from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
+from l2csim.params import ModelParams
+from l2csim.sample.operation import CARRIERS, EDI_GATEWAY, ORDER_MAILBOX, STAFF
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sample() -> ModelParams:
+    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
+    tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
+    return fit_model(read_inputs_log(inputs), inputs.study, FitOptions(tier_table=tiers))
+
+
+def test_systems_are_not_staff(sample: ModelParams) -> None:
+    systems = {r for p in sample.pools if p.external for r in p.resources}
+    assert systems == {EDI_GATEWAY, ORDER_MAILBOX, *CARRIERS}
+    assert all(not p.members for p in sample.pools if p.external)
+
+
+def test_teams_are_the_generators_teams_with_their_sizes(sample: ModelParams) -> None:
+    """Each fitted team is exactly one true team (its people, its size)."""
+    staffed = [p for p in sample.pools if not p.external]
+    true_teams = {frozenset(names) for names in STAFF.values()}
+    assert {frozenset(p.resources) for p in staffed} == true_teams
+    for pool in staffed:
+        assert pool.size == len(pool.members) == len(pool.resources)
+        # Absences lower the capacity a little below the head count, never above it.
+        assert 0.8 * pool.size <= pool.capacity <= pool.size
+
+
+def test_shifts_follow_when_people_work(sample: ModelParams) -> None:
+    """Office staff work 8:00-17:00 Monday to Friday; the warehouse from 6:00 (its last
+    pick wave ends its day early, so its end is only bounded)."""
+    for pool in sample.pools:
+        for member in pool.members:
+            assert member.weekdays == [0, 1, 2, 3, 4]
+            if member.name in STAFF["Warehouse"]:
+                assert 5.5 <= member.start_hour <= 6.5 and member.end_hour >= 18
+            else:
+                assert 6.75 <= member.start_hour <= 8.25 and 15.75 <= member.end_hour <= 17.25
+
+
+def test_round_the_clock_and_batch_resources_are_systems_unless_everyone_is() -> None:
+    """Three people work 8-17; a bank import posts at any hour and a nightly job posts
+    four events in the same second: those two are systems. In an operation where everyone
+    works around the clock, nobody is a system for it."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for day in pd.date_range("2025-03-03", periods=28, freq="D", tz="UTC"):
+        for person in ("Ann", "Bea", "Cem"):
+            rows += [(person, day + pd.Timedelta(hours=h)) for h in rng.uniform(8, 17, 4)]
+        rows += [("Zahlungseingang", day + pd.Timedelta(hours=h)) for h in rng.uniform(0, 24, 4)]
+        rows += [("Nachtlauf", day + pd.Timedelta(hours=12))] * 4
+    events = pd.DataFrame(rows, columns=[RESOURCE, TIMESTAMP])
+    events[CASE] = [f"c{i}" for i in range(len(events))]
+    events[ACTIVITY] = "Work"
+    found = system_users(events, "UTC")
+    assert set(found) == {"Zahlungseingang", "Nachtlauf"}
+    assert "around the clock" in found["Zahlungseingang"] and "batches" in found["Nachtlauf"]
+    everyone = events[events[RESOURCE] != "Nachtlauf"].copy()
+    people = everyone[RESOURCE] != "Zahlungseingang"
+    everyone.loc[people, TIMESTAMP] += pd.to_timedelta(rng.uniform(-9, 9, people.sum()), unit="h")
+    assert system_users(everyone, "UTC") == {}
+
+
+def test_a_part_timer_counts_for_the_days_they_work() -> None:
+    """Two people: one full time, one on Mondays to Wednesdays; the part-timer's shift
+    has three weekdays and the team's capacity counts them as 0.6 of a head."""
+    rows = []
+    for day in pd.date_range("2025-03-03", "2025-05-30", freq="B"):
+        people = ["Full"] + (["Part"] if day.weekday() < 3 else [])
+        for who in people:
+            for hour in (9, 11, 13, 15, 16.5):
+                rows.append(("x", "Work", day + pd.Timedelta(hours=hour), who))
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    members = fit_members(events, "UTC")
+    assert members["Full"].weekdays == [0, 1, 2, 3, 4]
+    assert members["Part"].weekdays == [0, 1, 2]
+    assert members["Part"].attendance > 0.95
+    assert members["Full"].start_hour <= 9 and members["Full"].end_hour >= 16.5
