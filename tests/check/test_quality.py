@@ -199,7 +199,7 @@ def test_examples_point_at_rows_and_cases(tmp_path: Path) -> None:
     )
     report = report_for(tmp_path, plant_rekeyed_customer(clean_rows()))
     assert only(report, "similar_customers").examples == (
-        "C1 'Müller Maschinenbau GmbH' ~ C4 'Mueller Maschinenbau' (100)",
+        "C1 'Müller Maschinenbau GmbH' ~ C4 'Mueller Maschinenbau' (100 %: merge)",
     )
 
 

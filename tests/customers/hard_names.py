@@ -338,8 +338,8 @@ def hard_orders(
     named: int = 444,
     rekeyed: int = 46,
     walk_ins: int = 1800,
-    same_name_pairs: int = 8,
-    typo_apart_pairs: int = 8,
+    same_name_pairs: int = 4,
+    typo_apart_pairs: int = 4,
     form_apart_pairs: int = 4,
     branches: int = 4,
 ) -> tuple[pd.DataFrame, HardTruth]:
