@@ -74,7 +74,8 @@ def test_deterministic_whatever_the_input_order() -> None:
     )
     shuffled = names.sample(frac=1.0, random_state=7)
     pd.testing.assert_frame_equal(similar_names(shuffled), similar_names(names))
-    assert set(zip(similar_names(names)["id_a"], similar_names(names)["id_b"])) == {
+    found = similar_names(names)
+    assert set(zip(found["id_a"], found["id_b"], strict=True)) == {
         ("C1", "C2"),
         ("C3", "C4"),
     }

@@ -43,7 +43,7 @@ def test_auto_merges_are_precise_and_find_most_rekeyed_customers(runs) -> None:
 
 
 def test_issue_13_aliases_merge_and_walk_ins_stay_apart(runs) -> None:
-    for orders, truth, proposed in runs:
+    for _, truth, proposed in runs:
         merged = proposed[proposed["decision"] == "merge"]
         # 'WEBER GRP LIMITED' for 'Weber Group Ltd': one customer, one legal form
         issue = [p for p, kind in truth.kind.items() if kind == "issue_13" and p in truth.pairs]
