@@ -467,8 +467,9 @@ def similar_customers(events: pd.DataFrame, *, threshold: float = 90.0) -> list[
     """Customers keyed twice: different ids that the customer identity resolution links.
 
     The same resolution as `l2csim customers` (names parsed, candidates by name, weighed
-    with the ids' order timelines, values and products where the log has them); pairs it
-    would merge or send to review are reported. Numbered walk-in buyers and other generic
+    with the ids' order timelines); the pairs it would merge are reported, those it would
+    send to review are counted in the message (the customers analysis also weighs values
+    and products). Numbered walk-in buyers and other generic
     names are not. Without ids, each distinct name counts as one record; without names,
     nothing is compared (ids alone say too little).
     """
@@ -502,17 +503,17 @@ def similar_customers(events: pd.DataFrame, *, threshold: float = 90.0) -> list[
     if orders.empty:
         return []
     orders = orders.assign(value=np.nan, product=None)
-    pairs = propose_merges(orders, threshold=threshold)
-    pairs = pairs[pairs["decision"] != KEEP]
+    proposed = propose_merges(orders, threshold=threshold)
+    proposed = proposed[proposed["decision"] != KEEP]
+    pairs = proposed[proposed["decision"] == "merge"]  # what l2csim customers would merge
+    doubtful = len(proposed) - len(pairs)
     if pairs.empty:
         return []
     examples = [
-        f"{row.id_a} {row.name_a!r} ~ {row.id_b} {row.name_b!r} "
-        f"({100 * row.probability:.0f} %: {row.decision})"
+        f"{row.id_a} {row.name_a!r} ~ {row.id_b} {row.name_b!r} ({100 * row.probability:.0f} %)"
         for row in pairs.head(MAX_EXAMPLES).itertuples()
     ]
     records = len(set(pairs["id_a"]) | set(pairs["id_b"]))
-    likely = int((pairs["decision"] == "merge").sum())
     return [
         Finding(
             kind="similar_customers",
@@ -520,8 +521,8 @@ def similar_customers(events: pd.DataFrame, *, threshold: float = 90.0) -> list[
             count=len(pairs),
             message=(
                 f"{len(pairs):,} pairs of customer records ({records:,} records) are probably "
-                f"one customer keyed more than once ({likely:,} likely, "
-                f"{len(pairs) - likely:,} to review)"
+                "one customer keyed more than once"
+                + (f"; {doubtful:,} more pair(s) worth a look" if doubtful else "")
             ),
             examples=tuple(examples),
             column=CUSTOMER_NAME,
