@@ -215,8 +215,9 @@ class CustomersSpec(_Strict):
     """Customer identity, profiles, tiers, overdue reorders and churn (`l2csim customers`)."""
 
     merges: Path | None = None
-    merge_threshold: float = Field(default=90.0, gt=0, le=100)
-    auto_merge_score: float = Field(default=93.0, gt=0, le=100)
+    merge_threshold: float = Field(default=90.0, gt=0, le=100)  # name score of candidates
+    auto_merge_score: float = Field(default=85.0, gt=0, le=100)  # match probability, percent
+    match_columns: list[str] = Field(default_factory=list)  # e.g. [email, vat_id, address]
     value: str | None = None
     products: str | None = None
     tiers: TierSpec = TierSpec()

@@ -199,7 +199,7 @@ def test_examples_point_at_rows_and_cases(tmp_path: Path) -> None:
     )
     report = report_for(tmp_path, plant_rekeyed_customer(clean_rows()))
     assert only(report, "similar_customers").examples == (
-        "C1 'Müller Maschinenbau GmbH' ~ C4 'Mueller Maschinenbau' (100)",
+        "C1 'Müller Maschinenbau GmbH' ~ C4 'Mueller Maschinenbau' (100 %)",
     )
 
 
@@ -401,3 +401,22 @@ def test_same_end_but_different_starts_is_not_ambiguous(tmp_path: Path) -> None:
     # The two same-time events of O2 now start at different times: their order is known.
     _set(rows, 5, **{START: "2024-03-03 08:00:00+00:00"})
     assert report_for(tmp_path, rows).findings == ()
+
+
+def test_numbered_walk_in_buyers_are_not_similar_customers() -> None:
+    """Issue 13: 'Walk-in buyer 10' ~ 'Walk-in buyer 100' are different buyers."""
+    from l2csim.check.quality import similar_customers
+
+    n = 1_800
+    events = pd.DataFrame(
+        {
+            "case:concept:name": [f"SO-{i}" for i in range(n + 2)],
+            CUSTOMER: [f"W{i:05d}" for i in range(n)] + ["A1", "A2"],
+            "case:customer_name": [f"Walk-in buyer {i}" for i in range(1, n + 1)]
+            + ["Weber Group Ltd", "WEBER GRP LIMITED"],
+            "time:timestamp": pd.date_range("2025-01-01", periods=n + 2, freq="3h", tz="UTC"),
+        }
+    )
+    (finding,) = similar_customers(events)
+    assert finding.count == 1
+    assert finding.examples[0].startswith("A1 'Weber Group Ltd' ~ A2 'WEBER GRP LIMITED'")

@@ -20,7 +20,6 @@ from rapidfuzz import fuzz, process
 from rich.markup import escape
 from rich.table import Table
 
-from l2csim.customers.identity import similar_names
 from l2csim.log import (
     ACTIVITY,
     CASE,
@@ -465,11 +464,17 @@ def start_after_end(events: pd.DataFrame) -> list[Finding]:
 
 
 def similar_customers(events: pd.DataFrame, *, threshold: float = 90.0) -> list[Finding]:
-    """Customers keyed twice: different ids whose names are near-identical.
+    """Customers keyed twice: different ids that the customer identity resolution links.
 
-    Each id is compared under its first name in file order. Without ids, each distinct name
-    counts as one record; without names, nothing is compared (ids alone say too little).
+    The same resolution as `l2csim customers` (names parsed, candidates by name, weighed
+    with the ids' order timelines); the pairs it would merge are reported, those it would
+    send to review are counted in the message (the customers analysis also weighs values
+    and products). Numbered walk-in buyers and other generic
+    names are not. Without ids, each distinct name counts as one record; without names,
+    nothing is compared (ids alone say too little).
     """
+    from l2csim.customers.merges import KEEP, propose_merges
+
     if CUSTOMER_NAME not in events:
         if CUSTOMER in events:
             return [
@@ -485,28 +490,39 @@ def similar_customers(events: pd.DataFrame, *, threshold: float = 90.0) -> list[
                 )
             ]
         return []
-    if CUSTOMER in events:
-        named = events[[CUSTOMER, CUSTOMER_NAME]].dropna().drop_duplicates(CUSTOMER)
-        names = pd.Series(named[CUSTOMER_NAME].to_numpy(), index=named[CUSTOMER].to_numpy())
-    else:
-        unique = events[CUSTOMER_NAME].dropna().unique()
-        names = pd.Series(unique, index=unique)
-    pairs = similar_names(names, threshold=threshold)
+    ids = events[CUSTOMER] if CUSTOMER in events else events[CUSTOMER_NAME]
+    first = pd.DataFrame(
+        {
+            "customer": ids.astype("string"),
+            "customer_name": events[CUSTOMER_NAME].astype("string"),
+            "received": events[TIMESTAMP],
+            "case": events[CASE],
+        }
+    ).dropna(subset=["customer", "customer_name", "received"])
+    orders = first.sort_values("received", kind="stable").drop_duplicates("case")
+    if orders.empty:
+        return []
+    orders = orders.assign(value=np.nan, product=None)
+    proposed = propose_merges(orders, threshold=threshold)
+    proposed = proposed[proposed["decision"] != KEEP]
+    pairs = proposed[proposed["decision"] == "merge"]  # what l2csim customers would merge
+    doubtful = len(proposed) - len(pairs)
     if pairs.empty:
         return []
     examples = [
-        f"{row.id_a} {row.name_a!r} ~ {row.id_b} {row.name_b!r} ({row.score:.0f})"
+        f"{row.id_a} {row.name_a!r} ~ {row.id_b} {row.name_b!r} ({100 * row.probability:.0f} %)"
         for row in pairs.head(MAX_EXAMPLES).itertuples()
     ]
-    ids = len(set(pairs["id_a"]) | set(pairs["id_b"]))
+    records = len(set(pairs["id_a"]) | set(pairs["id_b"]))
     return [
         Finding(
             kind="similar_customers",
             severity="warning",
             count=len(pairs),
             message=(
-                f"{len(pairs):,} pairs of customer records have near-identical names "
-                f"({ids:,} records); probably one customer keyed more than once"
+                f"{len(pairs):,} pairs of customer records ({records:,} records) are probably "
+                "one customer keyed more than once"
+                + (f"; {doubtful:,} more pair(s) worth a look" if doubtful else "")
             ),
             examples=tuple(examples),
             column=CUSTOMER_NAME,

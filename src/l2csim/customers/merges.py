@@ -1,29 +1,32 @@
 """Customer merges: re-keyed customers become one canonical customer before anything is counted.
 
-`l2csim customers` proposes pairs of ids with near-identical names (identity.similar_names)
-in `customer_merges.csv` (id_a, id_b, name_a, name_b, score, orders_a, orders_b, decision,
-reviewed, reason). Default decisions: 'keep' where both names carry a legal form and the
-forms differ ('Stahlbau Rheine GmbH' / 'Stahlbau Rheine KG' are two legal entities) or one
-name has a word the other lacks ('Wolf Gebäudetechnik Jülich' / 'Gebäudetechnik Jülich');
-otherwise 'merge' at a score of at least `auto_merge_score` or when the names are one typo
-apart, else 'review' (not merged until a person decides). `reason` says which rule applied. The consultant edits `decision` (merge / keep) and points the study file at the
-edited copy (`customers: {merges: path}`); its decisions then win, and pairs it does not list
-get the default decision with `reviewed` = no. Merged groups take the id with most orders
-(ties: the smallest id) as canonical id.
+`l2csim customers` proposes pairs of ids that may be one customer (identity.candidate_pairs:
+alike names with the same numbers and codes, or a shared e-mail / VAT / address when the
+study maps them under `customers.match_columns`), weighs the evidence for each pair with a
+Fellegi–Sunter model (linkage.link_customers: name, legal form, order timeline, product
+lines, order value, match columns) and writes them to `customer_merges.csv` (id_a, id_b,
+name_a, name_b, score, probability, orders_a, orders_b, decision, reviewed, reason).
+Default decision: 'merge' where the match probability is at least
+`customers.auto_merge_score` percent and the names allow it (never generic names such as
+'Walk-in buyer', never names with different numbers); 'review' (not merged until a person
+decides) from REVIEW_PROBABILITY; else 'keep'. `reason` lists the evidence for and against.
+The consultant edits `decision` (merge / keep) and points the study file at the edited copy
+(`customers: {merges: path}`); its decisions then win, and pairs it does not list get the
+default decision with `reviewed` = no. Merged groups take the id with most orders (ties:
+the smallest id) as canonical id.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import OSA
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from l2csim.customers.identity import LEGAL_FORMS, normalise_name, similar_names
+from l2csim.customers.identity import candidate_pairs, parse_names
+from l2csim.customers.linkage import customer_evidence, link_customers
 from l2csim.errors import InputError
 
 MERGE_COLUMNS = [
@@ -32,18 +35,18 @@ MERGE_COLUMNS = [
     "name_a",
     "name_b",
     "score",
+    "probability",
     "orders_a",
     "orders_b",
     "decision",
     "reviewed",
     "reason",
 ]
-_WORDS = re.compile(r"[^\W_]+")
-# German sole-trader form 'e.K.' (eingetragener Kaufmann), written 'ek' once dots are gone.
-EXTRA_LEGAL_FORMS = frozenset({"ek"})
 MERGE = "merge"
 KEEP = "keep"
 REVIEW = "review"
+# Pairs at least this likely one customer, but not sure enough to merge, go to review.
+REVIEW_PROBABILITY = 0.2
 _DECISIONS = {
     "merge": MERGE,
     "yes": MERGE,
@@ -76,72 +79,58 @@ def customer_names(orders: pd.DataFrame) -> pd.Series:
 
 
 def propose_merges(
-    orders: pd.DataFrame, threshold: float = 90.0, auto_merge: float = 93.0
+    orders: pd.DataFrame,
+    threshold: float = 90.0,
+    auto_merge: float = 85.0,
+    match_columns: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Candidate pairs of ids that may be one customer, with a default decision and reason."""
+    """Candidate pairs of ids that may be one customer, with probability, decision, reason.
+
+    `threshold`: name score (0-100) from which two names make a candidate pair;
+    `auto_merge`: match probability in percent from which a pair is merged without review;
+    `match_columns`: extra fields per order (index like `orders`), e.g. e-mail or VAT.
+    """
     names = customer_names(orders)
-    pairs = similar_names(names, threshold=threshold)
-    counts = orders.groupby("customer").size()
+    parsed = parse_names(names)
+    evidence = customer_evidence(orders, match_columns)
+    linked = None
+    if match_columns is not None and len(match_columns.columns):
+        columns = [c for c in evidence.columns if c.startswith("match:")]
+        linked = evidence[columns].reindex(parsed.index)
+    pairs = candidate_pairs(parsed, threshold=threshold, linked=linked)
+    pairs, _ = link_customers(pairs, parsed, evidence)
+    counts = evidence["orders"]
     decision, reason = default_decisions(pairs, auto_merge)
     pairs = pairs.assign(
+        name_a=parsed["name"].reindex(pairs["id_a"]).to_numpy(),
+        name_b=parsed["name"].reindex(pairs["id_b"]).to_numpy(),
         orders_a=counts.reindex(pairs["id_a"]).fillna(0).astype("int64").to_numpy(),
         orders_b=counts.reindex(pairs["id_b"]).fillna(0).astype("int64").to_numpy(),
         decision=decision,
         reviewed="no",
         reason=reason,
     )
+    pairs = pairs.sort_values(
+        ["probability", "id_a", "id_b"], ascending=[False, True, True], kind="stable"
+    )
     return pairs[MERGE_COLUMNS].reset_index(drop=True)
 
 
 def default_decisions(pairs: pd.DataFrame, auto_merge: float) -> tuple[np.ndarray, np.ndarray]:
-    """Decision and reason per candidate pair (see the module docstring for the rules)."""
-    forms_a, forms_b = pairs["name_a"].map(legal_forms), pairs["name_b"].map(legal_forms)
-    words_a, words_b = pairs["name_a"].map(_word_count), pairs["name_b"].map(_word_count)
-    clash = (forms_a != "") & (forms_b != "") & (forms_a != forms_b)
-    extra_word = words_a != words_b
-    one_typo = _one_typo_apart(pairs["name_a"], pairs["name_b"])
-    sure = (pairs["score"] >= auto_merge) | one_typo
-    decision = np.select([clash, extra_word, ~sure], [KEEP, KEEP, REVIEW], MERGE)
-    reason = np.select(
-        [clash, extra_word, ~sure],
-        [
-            "legal forms differ: " + forms_a + " / " + forms_b,
-            "one name has a word the other lacks",
-            f"score below customers.auto_merge_score ({auto_merge:g}): check by hand",
-        ],
-        np.where(one_typo, "one typo apart", "near-identical names"),
-    )
-    return decision, reason
+    """Decision and reason per linked pair (see the module docstring for the rules)."""
+    probability = pairs["probability"].to_numpy(dtype=float)
+    sure = (probability * 100 >= auto_merge) & pairs["mergeable"].to_numpy(dtype=bool)
+    unsure = (probability >= REVIEW_PROBABILITY) & pairs["reviewable"].to_numpy(dtype=bool)
+    decision = np.select([sure, unsure], [MERGE, REVIEW], KEEP)
+    return decision, pairs["reason"].to_numpy(dtype=object)
 
 
-def _one_typo_apart(names_a: pd.Series, names_b: pd.Series) -> pd.Series:
-    """Normalised names one edit apart (a swapped, missing or wrong letter), neither short.
+def read_merges(path: Path, known_ids: pd.Index | None = None) -> pd.DataFrame:
+    """Read a reviewed merge table; every bad row is named with the fix.
 
-    A hurried typist's 'Schuzl & Weber' scores only about 92 against 'Schulz & Weber', below
-    the automatic-merge score, yet is as sure a re-keying as any.
+    With `known_ids` (the log's customer ids), a row naming an id the log does not have is
+    refused: a table from another log, or ids mangled by a spreadsheet, would merge nothing.
     """
-    pairs = zip(names_a.map(normalise_name), names_b.map(normalise_name), strict=True)
-    return pd.Series(
-        [min(len(a), len(b)) >= 8 and OSA.distance(a, b) <= 1 for a, b in pairs],
-        index=names_a.index,
-        dtype=bool,
-    )
-
-
-def _word_count(name: str) -> int:
-    """Words of a name other than legal forms ('&' and punctuation are not words)."""
-    words = _WORDS.findall(name.casefold().replace(".", ""))
-    return sum(1 for w in words if w not in LEGAL_FORMS and w not in EXTRA_LEGAL_FORMS)
-
-
-def legal_forms(name: str) -> str:
-    """The legal-form words of a company name, normalised ('GmbH & Co. KG' -> 'co gmbh kg')."""
-    words = set(_WORDS.findall(name.casefold().replace(".", "")))
-    return " ".join(sorted(w for w in words if w in LEGAL_FORMS or w in EXTRA_LEGAL_FORMS))
-
-
-def read_merges(path: Path) -> pd.DataFrame:
-    """Read a reviewed merge table; every bad row is named with the fix."""
     if not path.is_file():
         raise InputError(
             f"{path}: merge table not found; run l2csim customers once to get "
@@ -167,6 +156,19 @@ def read_merges(path: Path) -> pd.DataFrame:
             f"{path}: line(s) {rows}: decision must be 'merge', 'keep' or 'review' "
             f"(got {table.loc[bad, 'decision'].iloc[0]!r})."
         )
+    if known_ids is not None:
+        known = set(map(str, known_ids))
+        unknown = ~(table["id_a"].isin(known) & table["id_b"].isin(known))
+        if unknown.any():
+            rows = np.flatnonzero(unknown.to_numpy())
+            names = [i for i in table.loc[unknown, ["id_a", "id_b"]].to_numpy().ravel()]
+            missing_ids = sorted({i for i in names if i not in known})
+            raise InputError(
+                f"{path}: {len(rows)} row(s) (line(s) {', '.join(str(i + 2) for i in rows[:5])})"
+                f" name customer id(s) that are not in the log: {', '.join(missing_ids[:5])}. "
+                "Use a customer_merges.csv written by l2csim customers for this log (a "
+                "spreadsheet may have cut leading zeros), or delete those rows."
+            )
     return table.assign(decision=decision, reviewed="yes")
 
 
@@ -186,9 +188,14 @@ def combine_decisions(proposed: pd.DataFrame, reviewed: pd.DataFrame | None) -> 
     extra = review.index.difference(table.index)
     if len(extra):
         added = review.loc[extra].reindex(columns=table.columns)
+        for column in ("score", "probability"):
+            added[column] = pd.to_numeric(added[column], errors="coerce")
         table = pd.concat([table, added])
     table = table.reset_index().sort_values(
-        ["score", "id_a", "id_b"], ascending=[False, True, True], kind="stable", na_position="last"
+        ["probability", "id_a", "id_b"],
+        ascending=[False, True, True],
+        kind="stable",
+        na_position="last",
     )
     return table[MERGE_COLUMNS].reset_index(drop=True)
 

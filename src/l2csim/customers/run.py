@@ -16,13 +16,20 @@ import pandas as pd
 
 from l2csim.customers.churn import churn_flags, churn_probability, fit_retention
 from l2csim.customers.crm import crm_tier_of_canonical, disagreement, read_tier_table
-from l2csim.customers.merges import canonical_ids, combine_decisions, propose_merges, read_merges
+from l2csim.customers.identity import parse_names
+from l2csim.customers.merges import (
+    canonical_ids,
+    combine_decisions,
+    customer_names,
+    propose_merges,
+    read_merges,
+)
 from l2csim.customers.profiles import add_lateness, profile_customers
 from l2csim.customers.reorders import overdue_table, reorder_outlook
 from l2csim.customers.tiers import assign_tiers, tier_summary, weight_stability
 from l2csim.errors import InputError
 from l2csim.inputs import Inputs, read_inputs_log
-from l2csim.log import EventLog
+from l2csim.log import CASE, CUSTOMER, EventLog
 from l2csim.orders import OrderSpec, case_column, order_table
 from l2csim.output import write_csv, write_json
 from l2csim.sla import UNKNOWN_TIER, attainment, judge_chases, judge_orders
@@ -80,9 +87,22 @@ def analyse(
 
     customers = overdue = None
     profile = None
+    if CUSTOMER in log.events and not table.has_customers:
+        column = inputs.source.columns.customer or CUSTOMER
+        raise InputError(
+            f"{inputs.source.path}: the customer column {column!r} is empty in every row; "
+            "map the column that holds customer ids (log.columns.customer or --customer), "
+            "or leave it unmapped to analyse the log without customers."
+        )
     if table.has_customers:
-        merges = propose_merges(orders, spec.merge_threshold, spec.auto_merge_score)
-        reviewed = read_merges(study.resolve(spec.merges)) if study and spec.merges else None
+        known_ids = pd.Index(table.orders["customer"].dropna().astype(str).unique())
+        matched = _match_columns(log, spec.match_columns, orders.index, study)
+        merges = propose_merges(
+            orders, spec.merge_threshold, spec.auto_merge_score, match_columns=matched
+        )
+        reviewed = (
+            read_merges(study.resolve(spec.merges), known_ids) if study and spec.merges else None
+        )
         merges = combine_decisions(merges, reviewed)
         paths.append(write_csv(out / "customer_merges.csv", merges))
         canonical = canonical_ids(orders, merges)
@@ -94,7 +114,9 @@ def analyse(
             f"another (review {out / 'customer_merges.csv'})"
         )
         profile = profile_customers(orders, moment, period_start=orders["received"].min())
-        tiering = assign_tiers(profile, spec.tiers)
+        names = customer_names(orders)
+        generic = parse_names(names)["generic"]
+        tiering = assign_tiers(profile, spec.tiers, generic.index[generic.to_numpy(bool)])
         messages += list(tiering.notes)
         tier = tiering.tier
         crm_tier = None
@@ -179,6 +201,25 @@ def _check_attributes(log: EventLog, spec: OrderSpec, study) -> None:
                 f"{where}: {key}: attribute {name!r} is not in the log; keep it with "
                 "log.case_attributes (or --case-attribute)."
             )
+
+
+def _match_columns(
+    log: EventLog, columns: list[str], cases: pd.Index, study
+) -> pd.DataFrame | None:
+    """The study's match columns (e-mail, VAT, address...) per order, or None."""
+    if not columns:
+        return None
+    found = {}
+    for name in columns:
+        column = case_column(name)
+        if column not in log.events:
+            raise InputError(
+                f"{study.source if study else log.source}: customers.match_columns: attribute "
+                f"{name!r} is not in the log; keep it with log.case_attributes (or "
+                "--case-attribute), or remove it from match_columns."
+            )
+        found[name] = log.events.groupby(CASE, sort=True, observed=True)[column].first()
+    return pd.DataFrame(found).reindex(cases)
 
 
 def _as_of(value: str | pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timestamp:

@@ -1,7 +1,9 @@
 """Customer tiers from profiles: a transparent weighted score, or clustering, plus 'one-time'.
 
 Method (documented in README, configured under `customers.tiers`):
-1. Customers with a single order in the period form the one-time tier.
+1. Customers with a single order in the period form the one-time tier, and so do
+   placeholder customers: an id whose name is generic ('Cash customer', 'Walk-in buyer',
+   'Barverkauf') stands for many buyers, not one valued account, however many orders it has.
 2. For the others, each feature is transformed (revenue and order count: log(1 + x);
    regularity: minus the coefficient of variation of the days between orders; recency:
    minus log(1 + days since the last order); breadth, growth, tenure as they are) and
@@ -39,6 +41,7 @@ class Tiering:
     z: pd.DataFrame
     weights: dict[str, float]
     notes: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] = ()
 
 
 def feature_matrix(profile: pd.DataFrame) -> pd.DataFrame:
@@ -65,9 +68,17 @@ def standardise(features: pd.DataFrame) -> pd.DataFrame:
     return z.fillna(0.0)
 
 
-def assign_tiers(profile: pd.DataFrame, spec: TierSpec) -> Tiering:
-    """Tier every customer of `profile` by the method of `spec` (see the module docstring)."""
+def assign_tiers(
+    profile: pd.DataFrame, spec: TierSpec, placeholders: pd.Index | None = None
+) -> Tiering:
+    """Tier every customer of `profile` by the method of `spec` (see the module docstring).
+
+    `placeholders`: ids standing for many buyers (generic names); they are one-time.
+    """
+    held = profile.index.intersection(placeholders) if placeholders is not None else None
     repeat = profile.index[profile["orders"] >= 2]
+    if held is not None and len(held):
+        repeat = repeat.difference(held, sort=False)
     z = standardise(feature_matrix(profile.loc[repeat]))
     weights = {k: float(w) for k, w in spec.weights.items() if w > 0 and k in z}
     notes = []
@@ -84,7 +95,16 @@ def assign_tiers(profile: pd.DataFrame, spec: TierSpec) -> Tiering:
         repeat_score = _score(z, weights)
         score.loc[repeat] = repeat_score
         tier.loc[repeat] = _cut(z, repeat_score, weights, spec)
-    return Tiering(tier=tier, score=score, z=z, weights=weights, notes=tuple(notes))
+    kept = tuple(sorted(map(str, held))) if held is not None else ()
+    if kept:
+        orders = int(profile.loc[list(held), "orders"].sum())
+        notes.append(
+            f"{len(kept)} placeholder customer id(s) with a generic name ({orders} orders, "
+            f"e.g. {kept[0]}) put in {spec.one_time}: they stand for many buyers"
+        )
+    return Tiering(
+        tier=tier, score=score, z=z, weights=weights, notes=tuple(notes), placeholders=kept
+    )
 
 
 def _score(z: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
@@ -134,7 +154,11 @@ def weight_stability(profile: pd.DataFrame, spec: TierSpec, base: Tiering) -> pd
     for feature in sorted(base.weights):
         for step in WEIGHT_STEPS:
             weights = dict(spec.weights) | {feature: spec.weights[feature] * step}
-            moved = assign_tiers(profile, spec.model_copy(update={"weights": weights}))
+            moved = assign_tiers(
+                profile,
+                spec.model_copy(update={"weights": weights}),
+                pd.Index(base.placeholders),
+            )
             same = moved.tier.eq(base.tier)
             repeat = profile["orders"] >= 2
             rows.append(
