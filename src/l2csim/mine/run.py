@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 
 from l2csim.log import CASE, RESOURCE, EventLog
-from l2csim.mine.backlog import rank_backlog
+from l2csim.mine.backlog import rank_backlog, symptoms
 from l2csim.mine.bpmn import bpmn_dot, discover_bpmn, write_bpmn
 from l2csim.mine.conformance import check_conformance, load_reference
-from l2csim.mine.deviations import catalogue, find_deviations, where_attributes
+from l2csim.mine.deviations import catalogue, find_deviations, open_cases, where_attributes
 from l2csim.mine.handover import handover_dot, handovers
 from l2csim.mine.maps import VIEWS, abstract_map, inline_svg, map_dot, ordered, render
 from l2csim.mine.maps_page import PageMap, build_page, level_key
@@ -144,8 +144,9 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
     paths.append(write_csv(out / "deviations.csv", table))
     chase_activities = list(study.roles.chase_call) if study is not None else []
+    still_open = open_cases(events)
     backlog = rank_backlog(deviations, cases, min_share=spec.min_share,
-                           chase_activities=chase_activities)  # fmt: skip
+                           chase_activities=chase_activities, still_open=still_open)  # fmt: skip
     paths.append(write_csv(out / "backlog.csv", backlog_table(backlog)))
 
     findings = {
@@ -176,6 +177,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         },
         "deviations": records,
         "backlog": backlog,
+        "symptoms": symptoms(cases, still_open),
         "handover": handover_table.head(20).to_dict(orient="records")
         if handover_table is not None
         else [],
@@ -198,7 +200,7 @@ def backlog_table(backlog: list[dict[str, Any]]) -> pd.DataFrame:
     """The backlog flattened for a spreadsheet: one row per deviation, differences and CIs."""
     rows = []
     for item in backlog:
-        row: dict[str, Any] = {k: item[k] for k in ("rank", "kind", "activity", "cases",
+        row: dict[str, Any] = {k: item[k] for k in ("rank", "category", "kind", "activity", "cases",
                                                    "case_share", "signal", "excess_customer_days")}  # fmt: skip
         for metric in ("lead_time_days", "sla_on_time", "chase_calls_per_order"):
             value = item[metric] or {}
