@@ -178,7 +178,7 @@ def map_levels(
 
     `activities` are the names from the most to the least frequent; level k keeps the k most
     frequent plus the pinned ones (at most `max_levels` levels, evenly spread, the full map
-    always last). Each level: `activities` (k), `coverage` (share of events kept), `nodes`
+    always last). Each level: `top` (k), `activities` (kept, pinned included), `coverage` (share of events kept), `nodes`
     [[index, events, cases]] and `edges` [[source, target, frequency, cases, median_s,
     mean_s]] with -1 for the start and -2 for the end; the path slider filters in the page."""
     ev = ordered(events)
@@ -205,6 +205,7 @@ def map_levels(
                 [tail, head, int(frequency), int(cases), _seconds(median_s), _seconds(mean_s)]
             )
         levels.append({
+            "top": k,
             "activities": len(keep),
             "coverage": round(float(counts[list(keep)].sum()) / total, 4),
             "nodes": nodes,
