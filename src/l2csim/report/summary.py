@@ -240,7 +240,7 @@ def options_table(comparison: dict, outputs: StudyOutputs, words: Words) -> str:
         body.append(f'<tr{mark}><th scope="row">{title}</th>{"".join(tds)}</tr>')
         if name == baseline:
             logged = "".join(
-                f'<td data-role="log" data-kpi="{esc(c["kpi"])}">{esc(_log_value(log_kpis, c))}'
+                f'<td data-role="log" data-log-kpi="{esc(c["kpi"])}">{esc(_log_value(log_kpis, c))}'
                 "</td>"
                 for c in columns
             )
@@ -315,6 +315,8 @@ def answer(outputs: StudyOutputs, comparison: dict | None) -> str:
             kind = ""
         else:
             kind = "no-winner"
+        if kind == "gated":  # the statement names what failed: the verdict need not repeat it
+            verdict = re.sub(r" \(.*\);", ";", verdict, count=1)
     return (
         f'<div class="answer" id="answer"><p class="recommendation {kind}">'
         f"<strong>{esc(statement)}</strong></p>"

@@ -89,19 +89,21 @@ figcaption { color: var(--muted); font-size: 12px; text-align: center; }
   .answer .verdict { font-size: 11.5px; }
   .recommendation { font-size: 12.5px; }
   ul.readings, .symptoms, ul.defaults { font-size: 10px; }
-  section[data-section="trust"], section[data-section="as-is"],
-  section[data-section="backlog"], section[data-section="simulation"],
-  section[data-section="appendix"] { break-before: page; }
+  section#trust, section#as-is, section#backlog, section#simulation, section#appendix
+    { break-before: page; }
   table.parameters { font-size: 8.5px; }
-  .scenario-block figure svg { max-height: 105mm; }
+  .scenario-block figure svg { max-height: 82mm; }
+  .scenario-block p { margin: 2px 0; }
+  .maps { flex-wrap: nowrap; gap: 6px; }
+  .maps figure { flex: 1 1 48%; margin: 4px 0; }
   h2, h3 { break-after: avoid; }
   figure, table.comparison, table.validation, table.tiers, table.sla, table.tier-kpis,
   table.variants, .recommendation, .scenario-block > figure, .scenario-block
     { break-inside: avoid; }
   tr { break-inside: avoid; }
   thead { display: table-header-group; }
-  .maps figure svg { max-height: 200mm; }
-  .side-by-side figure svg { max-height: 150mm; }
+  .maps figure svg { max-height: 175mm; }
+  .side-by-side figure svg { max-height: 110mm; }
 }
 """
 
