@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -276,9 +276,18 @@ class ValidationSpec(_Strict):
     thresholds: ValidationThresholds = ValidationThresholds()
 
 
+class ReportSpec(_Strict):
+    """`report:` how the steering-group report and the maps page speak about people and money."""
+
+    people: Literal["pseudonymised", "names"] = "pseudonymised"
+    currency: str | None = None  # e.g. "€" or "EUR"; without it money reads "value units"
+
+
 class Study(_Strict):
     """A whole study: the log, the roles of its activities, and how to break results down."""
 
+    title: str = "Lead-to-cash study"
+    case_noun: str = "orders"  # what a case is called in the report, plural ("tickets")
     log: LogSpec
     roles: Roles = Roles()
     segments: list[str] = Field(default_factory=list)
@@ -288,6 +297,7 @@ class Study(_Strict):
     sla: dict[str, TierSla] = Field(default_factory=dict)
     validation: ValidationSpec = ValidationSpec()
     calibration: CalibrationSpec = CalibrationSpec()
+    report: ReportSpec = ReportSpec()
     source: Path | None = Field(default=None, exclude=True)
 
     @property

@@ -142,7 +142,15 @@ def test_failed_validation_is_warned_and_recorded(study: Path, compared: Path, t
     assert "Warning: the baseline model's validation is failed (chase_call_rate)" in result.output
     doc = json.loads((tmp_path / "o" / "comparison.json").read_text())
     assert doc["validation"]["status"] == "failed"
-    assert "Caution" in doc["recommendation"]["statement"]
+    # a baseline that fails validation carries no recommendation, and says what failed
+    assert doc["recommendation"]["scenario"] is None
+    assert doc["recommendation"]["gate"] == {
+        "status": "failed", "open": False, "failed": ["chase_call_rate"],
+        "statement": doc["recommendation"]["statement"],
+    }  # fmt: skip
+    statement = doc["recommendation"]["statement"]
+    assert statement.startswith("The model does not reproduce today's operation: no recommendation")
+    assert "chase calls per order" in statement
 
 
 def test_fewer_than_two_replications_is_refused(study: Path, tmp_path: Path) -> None:

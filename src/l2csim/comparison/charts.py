@@ -2,7 +2,9 @@
 attainment and revenue at risk by tier.
 
 matplotlib with the Agg backend (no display needed); SVG ids are salted with a constant and
-no date is written, so the same inputs give byte-identical files. Bands over time are the
+no date is written, so the same inputs give byte-identical files. Options are named in
+words ("tier priority"), axes carry units and readable ticks (35k, 2.2M, never 1e7), and the
+legend sits below the plot so it never covers a line. Bands over time are the
 2.5-97.5 % range across replications (what a single year may look like); bars carry the
 95 % CI of the mean.
 """
@@ -46,8 +48,10 @@ def write_charts(kpis: dict[str, pd.DataFrame], out: Path) -> list[Path]:
         "chase_calls_per_week": lambda ax: _series(
             ax, kpis, "chase_calls_weekly", "week", "chase calls per week"
         ),
-        "sla_attainment_by_tier": lambda ax: _bars(ax, kpis, "sla_attainment", 100.0, "%"),
-        "revenue_at_risk_by_tier": lambda ax: _bars(ax, kpis, "revenue_at_risk_annual", 1.0, ""),
+        "sla_attainment_by_tier": lambda ax: _bars(ax, kpis, "sla_attainment", 100.0, "% on time"),
+        "revenue_at_risk_by_tier": lambda ax: _bars(
+            ax, kpis, "revenue_at_risk_annual", 1.0, "revenue at risk a year"
+        ),
     }
     titles = {
         "backlog_over_time": "Open orders per day (mean, 95% band across replications)",
@@ -55,12 +59,17 @@ def write_charts(kpis: dict[str, pd.DataFrame], out: Path) -> list[Path]:
         "sla_attainment_by_tier": "SLA attainment by tier (mean, 95% CI)",
         "revenue_at_risk_by_tier": "Annual revenue at risk by tier (mean, 95% CI)",
     }
+    from matplotlib.ticker import FuncFormatter
+
+    columns = min(max(len(kpis), 1), 4)
     for name in CHARTS:
-        fig, ax = plt.subplots(figsize=(7.5, 3.6))
+        fig, ax = plt.subplots(figsize=(7.5, 3.9))
         makers[name](ax)
         ax.set_title(titles[name])
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, frameon=False)
+        ax.yaxis.set_major_formatter(FuncFormatter(_readable))
+        ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                  ncol=columns)  # fmt: skip
         fig.tight_layout()
         for suffix, metadata in (("svg", {"Date": None}), ("png", {"Software": None})):
             path = out / f"{name}.{suffix}"
@@ -82,11 +91,11 @@ def _series(ax, kpis, kpi: str, column: str, ylabel: str) -> None:
         x = table.index.to_numpy(dtype=float)
         values = table.to_numpy(dtype=float)
         colour = f"C{i % 10}"
-        ax.plot(x, np.nanmean(values, axis=1), color=colour, lw=1.2, label=name)
+        ax.plot(x, np.nanmean(values, axis=1), color=colour, lw=1.2, label=_words(name))
         if values.shape[1] > 1:
             low, high = np.nanquantile(values, [0.025, 0.975], axis=1)
             ax.fill_between(x, low, high, color=colour, alpha=0.15, lw=0)
-    ax.set_xlabel(f"{column} of the run")
+    ax.set_xlabel(f"{column} of the simulated year")
     ax.set_ylabel(ylabel)
 
 
@@ -110,7 +119,23 @@ def _bars(ax, kpis, kpi: str, scale: float, unit: str) -> None:
             yerr=errors,
             capsize=2,
             color=f"C{i % 10}",
-            label=name,
+            label=_words(name),
         )
     ax.set_xticks(positions, [t.replace("_", " ") for t in tiers])
-    ax.set_ylabel(f"{kpi.replace('_', ' ')}{f' ({unit})' if unit else ''}")
+    ax.set_ylabel(unit)
+    if kpi == "sla_attainment":
+        ax.set_ylim(0, 100)
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _readable(value: float, _position: object = None) -> str:
+    """An axis tick people read: 1,200 / 35k / 2.2M, never 1e7."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:,.4g}"

@@ -1,7 +1,11 @@
-"""What each KPI means to a reader: its label, whether lower or higher is better, its unit.
+"""What each KPI means to a reader: its label, whether lower or higher is better, its unit
+and the range it can take.
 
-Used to word the readings and to judge improvements; KPIs not listed here are reported
-without a direction ("changes" rather than "improves").
+Used to word the readings, to judge improvements and to clip intervals to what is possible
+(a share stays within 0-100 %, a count or an amount of money at or above 0); KPIs not listed
+here are reported without a direction ("changes" rather than "improves"). Units name the
+case with `{cases}` and money with `{money}`, filled in by the reader (the study's
+`case_noun` and currency).
 """
 
 from __future__ import annotations
@@ -17,31 +21,45 @@ class KpiInfo:
     label: str
     better: Better
     share: bool = False  # a proportion in [0, 1]: differences read in percentage points
+    unit: str = ""  # what one unit of the value is: "{cases}", "hours", "{money} a year"
+    lower: float | None = 0.0  # the least the value can be (None: unbounded)
+
+    @property
+    def upper(self) -> float | None:
+        """The most the value can be (1 for a share)."""
+        return 1.0 if self.share else None
+
+    def bounds(self, scale: float = 1.0) -> dict[str, float | None]:
+        """`lower`/`upper` keyword arguments for numbers.interval, in the shown scale."""
+        return {
+            "lower": None if self.lower is None else self.lower * scale,
+            "upper": None if self.upper is None else self.upper * scale,
+        }
 
 
 KPI_INFO: dict[str, KpiInfo] = {
-    "backlog_mean": KpiInfo("mean backlog", "lower"),
-    "backlog_p95": KpiInfo("backlog peaks (p95)", "lower"),
-    "backlog_end": KpiInfo("backlog at the end", "lower"),
-    "orders_arrived": KpiInfo("orders placed", "higher"),
-    "orders_delivered": KpiInfo("orders delivered", "higher"),
-    "lead_time_mean_hours": KpiInfo("lead time", "lower"),
-    "lead_time_p50_hours": KpiInfo("median lead time", "lower"),
-    "lead_time_p90_hours": KpiInfo("lead time p90", "lower"),
-    "sla_attainment": KpiInfo("SLA attainment", "higher", share=True),
-    "chase_calls": KpiInfo("chase calls", "lower"),
-    "chase_calls_per_week": KpiInfo("chase calls per week", "lower"),
-    "courtesy_calls_made": KpiInfo("courtesy calls made", "neither"),
-    "courtesy_calls_owed": KpiInfo("courtesy calls owed", "neither"),
-    "courtesy_calls_owed_made": KpiInfo("owed courtesy calls made", "higher"),
-    "rework_steps": KpiInfo("rework steps", "lower"),
-    "staff_busy_hours": KpiInfo("staff hours worked", "neither"),
-    "staff_utilisation": KpiInfo("staff utilisation", "neither", share=True),
-    "hours_lost_to_chase_calls": KpiInfo("hours lost to chase calls", "lower"),
-    "customers_churned": KpiInfo("customers lost", "lower"),
-    "revenue_at_risk_annual": KpiInfo("revenue at risk", "lower"),
-    "review_reminders": KpiInfo("review reminders", "neither"),
-    "customers_won_back": KpiInfo("customers won back", "higher"),
+    "backlog_mean": KpiInfo("mean backlog", "lower", unit="open {cases}"),
+    "backlog_p95": KpiInfo("backlog peaks (p95)", "lower", unit="open {cases}"),
+    "backlog_end": KpiInfo("backlog at the end", "lower", unit="open {cases}"),
+    "orders_arrived": KpiInfo("orders placed", "higher", unit="{cases}"),
+    "orders_delivered": KpiInfo("orders delivered", "higher", unit="{cases}"),
+    "lead_time_mean_hours": KpiInfo("lead time", "lower", unit="hours"),
+    "lead_time_p50_hours": KpiInfo("median lead time", "lower", unit="hours"),
+    "lead_time_p90_hours": KpiInfo("lead time p90", "lower", unit="hours"),
+    "sla_attainment": KpiInfo("SLA attainment", "higher", share=True, unit="%"),
+    "chase_calls": KpiInfo("chase calls", "lower", unit="calls"),
+    "chase_calls_per_week": KpiInfo("chase calls per week", "lower", unit="calls/week"),
+    "courtesy_calls_made": KpiInfo("courtesy calls made", "neither", unit="calls"),
+    "courtesy_calls_owed": KpiInfo("courtesy calls owed", "neither", unit="calls"),
+    "courtesy_calls_owed_made": KpiInfo("owed courtesy calls made", "higher", unit="calls"),
+    "rework_steps": KpiInfo("rework steps", "lower", unit="steps"),
+    "staff_busy_hours": KpiInfo("staff hours worked", "neither", unit="hours"),
+    "staff_utilisation": KpiInfo("staff utilisation", "neither", share=True, unit="%"),
+    "hours_lost_to_chase_calls": KpiInfo("hours lost to chase calls", "lower", unit="hours"),
+    "customers_churned": KpiInfo("customers lost", "lower", unit="customers"),
+    "revenue_at_risk_annual": KpiInfo("revenue at risk", "lower", unit="{money} a year"),
+    "review_reminders": KpiInfo("review reminders", "neither", unit="reminders"),
+    "customers_won_back": KpiInfo("customers won back", "higher", unit="customers"),
 }
 
 # Per-period series: charted, not compared row by row.
@@ -59,7 +77,7 @@ READING_KPIS = (
 
 
 def info(kpi: str) -> KpiInfo:
-    return KPI_INFO.get(kpi, KpiInfo(kpi.replace("_", " "), "neither"))
+    return KPI_INFO.get(kpi, KpiInfo(kpi.replace("_", " "), "neither", lower=None))
 
 
 def subject(kpi: str, tier: str = "", segment: str = "", pool: str = "") -> str:

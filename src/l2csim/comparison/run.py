@@ -242,7 +242,7 @@ def compare(
         "rows": [r.record() for r in rows],
         "readings": readings,
         "risk": {run.name: risk(run.kpis) for run in runs},
-        "recommendation": recommendation(rows, names[1:], checked["status"]),
+        "recommendation": recommendation(rows, names[1:], checked),
         "warnings": warnings,
     }
     frame = pd.DataFrame.from_records([r.record() for r in rows])

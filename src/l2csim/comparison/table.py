@@ -95,7 +95,7 @@ def _row(name, key, values, base, base_mean, baseline, confidence) -> Row:
     if math.isfinite(est.half_width):
         mean_text = (
             f"{fmt(est.mean * percent, step_for(est.half_width * percent))}{'%' if meta.share else ''}"
-            f" ({interval(est.low * percent, est.high * percent, step_for(est.half_width * percent))})"
+            f" ({interval(est.low * percent, est.high * percent, step_for(est.half_width * percent), **meta.bounds(percent))})"
         )
     else:
         mean_text = fmt(est.mean * percent, step)

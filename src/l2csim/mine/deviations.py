@@ -7,6 +7,9 @@ a where the documented process always does a first), and the role rules' courtes
 deviations. Every entry says how often, in how many cases, and where: the share of cases
 affected per segment value (and other small case attributes such as team or channel) and
 the resources who performed the deviating events.
+
+Orders still open at the log's end (see `open_cases`) have not skipped anything yet: they are
+never counted as skipping a step.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ from typing import Any
 
 import pandas as pd
 
-from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, RESOURCE
+from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, RESOURCE, TIMESTAMP
 from l2csim.mine.conformance import ReferenceModel, mandatory_activities, precedence_pairs
 from l2csim.mine.role_rules import CaseTable
 
 MAX_WHERE_VALUES = 20
+# A case still open at the log's end: its last event lies within this quantile of case
+# durations before the end, at an activity that does not end settled cases.
+OPEN_DURATION_QUANTILE = 0.9
+END_ACTIVITY_SHARE = 0.05
 DEVIATION_COLUMNS = [
     "kind",
     "activity",
@@ -44,6 +51,28 @@ class Deviation:
     resources: pd.Series  # resource → deviating events performed
 
 
+def open_cases(events: pd.DataFrame) -> pd.Series:
+    """Cases still open at the log's end (index: case id, sorted).
+
+    A case is open when its last event falls within the 90th percentile of case durations
+    before the log's last event and that event's activity is not one that ends settled cases
+    (those whose last event is older than that; an activity ending at least 5% of them). With
+    no settled cases, the end activities are those ending at least 5% of all cases.
+    """
+    if events.empty:
+        return pd.Series(dtype=bool)
+    ordered = events.sort_values([CASE, TIMESTAMP], kind="mergesort")
+    grouped = ordered.groupby(CASE, sort=True)
+    last_time, first_time = grouped[TIMESTAMP].max(), grouped[TIMESTAMP].min()
+    last_activity = grouped[ACTIVITY].last()
+    window = (last_time - first_time).quantile(OPEN_DURATION_QUANTILE)
+    recent = last_time >= last_time.max() - window
+    settled = last_activity[~recent] if (~recent).any() else last_activity
+    ends = settled.value_counts(normalize=True)
+    end_activities = set(ends.index[ends >= END_ACTIVITY_SHARE])
+    return (recent & ~last_activity.isin(end_activities)).rename("open")
+
+
 def find_deviations(
     events: pd.DataFrame,
     cases: CaseTable,
@@ -53,6 +82,7 @@ def find_deviations(
 ) -> list[Deviation]:
     """Every deviation kind the inputs allow (model-based kinds need a reference process)."""
     counts = cases.counts
+    still_open = open_cases(events).reindex(counts.index, fill_value=False)
     found: list[Deviation] = []
     resource = events.get(RESOURCE, None)
 
@@ -72,7 +102,7 @@ def find_deviations(
             )  # fmt: skip
         for activity in mandatory_activities(model):
             column = counts[activity] if activity in counts else pd.Series(0, index=counts.index)
-            flags = column == 0
+            flags = (column == 0) & ~still_open  # an open order has not skipped it yet
             found.append(
                 Deviation(
                     "skipped_step", activity, int(flags.sum()), flags, pd.Series(dtype="int64")

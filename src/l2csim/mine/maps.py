@@ -5,8 +5,11 @@ A map counts, for every pair of activities that follow each other inside a case,
 abstract it: activity coverage keeps the most frequent activities covering a share of the
 events (the log is projected onto them, as Disco does), path coverage keeps the most
 frequent paths covering a share of the transitions (each kept activity keeps its strongest
-way in and out). Maps are rendered with graphviz from DOT we write ourselves, so every label
-from the log is escaped and the colours say where time is lost.
+way in and out, a self-loop never counting as one). Activities can be pinned (the #1 pain
+point): they stay on every map whatever the activity slider says, and are outlined in red.
+Maps are rendered with graphviz from DOT we write ourselves, so every label from the log is
+escaped and the colours say where time is lost; `map_levels` gives the data maps.html lays
+out in the browser for every setting of the activity slider (the path slider filters there).
 """
 
 from __future__ import annotations
@@ -123,26 +126,96 @@ def kept_activities(events: pd.DataFrame, coverage: float) -> list[str]:
     return sorted(counts.index[:n_keep])
 
 
+def activity_order(events: pd.DataFrame) -> list[str]:
+    """Activities from the most to the least frequent (ties by name): the activity slider."""
+    counts = events[ACTIVITY].value_counts()
+    return list(counts.sort_index().sort_values(ascending=False, kind="mergesort").index)
+
+
 def abstract_map(
-    events: pd.DataFrame, activity_coverage: float, path_coverage: float
+    events: pd.DataFrame,
+    activity_coverage: float,
+    path_coverage: float,
+    *,
+    pinned: list[str] | tuple[str, ...] = (),
 ) -> ProcessMap:
-    """The map at one setting of Disco's two sliders (1.0 and 1.0 is the full map)."""
+    """The map at one setting of Disco's two sliders (1.0 and 1.0 is the full map);
+    `pinned` activities stay whatever the activity coverage."""
     ev = ordered(events)
     if activity_coverage < 1.0:
-        ev = ev[ev[ACTIVITY].isin(kept_activities(ev, activity_coverage))]
+        ev = ev[ev[ACTIVITY].isin({*kept_activities(ev, activity_coverage), *pinned})]
     full = discover_map(ev, is_ordered=True)
     if path_coverage >= 1.0 or full.edges.empty:
         return full
-    edges = full.edges.sort_values(["frequency"], ascending=False, kind="mergesort")
-    share = edges["frequency"].cumsum() / edges["frequency"].sum()
-    keep = pd.Series(share.to_numpy() <= path_coverage, index=edges.index)
+    kept = full.edges[keep_paths(full.edges, path_coverage)]
+    return ProcessMap(full.nodes, kept.reset_index(drop=True), full.n_cases)
+
+
+def keep_paths(edges: pd.DataFrame, path_coverage: float) -> pd.Series:
+    """Which arcs the path slider keeps (maps.html's script applies the same rule).
+
+    The most frequent arcs covering `path_coverage` of all arc traversals (the one crossing
+    it included), plus each activity's strongest way in and out that is not a self-loop
+    (start and end count as activities here), so no kept activity is left unconnected."""
+    by_frequency = edges.sort_values(["frequency"], ascending=False, kind="mergesort")
+    share = by_frequency["frequency"].cumsum() / by_frequency["frequency"].sum()
+    keep = pd.Series(share.to_numpy() <= path_coverage, index=by_frequency.index)
     keep.iloc[0] = True
     keep |= share.shift(1, fill_value=0).to_numpy() < path_coverage  # include the crossing edge
-    # every activity keeps its strongest way in and out, so the map stays connected
-    keep[edges.groupby("target", sort=False)["frequency"].idxmax().to_numpy()] = True
-    keep[edges.groupby("source", sort=False)["frequency"].idxmax().to_numpy()] = True
-    kept = edges[keep].sort_index()
-    return ProcessMap(full.nodes, kept.reset_index(drop=True), full.n_cases)
+    between = by_frequency[by_frequency["source"] != by_frequency["target"]]
+    keep[between.groupby("target", sort=False)["frequency"].idxmax().to_numpy()] = True
+    keep[between.groupby("source", sort=False)["frequency"].idxmax().to_numpy()] = True
+    return keep.reindex(edges.index)
+
+
+def map_levels(
+    events: pd.DataFrame,
+    *,
+    pinned: list[str] | tuple[str, ...] = (),
+    max_levels: int = 40,
+) -> tuple[list[str], list[dict]]:
+    """Every setting of the activity slider as data for maps.html: (activities, levels).
+
+    `activities` are the names from the most to the least frequent; level k keeps the k most
+    frequent plus the pinned ones (at most `max_levels` levels, evenly spread, the full map
+    always last). Each level: `top` (k), `activities` (kept, pinned included), `coverage` (share of events kept), `nodes`
+    [[index, events, cases]] and `edges` [[source, target, frequency, cases, median_s,
+    mean_s]] with -1 for the start and -2 for the end; the path slider filters in the page."""
+    ev = ordered(events)
+    names = activity_order(ev)
+    index = {a: i for i, a in enumerate(names)}
+    counts = ev[ACTIVITY].value_counts()
+    total = max(int(counts.sum()), 1)
+    n = len(names)
+    steps = sorted({int(k) for k in np.rint(np.linspace(1, n, min(n, max_levels)))}) if n else []
+    levels = []
+    for k in steps:
+        keep = {*names[:k], *[a for a in pinned if a in index]}
+        part = ev if len(keep) == n else ev[ev[ACTIVITY].isin(keep)]
+        found = discover_map(part, is_ordered=True)
+        nodes = [[index[a], int(f), int(c)] for a, f, c in
+                 zip(found.nodes["activity"], found.nodes["frequency"], found.nodes["cases"], strict=True)]  # fmt: skip
+        edges = []
+        for kind, source, target, frequency, cases, median_s, mean_s in found.edges[
+            EDGE_COLUMNS
+        ].itertuples(index=False):
+            tail = -1 if kind == "start" else index[source]
+            head = -2 if kind == "end" else index[target]
+            edges.append(
+                [tail, head, int(frequency), int(cases), _seconds(median_s), _seconds(mean_s)]
+            )
+        levels.append({
+            "top": k,
+            "activities": len(keep),
+            "coverage": round(float(counts[list(keep)].sum()) / total, 4),
+            "nodes": nodes,
+            "edges": edges,
+        })  # fmt: skip
+    return names, levels
+
+
+def _seconds(value: float) -> float | None:
+    return None if value != value else round(float(value), 1)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -181,8 +254,19 @@ def delay_colour(value: float, values: pd.Series) -> str:
     return DELAY_COLOURS[min(int(rank * len(DELAY_COLOURS)), len(DELAY_COLOURS) - 1)]
 
 
-def map_dot(process_map: ProcessMap, view: str, title: str = ""):  # -> graphviz.Digraph
-    """Build the DOT of a map. Node ids are synthetic; labels are escaped log text."""
+PAIN_COLOUR = "#c62828"
+
+
+def map_dot(
+    process_map: ProcessMap,
+    view: str,
+    title: str = "",
+    *,
+    pinned: list[str] | tuple[str, ...] = (),
+    pinned_note: str = "#1 pain point",
+):  # -> graphviz.Digraph
+    """Build the DOT of a map. Node ids are synthetic; labels are escaped log text.
+    `pinned` activities are outlined in red and labelled with `pinned_note`."""
     import graphviz
 
     if view not in VIEWS:
@@ -201,7 +285,11 @@ def map_dot(process_map: ProcessMap, view: str, title: str = ""):  # -> graphviz
         shade = 0.15 + 0.6 * frequency / top
         fill = f"#{int(255 - 200 * shade):02x}{int(255 - 120 * shade):02x}ff"
         counts = f"{int(frequency):,} events · {int(cases):,} cases"
-        dot.node(ids[activity], label=dot_label(activity, counts), fillcolor=fill)
+        if activity in pinned:
+            dot.node(ids[activity], label=dot_label(activity, counts, pinned_note),
+                     fillcolor=fill, color=PAIN_COLOUR, penwidth="3")  # fmt: skip
+        else:
+            dot.node(ids[activity], label=dot_label(activity, counts), fillcolor=fill)
     dot.node("start", label="", shape="circle", style="filled", fillcolor="#4caf50", width="0.3")
     dot.node(
         "end", label="", shape="doublecircle", style="filled", fillcolor="#e53935", width="0.25"

@@ -13,17 +13,26 @@ from typing import Any
 import pandas as pd
 
 from l2csim.log import CASE, RESOURCE, EventLog
-from l2csim.mine.backlog import rank_backlog
+from l2csim.mine.backlog import rank_backlog, symptoms
 from l2csim.mine.bpmn import bpmn_dot, discover_bpmn, write_bpmn
 from l2csim.mine.conformance import check_conformance, load_reference
-from l2csim.mine.deviations import catalogue, find_deviations, where_attributes
+from l2csim.mine.deviations import catalogue, find_deviations, open_cases, where_attributes
 from l2csim.mine.handover import handover_dot, handovers
-from l2csim.mine.maps import VIEWS, abstract_map, inline_svg, map_dot, ordered, render
-from l2csim.mine.maps_page import PageMap, build_page, level_key
+from l2csim.mine.maps import (
+    VIEWS,
+    abstract_map,
+    inline_svg,
+    map_dot,
+    map_levels,
+    ordered,
+    render,
+)
+from l2csim.mine.maps_page import SegmentMaps, build_page
 from l2csim.mine.role_rules import build_case_table, chase_rules, courtesy_rules, sla_summary
 from l2csim.mine.variants import case_variants, lead_times, variant_table
 from l2csim.output import write_bytes, write_csv, write_json, write_text
 from l2csim.pm4py_adapter import require_graphviz
+from l2csim.report.people import People
 from l2csim.study import MiningSpec, Study
 
 
@@ -79,52 +88,6 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     full_table = variant_table(variants, lead_s)
     paths.append(write_csv(out / "variants.csv", full_table))
 
-    # maps per segment, level and view
-    segments = segments_of(cases.attributes, segment_columns, spec.max_segment_values)
-    page_maps: list[PageMap] = []
-    map_records = []
-    variant_tables = []
-    for index, segment in enumerate(segments):
-        part = events if segment.column is None else events[events[CASE].isin(segment.cases)]
-        seg_variants = variants.reindex(segment.cases)
-        variant_tables.append(variant_table(seg_variants, lead_s, top=spec.top_variants))
-        for level in spec.coverage_levels:
-            process_map = abstract_map(part, level, level)
-            for view in VIEWS:
-                title = f"{segment.label} · {level_key(level)}% · {view}"
-                dot = map_dot(process_map, view, title)
-                stem = f"maps/map_s{index}_{level_key(level)}_{view}"
-                svg = render(dot, "svg")
-                paths.append(write_bytes(out / f"{stem}.svg", svg))
-                paths.append(write_bytes(out / f"{stem}.png", render(dot, "png")))
-                page_maps.append(PageMap(index, level, view, inline_svg(svg)))
-                map_records.append(
-                    {"segment": segment.label, "column": segment.column, "value": segment.value,
-                     "coverage": level, "view": view, "svg": f"{stem}.svg", "png": f"{stem}.png",
-                     "activities": len(process_map.nodes),
-                     "paths": int((process_map.edges["kind"] == "flow").sum()),
-                     "cases": process_map.n_cases}
-                )  # fmt: skip
-
-    # discovered BPMN model
-    model = discover_bpmn(events, spec.noise_threshold)
-    paths.append(write_bpmn(model, out / "process.bpmn"))
-    bpmn_svg = render(bpmn_dot(model), "svg")
-    paths.append(write_bytes(out / "process.svg", bpmn_svg))
-    figures = [(f"Discovered process (inductive miner, noise {spec.noise_threshold:g})",
-                inline_svg(bpmn_svg))]  # fmt: skip
-
-    # handover of work
-    handover_table = None
-    if RESOURCE in case_order and case_order[RESOURCE].notna().any():
-        handover_table = handovers(case_order, RESOURCE)
-        paths.append(write_csv(out / "handovers.csv", handover_table))
-        dot = handover_dot(handover_table, title="Handover of work between resources")
-        svg = render(dot, "svg")
-        paths.append(write_bytes(out / "handover.svg", svg))
-        paths.append(write_bytes(out / "handover.png", render(dot, "png")))
-        figures.append(("Handover of work (strongest 60 links)", inline_svg(svg)))
-
     # conformance and deviations
     reference = None
     conformance = None
@@ -144,9 +107,63 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
     paths.append(write_csv(out / "deviations.csv", table))
     chase_activities = list(study.roles.chase_call) if study is not None else []
+    still_open = open_cases(events)
     backlog = rank_backlog(deviations, cases, min_share=spec.min_share,
-                           chase_activities=chase_activities)  # fmt: skip
+                           chase_activities=chase_activities, still_open=still_open)  # fmt: skip
     paths.append(write_csv(out / "backlog.csv", backlog_table(backlog)))
+
+    # maps per segment, level and view (the #1 pain point pinned on every one)
+    pinned, pinned_note = pain_point_pin(backlog, set(map(str, cases.counts.columns)))
+    segments = segments_of(cases.attributes, segment_columns, spec.max_segment_values)
+    page_segments: list[SegmentMaps] = []
+    map_records = []
+    variant_tables = []
+    for index, segment in enumerate(segments):
+        part = events if segment.column is None else events[events[CASE].isin(segment.cases)]
+        seg_variants = variants.reindex(segment.cases)
+        variant_tables.append(variant_table(seg_variants, lead_s, top=spec.top_variants))
+        names, levels = map_levels(part, pinned=pinned)
+        page_segments.append(SegmentMaps(segment.label, len(segment.cases), names, levels))
+        for level in spec.coverage_levels:
+            process_map = abstract_map(part, level, level, pinned=pinned)
+            for view in VIEWS:
+                title = f"{segment.label} · {level_key(level)}% · {view}"
+                dot = map_dot(process_map, view, title, pinned=pinned, pinned_note=pinned_note)
+                stem = f"maps/map_s{index}_{level_key(level)}_{view}"
+                svg = render(dot, "svg")
+                paths.append(write_bytes(out / f"{stem}.svg", svg))
+                paths.append(write_bytes(out / f"{stem}.png", render(dot, "png")))
+                map_records.append(
+                    {"segment": segment.label, "column": segment.column, "value": segment.value,
+                     "coverage": level, "view": view, "svg": f"{stem}.svg", "png": f"{stem}.png",
+                     "activities": len(process_map.nodes),
+                     "paths": int((process_map.edges["kind"] == "flow").sum()),
+                     "cases": process_map.n_cases, "pinned": list(pinned)}
+                )  # fmt: skip
+
+    # discovered BPMN model
+    model = discover_bpmn(events, spec.noise_threshold)
+    paths.append(write_bpmn(model, out / "process.bpmn"))
+    bpmn_svg = render(bpmn_dot(model), "svg")
+    paths.append(write_bytes(out / "process.svg", bpmn_svg))
+    figures = [(f"Discovered process (inductive miner, noise {spec.noise_threshold:g})",
+                inline_svg(bpmn_svg))]  # fmt: skip
+
+    # handover of work
+    handover_table = None
+    if RESOURCE in case_order and case_order[RESOURCE].notna().any():
+        handover_table = handovers(case_order, RESOURCE)
+        paths.append(write_csv(out / "handovers.csv", handover_table))
+        people = people_of(case_order, study)
+        shown = handover_table.assign(
+            source=handover_table["source"].map(people), target=handover_table["target"].map(people)
+        )
+        who = "people" if people.names else "people, pseudonymised"
+        dot = handover_dot(shown, title=f"Handover of work between {who}")
+        svg = render(dot, "svg")
+        paths.append(write_bytes(out / "handover.svg", svg))
+        paths.append(write_bytes(out / "handover.png", render(dot, "png")))
+        figures.append((f"Handover of work between {who} (strongest 60 links)", inline_svg(svg)))
 
     findings = {
         "log": {
@@ -176,29 +193,65 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         },
         "deviations": records,
         "backlog": backlog,
+        "symptoms": symptoms(cases, still_open),
         "handover": handover_table.head(20).to_dict(orient="records")
         if handover_table is not None
         else [],
         "notes": notes,
     }
     paths.append(write_json(out / "findings.json", findings))
+    noun = study.case_noun if study is not None else "cases"
+    levels = sorted(spec.coverage_levels)
     page = build_page(
         f"Process maps — {log.source.name}",
-        f"{log.n_cases:,} cases, {log.n_events:,} events, {len(log.activities)} activities",
-        [s.label for s in segments],
-        page_maps,
+        f"{log.n_cases:,} {noun}, {log.n_events:,} events, {len(log.activities)} activities",
+        page_segments,
         variant_tables,
         figures,
+        pinned=pinned,
+        pinned_note=pinned_note,
+        case_noun=noun,
+        coverage=levels[len(levels) // 2] if levels else 0.8,
     )
     paths.append(write_text(out / "maps.html", page))
     return MineResult(paths=paths, findings=findings)
+
+
+def level_key(level: float) -> str:
+    return f"{round(level * 100):d}"
+
+
+def pain_point_activities(item: dict[str, Any]) -> list[str]:
+    """The activities a backlog item is about ("a after b" names two)."""
+    activity = str(item.get("activity", ""))
+    if item.get("kind") == "order_violation" and " after " in activity:
+        return activity.split(" after ", 1)
+    return [activity]
+
+
+def pain_point_pin(backlog: list[dict[str, Any]], activities: set[str]) -> tuple[list[str], str]:
+    """The #1 pain point's activities (those in the log) and the note maps show on them."""
+    first = next((i for i in backlog if i.get("category") == "pain_point"), None)
+    if first is None:
+        return [], "#1 pain point"
+    pinned = [a for a in pain_point_activities(first) if a in activities]
+    kind = str(first.get("kind", "")).replace("_", " ")
+    return pinned, f"#1 pain point ({kind})"
+
+
+def people_of(case_order: pd.DataFrame, study: Study | None) -> People:
+    """Resource names or pseudonyms ("Person 1" did the most work), as the study says."""
+    names = study is not None and study.report.people == "names"
+    work = case_order[RESOURCE].dropna().astype(str).value_counts()
+    ranked = work.sort_index().sort_values(ascending=False, kind="mergesort").index
+    return People.ranked(list(ranked), names=names)
 
 
 def backlog_table(backlog: list[dict[str, Any]]) -> pd.DataFrame:
     """The backlog flattened for a spreadsheet: one row per deviation, differences and CIs."""
     rows = []
     for item in backlog:
-        row: dict[str, Any] = {k: item[k] for k in ("rank", "kind", "activity", "cases",
+        row: dict[str, Any] = {k: item[k] for k in ("rank", "category", "kind", "activity", "cases",
                                                    "case_share", "signal", "excess_customer_days")}  # fmt: skip
         for metric in ("lead_time_days", "sla_on_time", "chase_calls_per_order"):
             value = item[metric] or {}

@@ -9,6 +9,8 @@ from typing import Any
 from l2csim.report.html import esc, missing, para, table
 from l2csim.report.numbers import sig
 from l2csim.report.outputs import StudyOutputs
+from l2csim.report.people import People
+from l2csim.report.words import Words
 
 NAME_KEYS = ("name", "activity", "tier", "segment", "pool")
 
@@ -18,7 +20,7 @@ def _item_name(item: dict, index: int) -> str:
     return " / ".join(named) if named else str(index)
 
 
-def _value(node: dict) -> str:
+def _value(node: dict, people: People | None = None) -> str:
     """A parameter's value in a line: a distribution as kind and mean, else its scalars."""
     if isinstance(node.get("kind"), str) and "mean" in node:
         fitted = ", ".join(f"{k} {sig(v)}" for k, v in sorted((node.get("params") or {}).items()))
@@ -34,6 +36,8 @@ def _value(node: dict) -> str:
         elif isinstance(value, str):
             scalars.append(f"{key.replace('_', ' ')} {value}")
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            if key == "resources" and people is not None:
+                value = [people(v) for v in value]
             scalars.append(f"{key.replace('_', ' ')}: {', '.join(value)}")
         elif (
             isinstance(value, dict)
@@ -47,27 +51,31 @@ def _value(node: dict) -> str:
     return "; ".join(scalars[:6]) or "see model.json"
 
 
-def parameters(model: Any, path: str = "") -> Iterator[tuple[str, str, str, str]]:
-    """(parameter, value, source, detail) for every node that records its provenance."""
+def parameters(
+    model: Any, path: str = "", people: People | None = None
+) -> Iterator[tuple[str, str, str, str]]:
+    """(parameter, value, source, detail) for every node that records its provenance;
+    resource names pass through `people` (pseudonyms unless the study asks for names)."""
     if isinstance(model, dict):
         provenance = model.get("provenance")
         if isinstance(provenance, dict):
             yield (
                 path or "model",
-                _value(model),
+                _value(model, people),
                 str(provenance.get("source", "")),
                 str(provenance.get("detail", "")),
             )
         for key in sorted(model):
             if key != "provenance":
-                yield from parameters(model[key], f"{path}.{key}" if path else key)
+                yield from parameters(model[key], f"{path}.{key}" if path else key, people)
     elif isinstance(model, list):
         for i, item in enumerate(model):
             label = _item_name(item, i) if isinstance(item, dict) else str(i)
-            yield from parameters(item, f"{path}[{label}]")
+            yield from parameters(item, f"{path}[{label}]", people)
 
 
-def assumptions(outputs: StudyOutputs, model: dict | None) -> str:
+def assumptions(outputs: StudyOutputs, model: dict | None, words: Words | None = None) -> str:
+    words = words or Words()
     items = []
     base = outputs.json("simulate/baseline/run.json")
     comparison = outputs.json("compare/comparison.json")
@@ -88,7 +96,8 @@ def assumptions(outputs: StudyOutputs, model: dict | None) -> str:
         created = model.get("created_from") or {}
         items.append(
             f"The model is fitted from {created.get('path', 'the log')} "
-            f"({created.get('cases', 0):,} orders, {str(created.get('period_start', ''))[:10]} "
+            f"({created.get('cases', 0):,} {words.cases}, "
+            f"{str(created.get('period_start', ''))[:10]} "
             f"to {str(created.get('period_end', ''))[:10]}; sha256 "
             f"{str(created.get('sha256', ''))[:12]}…), time zone {model.get('timezone')}."
         )
@@ -100,17 +109,28 @@ def assumptions(outputs: StudyOutputs, model: dict | None) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
-def appendix_section(outputs: StudyOutputs) -> str:
+def appendix_section(outputs: StudyOutputs, words: Words | None = None) -> str:
+    words = words or Words()
     model = outputs.json("fit/model.json")
-    parts = ["<h3>Assumptions</h3>", assumptions(outputs, model), "<h3>Model parameters</h3>"]
+    parts = [
+        "<h3>Assumptions</h3>",
+        assumptions(outputs, model, words),
+        "<h3>Model parameters</h3>",
+    ]
     if model is None:
         parts.append(missing("the fitted model (fit/model.json)", "Run `l2csim fit`."))
         return "".join(parts)
-    rows = [list(r) for r in parameters(model)]
+    rows = [list(r) for r in parameters(model, people=words.people)]
     parts.append(
         para(
             f"{len(rows)} fitted parameters, each with where it comes from "
             "(log: measured from the event log; others: the file or setting named)."
+            + (
+                ""
+                if words.people.names
+                else " Staff are pseudonymised (\u201cTeam member 2 of Pick and pack\u201d); "
+                "the study file's report: {people: names} shows names."
+            )
         )
     )
     parts.append(

@@ -21,45 +21,53 @@ from l2csim.report.simulation import simulation_section
 from l2csim.report.summary import executive_summary
 from l2csim.report.template import page
 from l2csim.report.trust import validation_section
+from l2csim.report.words import Words, load_words
 
 REPORT_FILE = Path("report") / "report.html"
 
 
-def sections(outputs: StudyOutputs, study: Path | None) -> list[tuple[str, str, Callable[[], str]]]:
+def sections(
+    outputs: StudyOutputs, study: Path | None, words: Words | None = None
+) -> list[tuple[str, str, Callable[[], str]]]:
     """(key, title, builder) of every section, in reading order."""
+    words = words or Words()
     return [
-        ("summary", "Executive summary", lambda: executive_summary(outputs)),
+        ("summary", "Executive summary", lambda: executive_summary(outputs, words)),
         ("trust", "Why the model can be trusted", lambda: validation_section(outputs)),
-        ("as-is", "The process as it really runs", lambda: as_is_section(outputs)),
+        ("as-is", "The process as it really runs", lambda: as_is_section(outputs, words)),
         (
             "documented",
             "The documented process and where practice departs from it",
-            lambda: documented_section(outputs, study),
+            lambda: documented_section(outputs, study, words),
         ),
-        ("backlog", "Pain-point backlog", lambda: backlog_section(outputs)),
-        ("quality", "Data quality", lambda: quality_section(outputs.json("check/quality.json"))),
+        ("backlog", "Pain-point backlog", lambda: backlog_section(outputs, words)),
+        (
+            "quality",
+            "Data quality",
+            lambda: quality_section(outputs.json("check/quality.json"), words),
+        ),
         (
             "tiers",
             "Customer tiers and SLA attainment",
             lambda: tiers_section(
-                outputs.csv("customers/tier_summary.csv"), outputs.csv("customers/sla.csv")
+                outputs.csv("customers/tier_summary.csv"), outputs.csv("customers/sla.csv"), words
             ),
         ),
         (
             "overdue",
             "Overdue key accounts",
-            lambda: overdue_section(outputs.csv("customers/overdue.csv")),
+            lambda: overdue_section(outputs.csv("customers/overdue.csv"), words),
         ),
-        ("simulation", "The options simulated", lambda: simulation_section(outputs)),
+        ("simulation", "The options simulated", lambda: simulation_section(outputs, words)),
         (
             "appendix",
             "Appendix: assumptions and model parameters",
-            lambda: appendix_section(outputs),
+            lambda: appendix_section(outputs, words),
         ),
     ]
 
 
-def _subtitle(outputs: StudyOutputs) -> str:
+def _subtitle(outputs: StudyOutputs, words: Words) -> str:
     findings = outputs.json("mine/findings.json") or {}
     model = outputs.json("fit/model.json") or {}
     created = model.get("created_from") or {}
@@ -69,7 +77,7 @@ def _subtitle(outputs: StudyOutputs) -> str:
     if created.get("period_start"):
         period = f", {str(created['period_start'])[:10]} to {str(created['period_end'])[:10]}"
     cases = log.get("cases") or created.get("cases")
-    return f"Built from {source}{f' ({cases:,} orders{period})' if cases else period}."
+    return f"Built from {source}{f' ({cases:,} {words.cases}{period})' if cases else period}."
 
 
 def build_report(study_out: Path, out: Path | None = None, *, study: Path | None = None) -> Path:
@@ -79,8 +87,9 @@ def build_report(study_out: Path, out: Path | None = None, *, study: Path | None
     mine stage read (from the study's manifest).
     """
     outputs = open_outputs(Path(study_out))
+    words, _ = load_words(outputs, study)
     built = []
-    for key, title, builder in sections(outputs, study):
+    for key, title, builder in sections(outputs, study, words):
         try:
             body = builder()
         except L2csimError:
@@ -92,6 +101,6 @@ def build_report(study_out: Path, out: Path | None = None, *, study: Path | None
                 "Rerun the stage that writes it with this version of l2csim.",
             )
         built.append((key, title, section(key, title, body)))
-    html = page("Lead-to-cash study: findings and options", _subtitle(outputs), built)
+    html = page(words.title, _subtitle(outputs, words), built)
     target = Path(out) if out is not None else outputs.root / REPORT_FILE
     return write_text(target, html)

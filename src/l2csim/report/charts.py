@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from l2csim.report.svg import sanitise_svg
+from l2csim.report.words import Words
 
 TIER_ORDER = ("key_account", "priority", "occasional", "one_time")
 
@@ -31,6 +32,16 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float,
     half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1))
     half /= math.sqrt(len(values))
     return mean, mean - half, mean + half
+
+
+def readable(value: float, _position: object = None) -> str:
+    """An axis tick people read: 1,200 / 35k / 2.2M, never 1e7."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:,.4g}"
 
 
 def tiers_of(kpis: pd.DataFrame) -> list[str]:
@@ -62,9 +73,9 @@ def _band(ax, kpis: pd.DataFrame, kpi: str, column: str, ylabel: str, colour: st
     ax.plot(x, np.nanmean(values, axis=1), color=colour, lw=1.2, label="mean")
     if values.shape[1] > 1:
         low, high = np.nanquantile(values, [0.025, 0.975], axis=1)
-        ax.fill_between(x, low, high, color=colour, alpha=0.2, lw=0, label="95% band")
-        ax.legend(fontsize=7, frameon=False)
-    ax.set_xlabel(f"{column} of the run")
+        ax.fill_between(x, low, high, color=colour, alpha=0.2, lw=0, label="95% of years")
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.2), ncol=2)
+    ax.set_xlabel(f"{column} of the simulated year")
     ax.set_ylabel(ylabel)
 
 
@@ -80,23 +91,29 @@ def _tier_bars(ax, kpis: pd.DataFrame, kpi: str, scale: float, ylabel: str, colo
     ax.bar(positions, means, 0.6, yerr=errors, capsize=3, color=colour)
     ax.set_xticks(positions, [t.replace("_", " ") for t in tiers])
     ax.set_ylabel(ylabel)
+    if kpi == "sla_attainment":
+        ax.set_ylim(0, 100)
 
 
-def scenario_chart(kpis: pd.DataFrame, prefix: str) -> str:
+def scenario_chart(kpis: pd.DataFrame, prefix: str, words: Words | None = None) -> str:
     """Backlog over time, chase calls per week, SLA attainment and revenue at risk by tier,
-    as one sanitised inline SVG."""
+    as one sanitised inline SVG, every axis with its unit."""
+    from matplotlib.ticker import FuncFormatter
+
+    words = words or Words()
     plt = _pyplot()
-    fig, axes = plt.subplots(2, 2, figsize=(8.5, 5.6))
-    _band(axes[0, 0], kpis, "backlog_daily", "day", "open orders", "C0")
-    axes[0, 0].set_title("Backlog over time")
-    _band(axes[0, 1], kpis, "chase_calls_weekly", "week", "chase calls", "C3")
+    fig, axes = plt.subplots(2, 2, figsize=(8.5, 5.2))
+    _band(axes[0, 0], kpis, "backlog_daily", "day", f"open {words.cases}", "C0")
+    axes[0, 0].set_title(f"Open {words.cases} per day")
+    _band(axes[0, 1], kpis, "chase_calls_weekly", "week", "calls per week", "C3")
     axes[0, 1].set_title("Chase calls per week")
     _tier_bars(axes[1, 0], kpis, "sla_attainment", 100.0, "% on time", "C2")
     axes[1, 0].set_title("SLA attainment by tier (95% CI)")
-    _tier_bars(axes[1, 1], kpis, "revenue_at_risk_annual", 1.0, "revenue a year", "C1")
+    _tier_bars(axes[1, 1], kpis, "revenue_at_risk_annual", 1.0, f"{words.money} a year", "C1")
     axes[1, 1].set_title("Revenue at risk by tier (95% CI)")
     for ax in axes.flat:
         ax.grid(alpha=0.3)
+        ax.yaxis.set_major_formatter(FuncFormatter(readable))
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})

@@ -7,8 +7,10 @@ import math
 
 import pandas as pd
 
+from l2csim.log import RESOURCE
 from l2csim.report.html import missing, para, table
 from l2csim.report.numbers import share, sig
+from l2csim.report.words import Words
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -17,7 +19,8 @@ def _money(value: object) -> str:
     return sig(float(value), 3) if isinstance(value, int | float) and math.isfinite(value) else ""
 
 
-def quality_section(quality: dict | None) -> str:
+def quality_section(quality: dict | None, words: Words | None = None) -> str:
+    words = words or Words()
     if quality is None:
         return missing("the data-quality check (check/quality.json)", "Run `l2csim check`.")
     findings = sorted(
@@ -25,7 +28,8 @@ def quality_section(quality: dict | None) -> str:
         key=lambda f: (SEVERITY_ORDER.get(str(f.get("severity")), 3), str(f.get("kind"))),
     )
     intro = para(
-        f"{quality.get('cases', 0):,} orders and {quality.get('events', 0):,} events checked; "
+        f"{quality.get('cases', 0):,} {words.cases} and {quality.get('events', 0):,} events "
+        "checked; "
         f"{len(findings)} findings."
     )
     if not findings:
@@ -34,7 +38,9 @@ def quality_section(quality: dict | None) -> str:
         [
             str(f.get("severity", "")),
             str(f.get("message", "")),
-            "; ".join(str(e) for e in (f.get("examples") or [])[:3]),
+            "(examples name people: withheld)"
+            if f.get("column") == RESOURCE and not words.people.names
+            else "; ".join(str(e) for e in (f.get("examples") or [])[:3]),
         ]
         for f in findings
     ]
@@ -44,7 +50,10 @@ def quality_section(quality: dict | None) -> str:
     )
 
 
-def tiers_section(tier_summary: pd.DataFrame | None, sla: pd.DataFrame | None) -> str:
+def tiers_section(
+    tier_summary: pd.DataFrame | None, sla: pd.DataFrame | None, words: Words | None = None
+) -> str:
+    words = words or Words()
     parts = []
     if tier_summary is None:
         parts.append(
@@ -56,8 +65,8 @@ def tiers_section(tier_summary: pd.DataFrame | None, sla: pd.DataFrame | None) -
                 [
                     "Tier",
                     "Customers",
-                    "Orders",
-                    "Revenue",
+                    words.cases.capitalize(),
+                    f"Revenue ({words.money})",
                     "Share of revenue",
                     "Median days between orders",
                     "Set apart by",
@@ -86,7 +95,7 @@ def tiers_section(tier_summary: pd.DataFrame | None, sla: pd.DataFrame | None) -
             table(
                 [
                     "Tier",
-                    "Orders judged",
+                    f"{words.cases.capitalize()} judged",
                     "On time",
                     "Median lead time (h)",
                     "Owed courtesy calls made",
@@ -112,7 +121,10 @@ def tiers_section(tier_summary: pd.DataFrame | None, sla: pd.DataFrame | None) -
     return "".join(parts)
 
 
-def overdue_section(overdue: pd.DataFrame | None, limit: int = 15) -> str:
+def overdue_section(
+    overdue: pd.DataFrame | None, words: Words | None = None, limit: int = 15
+) -> str:
+    words = words or Words()
     if overdue is None:
         return missing(
             "the overdue key accounts (customers/overdue.csv)", "Run `l2csim customers`."
@@ -145,12 +157,12 @@ def overdue_section(overdue: pd.DataFrame | None, limit: int = 15) -> str:
         [
             "Customer",
             "Tier",
-            "Orders",
-            "Last order",
+            words.cases.capitalize(),
+            f"Last {words.case}",
             "Usually orders",
             "Expected by",
             "Confidence overdue",
-            "Value at stake (a year)",
+            f"Value at stake ({words.money} a year)",
         ],
         rows,
         cls="overdue",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from l2csim.comparison import numbers as comparison_numbers
-from l2csim.comparison.numbers import DASH, MINUS, step_for
+from l2csim.comparison.numbers import DASH, MINUS, clip, interval, step_for
 
 __all__ = ["DASH", "MINUS", "fmt", "sig", "step_for", "with_ci"]
 
@@ -39,16 +39,20 @@ def with_ci(
     scale: float = 1.0,
     sign: bool = False,
     suffix: str = "",
+    lower: float | None = None,
+    upper: float | None = None,
+    label: str = "95% CI ",
 ) -> str:
-    """'25 (95% CI 24–26)' rounded to what the interval supports."""
+    """'25 (95% CI 24–26)' rounded to what the interval supports; the interval is clipped
+    to [lower, upper] (in the shown scale) and a non-zero end is never printed as 0."""
     if not all(isinstance(v, int | float) and math.isfinite(v) for v in (value, low, high)):
         return sig(value * scale if isinstance(value, int | float) else None, suffix=suffix)
     if high == low:  # every replication gave the same value: no interval to show
         return sig(value * scale, suffix=suffix, sign=sign) + " (all replications alike)"
     step = step_for((high - low) / 2 * scale)
-    a, b = fmt(low * scale, step, sign=sign), fmt(high * scale, step, sign=sign)
-    joined = f"{a} to {b}" if (low < 0 or sign) else f"{a}{DASH}{b}"
-    return f"{fmt(value * scale, step, sign=sign)}{suffix} (95% CI {joined}{suffix})"
+    shown = clip(value * scale, value * scale, lower, upper)[0]
+    joined = interval(low * scale, high * scale, step, sign=sign, lower=lower, upper=upper)
+    return f"{fmt(shown, step, sign=sign)}{suffix} ({label}{joined}{suffix})"
 
 
 def share(value: float | None) -> str:

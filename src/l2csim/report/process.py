@@ -11,6 +11,7 @@ from l2csim.report.numbers import share, sig
 from l2csim.report.outputs import StudyOutputs
 from l2csim.report.summary import KIND_WORDS, pain_point_impact
 from l2csim.report.svg import sanitise_svg
+from l2csim.report.words import Words
 
 HIGHLIGHT = "#ffcdd2"
 HIGHLIGHT_LINE = "#c62828"
@@ -32,7 +33,8 @@ def inline_file(outputs: StudyOutputs, relative: str, prefix: str) -> str | None
     return sanitise_svg(text, prefix) if text else None
 
 
-def as_is_section(outputs: StudyOutputs) -> str:
+def as_is_section(outputs: StudyOutputs, words: Words | None = None) -> str:
+    words = words or Words()
     findings = outputs.json("mine/findings.json")
     if findings is None:
         return missing("the mined process (mine/findings.json)", "Run `l2csim mine`.")
@@ -40,7 +42,7 @@ def as_is_section(outputs: StudyOutputs) -> str:
     log = findings.get("log", {})
     parts.append(
         para(
-            f"{log.get('cases', 0):,} orders, {log.get('events', 0):,} events, "
+            f"{log.get('cases', 0):,} {words.cases}, {log.get('events', 0):,} events, "
             f"{log.get('activities', 0)} activities, {findings.get('variants', {}).get('count', 0):,} "
             "distinct paths (variants)."
         )
@@ -51,9 +53,15 @@ def as_is_section(outputs: StudyOutputs) -> str:
         if svg is None:
             continue
         view = "How often (frequency)" if m["view"] == "frequency" else "How long (median waits)"
+        pinned = m.get("pinned") or []
         caption = (
             f"{view}: the {m['activities']} activities that cover {share(m['coverage'])} of "
-            f"events, {m['cases']:,} orders ({m['segment']})."
+            f"events, {m['cases']:,} {words.cases} ({m['segment']})."
+            + (
+                f" Outlined in red, always shown: the #1 pain point ({', '.join(pinned)})."
+                if pinned
+                else ""
+            )
         )
         figures.append(figure(svg, caption, "map"))
     parts.append(
@@ -67,7 +75,7 @@ def as_is_section(outputs: StudyOutputs) -> str:
         parts.append("<h3>The most common paths</h3>")
         parts.append(
             table(
-                ["#", "Path", "Orders", "Share", "Cumulative", "Median lead time"],
+                ["#", "Path", words.cases.capitalize(), "Share", "Cumulative", "Median lead time"],
                 [
                     [
                         str(r["rank"]),
@@ -126,7 +134,10 @@ def deviating_activities(deviations: list[dict]) -> set[str]:
     return names
 
 
-def documented_section(outputs: StudyOutputs, study: Path | None) -> str:
+def documented_section(
+    outputs: StudyOutputs, study: Path | None, words: Words | None = None
+) -> str:
+    words = words or Words()
     findings = outputs.json("mine/findings.json") or {}
     deviations = findings.get("deviations")
     if deviations is None:
@@ -157,7 +168,7 @@ def documented_section(outputs: StudyOutputs, study: Path | None) -> str:
             for d in deviations
         ]
         listing = table(
-            ["Deviation", "Where", "Orders", "Share of orders", ""],
+            ["Deviation", "Where", words.cases.capitalize(), f"Share of {words.cases}", ""],
             rows,
             cls="deviations",
             caption="Where the real process departs from the documented one",
@@ -170,30 +181,84 @@ def documented_section(outputs: StudyOutputs, study: Path | None) -> str:
     return f'<div class="side-by-side">{figure_html}<div class="listing">{listing}</div></div>'
 
 
-def backlog_section(outputs: StudyOutputs) -> str:
+CATEGORY_TITLES = {
+    "pain_point": (
+        "Pain points",
+        "causes that come with clearly worse outcomes (a 95% interval "
+        "excludes no harm), the largest harm first",
+    ),
+    "symptom": (
+        "Symptoms",
+        "what customers feel rather than a cause: late orders provoke "
+        "chase calls, so they are not ranked as causes",
+    ),
+    "good_practice": (
+        "Good practice",
+        "deviations that come with clearly better outcomes "
+        "and none worse: worth keeping or spreading",
+    ),
+}
+NOISE = ("too_few", "rare", "no_clear_effect")
+
+
+def backlog_section(outputs: StudyOutputs, words: Words | None = None) -> str:
+    words = words or Words()
     backlog = outputs.csv("mine/backlog.csv")
     if backlog is None or backlog.empty:
         return missing("the pain-point backlog (mine/backlog.csv)", "Run `l2csim mine`.")
-    rows = []
-    for r in backlog.sort_values("rank", kind="stable").to_dict("records"):
+    records = backlog.sort_values("rank", kind="stable").to_dict("records")
+    if "category" not in backlog:  # an older mine: no categories yet
+        for r in records:
+            r["category"] = "pain_point" if str(r.get("signal")).lower() == "true" else "rare"
+    parts = [
+        para(
+            f"Every impact compares {words.cases} with the deviation against {words.cases} "
+            "without it, with a 95% interval; these are associations, not proven causes."
+        )
+    ]
+    for category, (title, what) in CATEGORY_TITLES.items():
+        chosen = [r for r in records if r.get("category") == category]
+        parts.append(f"<h3>{esc(title)}</h3>" + para(what[:1].upper() + what[1:] + "."))
+        if not chosen:
+            parts.append(para("None."))
+            continue
+        parts.append(_backlog_table(chosen, words, category))
+    noise = [r for r in records if r.get("category") in NOISE]
+    if noise:
+        counts = {c: sum(1 for r in noise if r.get("category") == c) for c in NOISE}
+        few = [str(r["activity"]) for r in noise if r.get("category") == "too_few"]
+        text = (
+            f"Not shown: {counts['no_clear_effect']} deviations with no clear effect (every "
+            f"interval includes zero), {counts['rare']} rare ones, and {counts['too_few']} "
+            f"with too few {words.cases} to say"
+            + (f" ({', '.join(few[:6])}{', …' if len(few) > 6 else ''})" if few else "")
+            + "; all are in mine/backlog.csv."
+        )
+        parts.append(para(text, "backlog-noise"))
+    return "".join(parts)
+
+
+def _backlog_table(rows: list[dict], words: Words, category: str) -> str:
+    body = []
+    for r in rows:
         excess = r.get("excess_customer_days")
-        rows.append(
+        body.append(
             [
                 esc(r["rank"]),
                 f"<strong>{esc(r['activity'])}</strong><br><small>"
-                f"{esc(KIND_WORDS.get(str(r['kind']), str(r['kind'])))}</small>",
+                f"{esc(KIND_WORDS.get(str(r['kind']), str(r['kind']).replace('_', ' ')))}</small>",
                 esc(f"{int(r['cases']):,} ({share(r['case_share'])})"),
-                "<br>".join(esc(p) for p in pain_point_impact(r)) or "n/a",
-                esc(sig(excess, 2)) if isinstance(excess, float) and math.isfinite(excess) else "",
+                "<br>".join(esc(p) for p in pain_point_impact(r, words)) or "n/a",
+                esc(sig(excess, 2))
+                if category == "pain_point" and isinstance(excess, float) and math.isfinite(excess)
+                else "",
                 esc(r.get("notes") if isinstance(r.get("notes"), str) else ""),
             ]
         )
-    return para(
-        "Ranked by the extra customer-days of waiting each pain point causes; every impact "
-        "compares orders with it against orders without it, with a 95% interval."
-    ) + table(
-        ["#", "Pain point", "Orders", "Customer impact", "Extra customer-days", "Notes"],
-        rows,
-        cls="backlog",
+    return table(
+        ["#", "Deviation", words.cases.capitalize(), "Customer impact", "Extra customer-days",
+         "Notes"],
+        body,
+        cls=f"backlog {category.replace('_', '-')}",
         raw=True,
-    )
+    )  # fmt: skip

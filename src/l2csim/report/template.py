@@ -21,7 +21,23 @@ h2 { font-size: 20px; border-bottom: 2px solid var(--accent); padding-bottom: 4p
   margin-top: 36px; color: var(--accent); }
 h3 { font-size: 16px; margin: 20px 0 8px; }
 .subtitle { color: var(--muted); margin: 0 0 16px; }
-nav ol { columns: 2; padding-left: 20px; margin: 8px 0 0; }
+nav { font-size: 12.5px; color: var(--muted); margin: 0 0 8px; }
+nav ol { display: inline; padding: 0; margin: 0; }
+nav li { display: inline; margin-right: 12px; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.95em;
+  background: #eef2f7; padding: 0 3px; border-radius: 3px; }
+.answer { border-left: 5px solid var(--good); background: #f1f8f3; padding: 8px 14px;
+  margin: 12px 0; }
+.answer .recommendation { border: none; background: none; padding: 0; margin: 0 0 4px; }
+.answer.gated, .answer:has(.gated) { border-left-color: var(--bad); background: #fdecea; }
+.answer:has(.no-winner) { border-left-color: var(--muted); background: #f4f5f7; }
+.answer .verdict { margin: 0; font-size: 13.5px; font-weight: 600; }
+tr.log-row th, tr.log-row td { background: #f7f7f2; font-style: italic; color: #4a4a3a; }
+tr.inert td.inert { color: var(--muted); font-style: italic; }
+.default-flag { color: #8a5a00; font-size: 11px; font-weight: 600; }
+ul.defaults { margin: -8px 0 10px; padding-left: 18px; font-size: 12px; color: #8a5a00; }
+ul.readings { font-size: 12.5px; margin: 4px 0 8px; padding-left: 18px; }
+.symptoms { font-size: 13px; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 12.5px; }
 caption { text-align: left; color: var(--muted); font-size: 12px; padding-bottom: 4px;
   caption-side: top; }
@@ -45,6 +61,7 @@ tr.severity-warning td:first-child { color: #8a5a00; }
 .recommendation { font-size: 15px; padding: 10px 14px; border-left: 4px solid var(--good);
   background: #f1f8f3; }
 .recommendation.no-winner { border-left-color: var(--muted); background: #f4f5f7; }
+.recommendation.gated { border-left-color: var(--bad); background: #fdecea; color: var(--bad); }
 .missing { color: var(--muted); font-style: italic; border: 1px dashed var(--line);
   padding: 8px 12px; }
 figure { margin: 12px 0; }
@@ -60,16 +77,33 @@ figcaption { color: var(--muted); font-size: 12px; text-align: center; }
 .pain-points li { margin-bottom: 6px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
-  @page { size: A4; margin: 14mm 12mm; }
-  nav { break-after: page; }
-  section.report-section { break-before: page; }
-  section.report-section:first-of-type { break-before: auto; }
+  @page { size: A4; margin: 12mm 12mm; }
+  nav { display: none; }
+  h1 { font-size: 20px; }
+  h2 { margin-top: 14px; font-size: 16px; }
+  h3 { margin: 10px 0 4px; font-size: 13px; }
+  table { font-size: 10px; margin: 4px 0 8px; }
+  th, td { padding: 2px 4px; }
+  table.comparison .diff { font-size: 9.5px; }
+  .answer { break-inside: avoid; margin: 6px 0; }
+  .answer .verdict { font-size: 11.5px; }
+  .recommendation { font-size: 12.5px; }
+  ul.readings, .symptoms, ul.defaults { font-size: 10px; }
+  section#trust, section#as-is, section#backlog, section#simulation, section#appendix
+    { break-before: page; }
+  table.parameters { font-size: 8.5px; }
+  .scenario-block figure svg { max-height: 82mm; }
+  .scenario-block p { margin: 2px 0; }
+  .maps { flex-wrap: nowrap; gap: 6px; }
+  .maps figure { flex: 1 1 48%; margin: 4px 0; }
   h2, h3 { break-after: avoid; }
   figure, table.comparison, table.validation, table.tiers, table.sla, table.tier-kpis,
-  table.variants, .recommendation, .scenario-block > figure { break-inside: avoid; }
+  table.variants, .recommendation, .scenario-block > figure, .scenario-block
+    { break-inside: avoid; }
   tr { break-inside: avoid; }
   thead { display: table-header-group; }
-  .maps figure svg, .side-by-side figure svg { max-height: 230mm; }
+  .maps figure svg { max-height: 175mm; }
+  .side-by-side figure svg { max-height: 110mm; }
 }
 """
 
@@ -86,6 +120,6 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str
         '<meta name="referrer" content="no-referrer">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         f'<header><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p></header>'
-        f"<nav><strong>Contents</strong><ol>{nav}</ol></nav>"
+        f"<nav><strong>Contents:</strong> <ol>{nav}</ol></nav>"
         f"<main>{body}</main></body></html>\n"
     )

@@ -1,0 +1,62 @@
+"""People in the report and on the maps page: pseudonymised unless the study asks for names.
+
+The log's resources are employees; a report sent to a steering group (and a maps page sent
+round a department) should not name them (GDPR data minimisation). Unless the study file
+says `report: {people: names}`, each resource becomes "Team member 3 of Pick and pack" when
+its staff pool is known (the fitted model's pools) and "Person 7" otherwise. Numbers are
+stable for the same inputs: within a pool by name, else by how much work the resource did
+(most first), then by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class People:
+    """Maps a resource name to what the reader is shown."""
+
+    pseudonyms: Mapping[str, str] = field(default_factory=dict)
+    names: bool = False  # the study asked for names: show them as they are
+
+    def __call__(self, name: object) -> str:
+        text = "" if name is None else str(name)
+        if self.names:
+            return text
+        return self.pseudonyms.get(text, "a person" if text else "")
+
+    @property
+    def known(self) -> set[str]:
+        return set(self.pseudonyms)
+
+    @classmethod
+    def from_pools(
+        cls, pools: Iterable[Mapping], *, names: bool = False, extra: Iterable[str] = ()
+    ) -> People:
+        """Pseudonyms from the fitted model's pools ({name, resources}); `extra` resources
+        not in any pool (most work first) become "Person N"."""
+        mapping: dict[str, str] = {}
+        for pool in pools:
+            members = sorted({str(r) for r in pool.get("resources") or []})
+            label = str(pool.get("name") or "a team")
+            for i, member in enumerate(members, start=1):
+                mapping.setdefault(member, f"Team member {i} of {label}")
+        return cls(_persons(extra, mapping), names)
+
+    @classmethod
+    def ranked(cls, resources: Iterable[str], *, names: bool = False) -> People:
+        """Pseudonyms "Person 1", "Person 2"... in the order given (most work first)."""
+        return cls(_persons(resources, {}), names)
+
+
+def _persons(resources: Iterable[str], mapping: dict[str, str]) -> dict[str, str]:
+    result = dict(mapping)
+    count = 0
+    for resource in resources:
+        text = str(resource)
+        if text and text not in result:
+            count += 1
+            result[text] = f"Person {count}"
+    return result
