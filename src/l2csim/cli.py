@@ -15,11 +15,10 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from l2csim import __version__
+from l2csim import __version__, layout
 from l2csim.errors import L2csimError
-from l2csim.inputs import LogOverrides, read_inputs_log, resolve_inputs
+from l2csim.inputs import Inputs, LogOverrides, read_inputs_log, resolve_inputs
 
-OUTPUTS = Path("outputs")
 console = Console(highlight=False, soft_wrap=True)
 
 
@@ -72,15 +71,23 @@ def log_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def out_option(command_name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--out DIR`, defaulting to a folder under outputs/ named for the command."""
+    """`--out DIR`; without it the study's outputs/<command>/ (layout.default_out)."""
     return click.option(
         "--out",
         "out",
         type=click.Path(file_okay=False, path_type=Path),
-        default=OUTPUTS / command_name,
-        show_default=True,
-        help="Folder to write into.",
+        default=None,
+        help=f"Folder to write into [default: the study's outputs/{command_name}/, "
+        f"else ./outputs/{command_name}/].",
     )
+
+
+def _study_file(inputs: Inputs) -> Path | None:
+    return inputs.study.source if inputs.study is not None else None
+
+
+def _warn(message: str) -> None:
+    console.print(f"[yellow]Warning: {escape(message)}[/yellow]")
 
 
 def _overrides(flags: dict[str, Any]) -> LogOverrides:
@@ -124,16 +131,28 @@ def check(inputs: Any, out: Path) -> None:
       l2csim check orders.csv --case order_ref --activity event --timestamp event_time
       l2csim check helpdesk.xes.gz --out outputs/helpdesk-check
     """
-    from l2csim.check.quality import check_quality, quality_table, write_quality_json
+    from l2csim.check.quality import (
+        check_quality,
+        quality_table,
+        with_study_warnings,
+        write_quality_json,
+    )
+    from l2csim.inputs import study_warnings
 
-    log = read_inputs_log(inputs)
-    report = check_quality(log)
+    out = out or layout.default_out(layout.CHECK, _study_file(inputs))
+    log = read_inputs_log(inputs, strict=False)
+    warnings = study_warnings(inputs.study, log) if inputs.study is not None else []
+    report = with_study_warnings(check_quality(log), warnings)
     console.print(
-        f"{log.source}: {log.n_events:,} events, {log.n_cases:,} cases, "
-        f"{len(log.activities)} activities ({log.format})"
+        escape(
+            f"{log.source}: {log.n_events:,} events, {log.n_cases:,} cases, "
+            f"{len(log.activities)} activities ({log.format})"
+        )
     )
     console.print(quality_table(report))
-    _wrote(write_quality_json(report, out / "quality.json"))
+    for warning in warnings:
+        _warn(warning)
+    _wrote(write_quality_json(report, out / layout.QUALITY_JSON))
 
 
 @cli.command()
@@ -187,12 +206,69 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
     """
     from l2csim.customers.run import run
 
+    out = out or layout.default_out(layout.CUSTOMERS, _study_file(inputs))
     result = run(inputs, out, as_of)
     for message in result.messages:
-        console.print(f"Note: {message}")
+        console.print(f"Note: {escape(message)}")
+    for table in _customer_tables(out):
+        console.print(table)
     if result.overdue is not None:
         console.print(f"{len(result.overdue)} customer(s) with an overdue reorder")
     _wrote(result.paths)
+
+
+def _customer_tables(out: Path) -> list[Any]:
+    """The tiers, SLA attainment per tier and the overdue accounts, as terminal tables."""
+    import pandas as pd
+    from rich.table import Table
+
+    def read(name: str) -> pd.DataFrame | None:
+        path = out / name
+        return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.is_file() else None
+
+    def share(value: Any) -> str:
+        return "" if pd.isna(value) else f"{float(value):.0%}"
+
+    tables = []
+    summary = read(layout.TIER_SUMMARY_CSV)
+    if summary is not None and len(summary):
+        table = Table(title="Customer tiers", title_justify="left")
+        for column in ("tier", "customers", "orders", "revenue share", "set apart by"):
+            table.add_column(column, justify="left" if column[0] in "ts" else "right")
+        for row in summary.itertuples(index=False):
+            table.add_row(
+                escape(str(row.tier)), f"{int(row.customers):,}", f"{int(row.orders):,}",
+                share(row.revenue_share), escape(str(row.set_apart_by)),
+            )  # fmt: skip
+        tables.append(table)
+    sla = read(layout.SLA_CSV)
+    if sla is not None and len(sla):
+        overall = sla[(sla["segment"] == "all") & (sla["month"] == "all")]
+        table = Table(title="SLA attainment per tier", title_justify="left")
+        for column in ("tier", "orders judged", "on time", "courtesy calls made",
+                       "chase calls", "answered in time"):  # fmt: skip
+            table.add_column(column, justify="left" if column == "tier" else "right")
+        for row in overall.itertuples(index=False):
+            table.add_row(
+                escape(str(row.tier)), f"{int(row.judged_orders):,}", share(row.attainment),
+                share(row.courtesy_made_share), f"{int(row.chase_calls):,}",
+                share(row.chase_response_attainment),
+            )  # fmt: skip
+        tables.append(table)
+    overdue = read(layout.OVERDUE_CSV)
+    if overdue is not None and len(overdue):
+        table = Table(title="Overdue reorders (highest value at stake first)", title_justify="left")
+        for column in ("customer", "name", "tier", "last order", "expected", "value at stake"):
+            table.add_column(column, justify="right" if column == "value at stake" else "left")
+        for row in overdue.head(10).itertuples(index=False):
+            table.add_row(
+                escape(str(row.customer)), escape(str(row.customer_name)), escape(str(row.tier)),
+                str(row.last_order), str(row.expected_date), f"{float(row.value_at_stake):,.0f}",
+            )  # fmt: skip
+        if len(overdue) > 10:
+            table.caption = f"and {len(overdue) - 10} more in {layout.OVERDUE_CSV}"
+        tables.append(table)
+    return tables
 
 
 @cli.command()
@@ -201,9 +277,9 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=OUTPUTS / "fit" / "model.json",
-    show_default=True,
-    help="Model file to write.",
+    default=None,
+    help="Model file to write [default: the study's outputs/fit/model.json, which its "
+    "baseline.yaml names; else ./outputs/fit/model.json].",
 )
 @click.option(
     "--tiers",
@@ -234,6 +310,7 @@ def fit(inputs: Any, out: Path, tier_table: Path | None, retention_model: Path |
     """
     from l2csim.fit import FitOptions, run
 
+    out = out or layout.default_model(_study_file(inputs))
     options = FitOptions(tier_table=tier_table, retention_model=retention_model)
     params, path = run(inputs, out, options)
     fitted_from = params.created_from
@@ -264,16 +341,21 @@ def mine(inputs: Any, out: Path) -> None:
       l2csim mine
       l2csim mine ../shared/data/helpdesk.xes.gz --out outputs/helpdesk-mine
     """
+    from l2csim.inputs import without_missing_crm
     from l2csim.mine.run import run
 
+    out = out or layout.default_out(layout.MINE, _study_file(inputs))
+    study, warnings = without_missing_crm(inputs.study)
     log = read_inputs_log(inputs)
-    result = run(log, inputs.study, out)
+    result = run(log, study, out)
     conformance = result.findings["conformance"]
     console.print(
         f"{log.source}: {log.n_cases:,} cases, {result.findings['variants']['count']:,} variants, "
         f"{len(result.findings['deviations'])} deviations"
         + (f"; conformance by {conformance['method']}" if conformance else "")
     )
+    for warning in warnings:
+        _warn(warning)
     _wrote(sorted(p for p in result.paths if p.parent == out))
 
 
@@ -282,9 +364,8 @@ def mine(inputs: Any, out: Path) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=OUTPUTS / "study",
-    show_default=True,
-    help="Folder for every stage's outputs and the manifest.",
+    default=None,
+    help="Folder for every stage's outputs and the manifest [default: the study's outputs/study/].",
 )
 @click.option(
     "--replications",
@@ -351,6 +432,14 @@ def study(
         scheduler=scheduler,
         force=force,
     )
+    from l2csim.pipeline.run import demo_wanted
+
+    if study_dir is None and demo_wanted():
+        console.print(
+            f"No {layout.SCENARIOS}/{layout.STUDY_FILE} here, so this runs the bundled demo "
+            f"study (the sample, generated once into {layout.OUTPUTS}/{layout.SAMPLE_STUDY}/). "
+            "For your own study: l2csim study PATH/TO/scenarios"
+        )
     with StudyProgress(console) as progress:
         run = run_study(study_dir, out, options, progress=progress)
     console.print(timings_table(run))
@@ -451,6 +540,9 @@ def simulate(
     from l2csim.sim.run import simulate as run_simulation
 
     count = parse_replications(replications)
+    if out is None:
+        name = scenario.stem if scenario.suffix.lower() in (".yaml", ".yml") else "baseline"
+        out = layout.default_out(layout.SIMULATE, layout.study_file_beside(scenario)) / name
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(f"Simulating {scenario.name}", total=count or max_replications)
         run = run_simulation(
@@ -525,6 +617,8 @@ def compare(
     from l2csim.comparison import compare as run_compare
 
     others = [s for s in scenarios if Path(s).resolve() != Path(baseline).resolve()]
+    if out is None:
+        out = layout.default_out(layout.COMPARE, layout.study_file_beside(Path(baseline)))
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("Simulating", total=None)
         result = run_compare(
@@ -578,6 +672,7 @@ def validate(inputs: Any, model: Path | None, jobs: int, out: Path) -> None:
 
     from l2csim.validation import validate as run_validation
 
+    out = out or layout.default_out(layout.VALIDATE, _study_file(inputs))
     result = run_validation(inputs, out, model=model, jobs=jobs)
     table = Table(title="Validation: simulated vs real log (smaller is closer)")
     for column in ("measure", "model", "naive", "threshold", "status"):
@@ -619,6 +714,7 @@ def sweep(
     """
     from l2csim.comparison.sweep import sweep as run_sweep
 
+    out = out or layout.default_out(layout.SWEEP)
     result = run_sweep(grid, out, jobs=jobs, scheduler=scheduler, replications=replications)
     console.print(f"{len(result.points)} grid points")
     _wrote(result.written)

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from l2csim import __version__
+from l2csim import __version__, layout
 from l2csim.errors import StudyError
 from l2csim.executors import scheduler_address
 from l2csim.inputs import Inputs, read_inputs_log, resolve_inputs
@@ -109,6 +109,11 @@ class StudyRun:
         return sum(o.seconds for o in self.outcomes)
 
 
+def demo_wanted() -> bool:
+    """No study in ./scenarios: `l2csim study` without a target runs the bundled demo."""
+    return not DEFAULT_STUDY_FILE.is_file()
+
+
 def default_study() -> Path:
     """The study in ./scenarios; without one, the bundled sample generated once (seed 42)."""
     if DEFAULT_STUDY_FILE.is_file():
@@ -123,21 +128,25 @@ def default_study() -> Path:
 
 def run_study(
     target: str | Path | None = None,
-    out: Path = STUDY_OUT,
+    out: Path | None = None,
     options: StudyOptions | None = None,
     progress: Progress | None = None,
 ) -> StudyRun:
     """Run every stage of the study in order, reusing those whose inputs are unchanged.
 
+    `out` defaults to the study's outputs/study/ (outputs/study/ for the bundled demo).
     Each stage's time (0 when reused) is recorded in the manifest under `last_run`.
     """
     options = options or StudyOptions()
+    demo = target is None and demo_wanted()
     inputs = resolve_inputs(target if target is not None else default_study())
     if inputs.study is None:
         raise StudyError(
             f"{inputs.source.path}: `l2csim study` needs a study file (study.yaml with the "
             "log mapping and roles) or a folder holding one, not a bare log."
         )
+    if out is None:
+        out = STUDY_OUT if demo else layout.default_out(layout.STUDY, inputs.study.source)
     started = time.perf_counter()
     run = StudyRun(out=out)
     manifest = _read_manifest(out)
