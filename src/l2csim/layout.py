@@ -77,6 +77,11 @@ SAMPLE_STUDY = "sample-study"  # the bundled sample, generated when no study is 
 LOCK_FILE = ".l2csim.lock"  # one run at a time per output folder
 
 
+def rel(stage: str, name: str) -> str:
+    """A stage's file relative to a study's output folder, e.g. 'mine/findings.json'."""
+    return f"{stage}/{name}"
+
+
 def study_root(study_file: Path) -> Path:
     """The study folder: the parent of the folder holding study.yaml (`<study>/scenarios/`)."""
     return Path(study_file).resolve().parent.parent

@@ -113,9 +113,9 @@ def test_check_runs_on_the_large_real_logs(large_data: Path, tmp_path: Path, nam
 
 def test_unreadable_input_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
-    path.write_text("a,b\n1,2\n")
+    path.write_text("a,b,c\n1,2,3\n")
     result = CliRunner().invoke(cli, ["check", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1
-    assert "Columns in the file: a, b" in result.output
+    assert "Columns in the file: a, b, c" in result.output
     assert not (tmp_path / "out").exists()

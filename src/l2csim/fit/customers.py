@@ -18,6 +18,7 @@ import pandas as pd
 
 from l2csim.errors import InputError
 from l2csim.log import CUSTOMER
+from l2csim.output import read_csv_table
 from l2csim.params import Provenance, Tier
 
 ALL_TIERS = "all"
@@ -29,7 +30,7 @@ PROMISE_WORDS = ("promised", "promise", "due_date", "due")
 def read_tier_table(path: Path, id_column: str | None = None, tier_column: str | None = None):
     """Customer id → tier from a CSV; columns found by name when not given."""
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        table = read_csv_table(path, dtype=str, keep_default_na=False, na_values=[""])
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: cannot read the tier table ({error}).") from None
     columns = list(table.columns)

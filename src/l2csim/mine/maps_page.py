@@ -8,12 +8,12 @@ the log is escaped; element keys are indices, never log text.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import pandas as pd
 
 from l2csim.mine.maps import VIEWS
+from l2csim.output import escape_html
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _variant_rows(table: pd.DataFrame) -> str:
         ["rank", "variant", "cases", "share", "cumulative_share", "median_lead_time_days"]
     ].itertuples(index=False):
         rows.append(
-            f"<tr><td class=num>{int(rank)}</td><td>{html.escape(str(variant))}</td>"
+            f"<tr><td class=num>{int(rank)}</td><td>{escape_html(str(variant))}</td>"
             f"<td class=num>{int(cases):,}</td><td class=num>{share:.1%}</td>"
             f"<td class=num>{cumulative:.1%}</td><td class=num>{median:.1f}</td></tr>"
         )
@@ -95,7 +95,7 @@ def build_page(
     """The whole HTML page. `segments[i]` labels segment i ('All cases', 'team = Spares')."""
     levels = sorted({m.level for m in maps}, reverse=True)
     segment_options = "".join(
-        f'<option value="{i}">{html.escape(label)}</option>' for i, label in enumerate(segments)
+        f'<option value="{i}">{escape_html(label)}</option>' for i, label in enumerate(segments)
     )
     # open on a middle level: the full map of a real log is a spaghetti diagram
     default_level = levels[len(levels) // 2] if levels else None
@@ -117,7 +117,7 @@ def build_page(
         for i, t in enumerate(variant_tables)
     )
     figures = "".join(
-        f'<section><h2>{html.escape(name)}</h2><div class="figure">{svg}</div></section>'
+        f'<section><h2>{escape_html(name)}</h2><div class="figure">{svg}</div></section>'
         for name, svg in extra_figures
     )
     policy = (
@@ -127,8 +127,8 @@ def build_page(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>"
+        f"<title>{escape_html(title)}</title><style>{STYLE}</style></head><body>"
+        f"<header><h1>{escape_html(title)}</h1><p>{escape_html(subtitle)}</p></header>"
         '<div class="controls">'
         f'<label>Segment <select id="segment">{segment_options}</select></label>'
         f'<label>Abstraction <select id="level">{level_options}</select></label>'

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from l2csim import layout
 from l2csim.log import CASE, RESOURCE, EventLog
 from l2csim.mine.backlog import rank_backlog
 from l2csim.mine.bpmn import bpmn_dot, discover_bpmn, write_bpmn
@@ -77,7 +78,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
 
     # variants
     full_table = variant_table(variants, lead_s)
-    paths.append(write_csv(out / "variants.csv", full_table))
+    paths.append(write_csv(out / layout.VARIANTS_CSV, full_table))
 
     # maps per segment, level and view
     segments = segments_of(cases.attributes, segment_columns, spec.max_segment_values)
@@ -108,9 +109,9 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
 
     # discovered BPMN model
     model = discover_bpmn(events, spec.noise_threshold)
-    paths.append(write_bpmn(model, out / "process.bpmn"))
+    paths.append(write_bpmn(model, out / layout.PROCESS_BPMN))
     bpmn_svg = render(bpmn_dot(model), "svg")
-    paths.append(write_bytes(out / "process.svg", bpmn_svg))
+    paths.append(write_bytes(out / layout.PROCESS_SVG, bpmn_svg))
     figures = [(f"Discovered process (inductive miner, noise {spec.noise_threshold:g})",
                 inline_svg(bpmn_svg))]  # fmt: skip
 
@@ -118,11 +119,11 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     handover_table = None
     if RESOURCE in case_order and case_order[RESOURCE].notna().any():
         handover_table = handovers(case_order, RESOURCE)
-        paths.append(write_csv(out / "handovers.csv", handover_table))
+        paths.append(write_csv(out / layout.HANDOVERS_CSV, handover_table))
         dot = handover_dot(handover_table, title="Handover of work between resources")
         svg = render(dot, "svg")
-        paths.append(write_bytes(out / "handover.svg", svg))
-        paths.append(write_bytes(out / "handover.png", render(dot, "png")))
+        paths.append(write_bytes(out / layout.HANDOVER_SVG, svg))
+        paths.append(write_bytes(out / layout.HANDOVER_PNG, render(dot, "png")))
         figures.append(("Handover of work (strongest 60 links)", inline_svg(svg)))
 
     # conformance and deviations
@@ -142,11 +143,11 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     deviations = find_deviations(events, cases, reference, rework, role_flags)
     where_columns = where_attributes(cases.attributes, segment_columns)
     table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
-    paths.append(write_csv(out / "deviations.csv", table))
+    paths.append(write_csv(out / layout.DEVIATIONS_CSV, table))
     chase_activities = list(study.roles.chase_call) if study is not None else []
     backlog = rank_backlog(deviations, cases, min_share=spec.min_share,
                            chase_activities=chase_activities)  # fmt: skip
-    paths.append(write_csv(out / "backlog.csv", backlog_table(backlog)))
+    paths.append(write_csv(out / layout.BACKLOG_CSV, backlog_table(backlog)))
 
     findings = {
         "log": {
@@ -163,8 +164,8 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         },
         "maps": map_records,
         "process_model": {
-            "bpmn": "process.bpmn",
-            "svg": "process.svg",
+            "bpmn": layout.PROCESS_BPMN,
+            "svg": layout.PROCESS_SVG,
             "miner": "inductive",
             "noise_threshold": spec.noise_threshold,
         },
@@ -181,7 +182,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         else [],
         "notes": notes,
     }
-    paths.append(write_json(out / "findings.json", findings))
+    paths.append(write_json(out / layout.FINDINGS_JSON, findings))
     page = build_page(
         f"Process maps — {log.source.name}",
         f"{log.n_cases:,} cases, {log.n_events:,} events, {len(log.activities)} activities",
@@ -190,7 +191,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         variant_tables,
         figures,
     )
-    paths.append(write_text(out / "maps.html", page))
+    paths.append(write_text(out / layout.MAPS_HTML, page))
     return MineResult(paths=paths, findings=findings)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from l2csim import layout
 from l2csim.report.html import esc, missing, para, table
 from l2csim.report.numbers import sig
 from l2csim.report.outputs import StudyOutputs
@@ -70,7 +71,7 @@ def parameters(model: Any, path: str = "") -> Iterator[tuple[str, str, str, str]
 def assumptions(outputs: StudyOutputs, model: dict | None) -> str:
     items = []
     base = outputs.json("simulate/baseline/run.json")
-    comparison = outputs.json("compare/comparison.json")
+    comparison = outputs.json(layout.rel(layout.COMPARE, layout.COMPARISON_JSON))
     if base:
         items.append(
             f"Each option is simulated for {float(base.get('horizon_hours', 0)) / 24:,.0f} days "
@@ -101,7 +102,7 @@ def assumptions(outputs: StudyOutputs, model: dict | None) -> str:
 
 
 def appendix_section(outputs: StudyOutputs) -> str:
-    model = outputs.json("fit/model.json")
+    model = outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON))
     parts = ["<h3>Assumptions</h3>", assumptions(outputs, model), "<h3>Model parameters</h3>"]
     if model is None:
         parts.append(missing("the fitted model (fit/model.json)", "Run `l2csim fit`."))

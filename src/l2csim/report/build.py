@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from l2csim import layout
 from l2csim.errors import L2csimError
 from l2csim.output import write_text
 from l2csim.report.appendix import appendix_section
@@ -22,7 +23,7 @@ from l2csim.report.summary import executive_summary
 from l2csim.report.template import page
 from l2csim.report.trust import validation_section
 
-REPORT_FILE = Path("report") / "report.html"
+REPORT_FILE = Path("report") / layout.REPORT_HTML
 
 
 def sections(outputs: StudyOutputs, study: Path | None) -> list[tuple[str, str, Callable[[], str]]]:
@@ -37,18 +38,23 @@ def sections(outputs: StudyOutputs, study: Path | None) -> list[tuple[str, str, 
             lambda: documented_section(outputs, study),
         ),
         ("backlog", "Pain-point backlog", lambda: backlog_section(outputs)),
-        ("quality", "Data quality", lambda: quality_section(outputs.json("check/quality.json"))),
+        (
+            "quality",
+            "Data quality",
+            lambda: quality_section(outputs.json(layout.rel(layout.CHECK, layout.QUALITY_JSON))),
+        ),
         (
             "tiers",
             "Customer tiers and SLA attainment",
             lambda: tiers_section(
-                outputs.csv("customers/tier_summary.csv"), outputs.csv("customers/sla.csv")
+                outputs.csv(layout.rel(layout.CUSTOMERS, layout.TIER_SUMMARY_CSV)),
+                outputs.csv(layout.rel(layout.CUSTOMERS, layout.SLA_CSV)),
             ),
         ),
         (
             "overdue",
             "Overdue key accounts",
-            lambda: overdue_section(outputs.csv("customers/overdue.csv")),
+            lambda: overdue_section(outputs.csv(layout.rel(layout.CUSTOMERS, layout.OVERDUE_CSV))),
         ),
         ("simulation", "The options simulated", lambda: simulation_section(outputs)),
         (
@@ -60,8 +66,8 @@ def sections(outputs: StudyOutputs, study: Path | None) -> list[tuple[str, str, 
 
 
 def _subtitle(outputs: StudyOutputs) -> str:
-    findings = outputs.json("mine/findings.json") or {}
-    model = outputs.json("fit/model.json") or {}
+    findings = outputs.json(layout.rel(layout.MINE, layout.FINDINGS_JSON)) or {}
+    model = outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON)) or {}
     created = model.get("created_from") or {}
     log = findings.get("log") or {}
     source = log.get("source") or created.get("path") or "the event log"
@@ -92,6 +98,12 @@ def build_report(study_out: Path, out: Path | None = None, *, study: Path | None
                 "Rerun the stage that writes it with this version of l2csim.",
             )
         built.append((key, title, section(key, title, body)))
-    html = page("Lead-to-cash study: findings and options", _subtitle(outputs), built)
+    subtitle = _subtitle(outputs)
+    from l2csim.pipeline.run import stale_inputs
+
+    stale = stale_inputs(outputs.root)
+    if stale:  # the outputs no longer show the study as it is now: say so on page 1
+        subtitle += " STALE: " + "; ".join(stale) + "."
+    html = page("Lead-to-cash study: findings and options", subtitle, built)
     target = Path(out) if out is not None else outputs.root / REPORT_FILE
     return write_text(target, html)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from l2csim import layout
 from l2csim.report.html import esc, missing, para
 from l2csim.report.numbers import share, sig, with_ci
 from l2csim.report.outputs import StudyOutputs
@@ -45,7 +46,7 @@ def pain_point_impact(row: dict) -> list[str]:
 
 
 def pain_points(outputs: StudyOutputs, count: int = 3) -> str:
-    backlog = outputs.csv("mine/backlog.csv")
+    backlog = outputs.csv(layout.rel(layout.MINE, layout.BACKLOG_CSV))
     if backlog is None or backlog.empty:
         return missing("the pain-point backlog (mine/backlog.csv)", "Run `l2csim mine`.")
     rows = backlog.sort_values("rank", kind="stable").head(count).to_dict("records")
@@ -143,7 +144,7 @@ def recommendation(comparison: dict) -> str:
 
 def executive_summary(outputs: StudyOutputs) -> str:
     parts = ["<h3>The three biggest pain points</h3>", pain_points(outputs)]
-    comparison = outputs.json("compare/comparison.json")
+    comparison = outputs.json(layout.rel(layout.COMPARE, layout.COMPARISON_JSON))
     parts.append("<h3>The options compared</h3>")
     if comparison is None or not comparison.get("summary"):
         parts.append(
