@@ -653,6 +653,8 @@ def test_killed_mine_leaves_old_or_new_outputs(tmp_path) -> None:
 
 def test_two_concurrent_studies_never_record_an_incomplete_stage(tmp_path) -> None:
     shutil_copy_sample(tmp_path)
+    with (tmp_path / "scenarios" / "study.yaml").open("a", encoding="utf-8") as study:
+        study.write("\nvalidation: {replications: 1, control_flow_cases: 10}\n")  # faster
     out = tmp_path / "outputs" / "study"
     args = ["study", str(tmp_path / "scenarios"), "--out", str(out), "--replications", "2",
             "--horizon", "20d", "--warmup", "2d", "--jobs", "1"]  # fmt: skip
