@@ -35,7 +35,7 @@ def test_xes_helpdesk_real_counts(shared_data: Path) -> None:
 
 
 def test_csv_receipt_keeps_pm4py_columns_and_offsets(shared_data: Path) -> None:
-    log = read_log(shared_data / "receipt.csv")
+    log = read_log(shared_data / "receipt.csv.gz")
     assert (log.n_events, log.n_cases, len(log.activities)) == (8577, 1434, 27)
     first = log.events.iloc[0]
     # The file says 2011-10-11 13:45:40.276000+02:00: the same instant in UTC.
@@ -44,7 +44,7 @@ def test_csv_receipt_keeps_pm4py_columns_and_offsets(shared_data: Path) -> None:
 
 
 def test_csv_with_start_and_end_times(shared_data: Path) -> None:
-    log = read_log(shared_data / "interval_event_log.csv")
+    log = read_log(shared_data / "interval_event_log.csv.gz")
     assert (log.n_events, log.n_cases, len(log.activities)) == (8109, 1266, 8)
     assert log.has_start_times
     assert (log.events[START] <= log.events[TIMESTAMP]).all()
@@ -67,14 +67,15 @@ def test_gzipped_csv_with_mapped_start_and_end(shared_data: Path) -> None:
     assert log.events[CASE].map(type).eq(str).all()
 
 
-def test_lifecycle_pairs_become_start_and_end(shared_data: Path) -> None:
+@pytest.mark.large
+def test_lifecycle_pairs_become_start_and_end(large_data: Path) -> None:
     import re
 
     import pm4py
 
-    raw = pm4py.read_xes(str(shared_data / "bpic2012.xes.gz"))
+    raw = pm4py.read_xes(str(large_data / "bpic2012.xes.gz"))
     transitions = raw["lifecycle:transition"].str.lower().value_counts()
-    log = read_log(shared_data / "bpic2012.xes.gz")
+    log = read_log(large_data / "bpic2012.xes.gz")
     notes = " ".join(log.notes)
     paired = int(re.search(r"(\d+) start events paired", notes).group(1))
     lonely = int(re.search(r"(\d+) start events had no completion", notes).group(1))
@@ -88,7 +89,7 @@ def test_lifecycle_pairs_become_start_and_end(shared_data: Path) -> None:
 
 
 def test_parquet(tmp_path: Path, shared_data: Path) -> None:
-    frame = pd.read_csv(shared_data / "receipt.csv")
+    frame = pd.read_csv(shared_data / "receipt.csv.gz")
     path = tmp_path / "receipt.parquet"
     frame.to_parquet(path)
     log = read_log(path)
@@ -97,7 +98,7 @@ def test_parquet(tmp_path: Path, shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["ocel20_example.jsonocel", "ocel20_example.xmlocel", "ocel20_example.sqlite"]
+    "name", ["ocel20_example.jsonocel.gz", "ocel20_example.xmlocel.gz", "ocel20_example.sqlite.gz"]
 )
 def test_ocel2_formats_flatten_on_object_type(shared_data: Path, name: str) -> None:
     log = read_log(LogSource(path=shared_data / name, object_type="Purchase Order"))
@@ -119,7 +120,7 @@ def test_ocel_without_the_object_type(shared_data: Path) -> None:
             LogSource(path=shared_data / "order-management.ocel2.xml.gz", object_type="invoices")
         )
     with pytest.raises(InputError, match="choose one with --object-type"):
-        read_log(shared_data / "ocel20_example.jsonocel")
+        read_log(shared_data / "ocel20_example.jsonocel.gz")
 
 
 def test_mapped_columns_text_ids_and_customer(write_csv) -> None:
@@ -254,3 +255,21 @@ def test_activity_column_name_clash_keeps_both(write_csv) -> None:
     )
     assert log.events[ACTIVITY].iloc[0] == "Order received"
     assert log.events["concept:name (original)"].iloc[0] == "legacy"
+
+
+def test_lifecycle_pairs_on_a_small_log(write_csv) -> None:
+    path = write_csv(
+        "case:concept:name,concept:name,time:timestamp,lifecycle:transition\n"
+        "1,A,2025-01-06T09:00:00Z,schedule\n"
+        "1,A,2025-01-06T09:05:00Z,start\n"
+        "1,A,2025-01-06T09:30:00Z,complete\n"
+        "1,B,2025-01-06T10:00:00Z,start\n"
+        "1,C,2025-01-06T11:00:00Z,complete\n"
+    )
+    log = read_log(path)
+    notes = " ".join(log.notes)
+    assert "1 start events paired" in notes and "1 start events had no completion" in notes
+    assert "1 schedule" in notes
+    assert log.n_events == 3  # A (start + end), the lonely start of B, C
+    a = log.events[log.events[ACTIVITY] == "A"].iloc[0]
+    assert a[START] == pd.Timestamp("2025-01-06 09:05", tz="UTC")

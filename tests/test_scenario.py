@@ -56,8 +56,8 @@ def test_bad_key_names_its_path_and_the_allowed_keys(folder: Path) -> None:
     (folder / "bad.yaml").write_text("extends: baseline.yaml\npolicy: {courtesy: {rules: all}}\n")
     with pytest.raises(
         StudyError,
-        match=r"bad.yaml: policy.courtesy.rules: unknown key; "
-        r"allowed here: milestones, min_value, rule, tiers",
+        match=r"bad.yaml: policy.courtesy.rules: unknown key. Did you mean 'rule'\? "
+        r"Allowed here: rule, tiers, min_value, milestones",
     ):
         load_scenario(folder / "bad.yaml")
     (folder / "bad2.yaml").write_text("extends: baseline.yaml\npolicy: {discipline: lifo}\n")

@@ -1,44 +1,132 @@
 """The `l2csim` command line: a thin click layer that parses options and calls the library.
 
-No analysis lives here. User-caused errors (`L2csimError`) become one line on stderr and
-exit code 1; interrupts exit 130.
+No analysis lives here. Every error becomes one line on stderr naming the file and what to
+do, with a non-zero exit (1; 2 for a usage mistake; 130 when interrupted); the traceback is
+shown only with `l2csim --debug`. Commands write their outputs through
+`output.writing_folder`: one run at a time per output folder, and the whole folder swapped
+in at the end, so an interrupted command leaves the old outputs or the new, never a mix.
+
+Heavy libraries (pandas, pm4py, matplotlib, dask, rich) are imported inside the commands
+that need them, so `l2csim --help` starts at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
-from l2csim import __version__
+from l2csim import __version__, layout
 from l2csim.errors import L2csimError
-from l2csim.inputs import LogOverrides, read_inputs_log, resolve_inputs
 
-OUTPUTS = Path("outputs")
-console = Console(highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from l2csim.inputs import Inputs, LogOverrides
+    from l2csim.settings import RunSettings
+
+DEBUG_ENV = "L2CSIM_DEBUG"
+SCHEDULER_ENV = "L2CSIM_DASK_SCHEDULER"
+
+
+@functools.cache
+def console() -> Console:
+    """The terminal output (rich), made on first use."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def escape(text: object) -> str:
+    """Text for rich markup: log text is never read as markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(str(text))
+
+
+def echo(text: str, style: str | None = None) -> None:
+    console().print(text, style=style)
 
 
 class L2csimGroup(click.Group):
-    """Turns the library's user errors into `Error: ...` and a non-zero exit, not a traceback."""
+    """The CLI edge: any error becomes one line and a non-zero exit, never a traceback
+    (unless --debug); warnings from the library become one `Note:` line each."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug")) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
         try:
-            return super().invoke(ctx)
-        except L2csimError as error:
-            raise click.ClickException(str(error)) from None
+            with _notes_as_lines(), _sigterm_as_interrupt():
+                return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
         except KeyboardInterrupt:
             click.echo("Interrupted; finished outputs are intact.", err=True)
             ctx.exit(130)
+        except L2csimError as error:
+            if debug:
+                raise
+            raise click.ClickException(_one_line(str(error))) from None
+        except (Exception, EOFError) as error:
+            if debug:
+                raise
+            from l2csim.errors import explain
+
+            raise click.ClickException(_one_line(explain(error))) from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a command the way Ctrl-C does: staging folders and worker processes are
+    cleaned up, the old outputs stay, exit code 130."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (tests): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _notes_as_lines() -> Iterator[None]:
+    from l2csim.errors import L2csimWarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, L2csimWarning):
+            click.echo(f"Note: {_one_line(str(message))}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", L2csimWarning)
+        warnings.showwarning = show
+        yield
 
 
 @click.group(cls=L2csimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="l2csim")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help=f"Show the full traceback of an error (also with {DEBUG_ENV}=1).",
+)
+def cli(debug: bool) -> None:
     """Lead-to-cash process mining and simulation studies.
 
     Mine an order event log for the process staff actually follow, fit a simulation
@@ -46,9 +134,114 @@ def cli() -> None:
     """
 
 
+# --- option groups, defined once -------------------------------------------------------------
+
+
+def _options(*options: Callable[[Any], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def out_option(command_name: str, file: bool = False) -> Callable[[Any], Any]:
+    """`--out DIR` (or FILE); without it the study's outputs/<command>/ (layout.default_out)."""
+    where = f"outputs/{command_name}/" + ("model.json" if file else "")
+    return click.option(
+        "--out",
+        "out",
+        type=click.Path(file_okay=file, dir_okay=not file, path_type=Path),
+        default=None,
+        help=f"{'File' if file else 'Folder'} to write [default: the study's {where}, "
+        f"else ./{where}].",
+    )
+
+
+def seed_option(default: int | None = 0) -> Callable[[Any], Any]:
+    return click.option(
+        "--seed",
+        type=click.IntRange(0, 2**63 - 1),
+        default=default,
+        show_default=default is not None,
+        help="Seed of all random streams.",
+    )
+
+
+def jobs_option(default: int = 0) -> Callable[[Any], Any]:
+    return click.option(
+        "--jobs",
+        type=click.IntRange(0, 512),
+        default=default,
+        show_default=True,
+        help="Local processes to run on (0: one per core).",
+    )
+
+
+scheduler_option = click.option(
+    "--scheduler",
+    envvar=SCHEDULER_ENV,
+    help=f"Run on this Dask scheduler (tcp://HOST:PORT) [env {SCHEDULER_ENV}].",
+)
+
+
+def replications_option(default: str | None, auto: bool = True) -> Callable[[Any], Any]:
+    extra = ", or auto (until --precision is reached)" if auto else ""
+    return click.option(
+        "--replications",
+        default=default,
+        show_default=default is not None,
+        help=f"Replications per scenario (1 to 1000){extra}.",
+    )
+
+
+period_options = _options(
+    click.option(
+        "--horizon", default="365d", show_default=True, help="Simulated period (h, d, w)."
+    ),
+    click.option("--warmup", default="30d", show_default=True, help="Start-up period left out."),
+)
+
+run_options = _options(
+    replications_option("10"),
+    click.option(
+        "--precision",
+        default="5%",
+        show_default=True,
+        help="With --replications auto: target 95%-CI half-width of the headline KPIs.",
+    ),
+    click.option(
+        "--max-replications",
+        type=click.IntRange(2, 1000),
+        default=100,
+        show_default=True,
+        help="With --replications auto: stop here even if the target is not met.",
+    ),
+    seed_option(),
+    period_options,
+    jobs_option(),
+    scheduler_option,
+)
+"""Options of the commands that run replications (simulate, compare)."""
+
+RUN_OPTION_NAMES = (
+    "replications", "precision", "max_replications", "seed", "horizon", "warmup", "jobs",
+    "scheduler",
+)  # fmt: skip
+
+
+def _run_settings(kwargs: dict[str, Any], **extra: Any) -> RunSettings:
+    """RunSettings from the run options (popped from the command's keyword arguments)."""
+    from l2csim.settings import RunSettings
+
+    values = {name: kwargs.pop(name) for name in RUN_OPTION_NAMES if name in kwargs}
+    return RunSettings.from_options(**values, **extra)
+
+
 def log_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options that map a bare log's columns (they also override a study file's mapping)."""
-    options = [
+    return _options(
         click.option("--case", help="Column holding the case (order) id."),
         click.option("--activity", help="Column holding the activity name."),
         click.option("--timestamp", help="Column holding the (completion) time."),
@@ -65,33 +258,21 @@ def log_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--timezone", help="Time zone of times written without offset [UTC]."),
         click.option("--timestamp-format", help="strftime format when times are not ISO 8601."),
         click.option("--object-type", help="OCEL object type to flatten on (e.g. orders)."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    )(command)
 
 
-def out_option(command_name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--out DIR`, defaulting to a folder under outputs/ named for the command."""
-    return click.option(
-        "--out",
-        "out",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=OUTPUTS / command_name,
-        show_default=True,
-        help="Folder to write into.",
-    )
+LOG_FLAGS = (
+    "case", "activity", "timestamp", "start_timestamp", "resource", "customer", "customer_name",
+    "case_attributes", "timezone", "timestamp_format", "object_type",
+)  # fmt: skip
 
 
 def _overrides(flags: dict[str, Any]) -> LogOverrides:
+    from l2csim.inputs import LogOverrides
+
     return LogOverrides(
         **{k: (tuple(v) if k == "case_attributes" else v) for k, v in flags.items()}
     )
-
-
-def _wrote(paths: list[Path] | Path) -> None:
-    for path in [paths] if isinstance(paths, Path) else paths:
-        console.print(f"Wrote {path}")
 
 
 def _with_log(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,8 +280,9 @@ def _with_log(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(study_or_log: str | None, **kwargs: Any) -> Any:
-        flag_names = set(LogOverrides.__dataclass_fields__)
-        flags = {k: kwargs.pop(k) for k in list(kwargs) if k in flag_names}
+        from l2csim.inputs import resolve_inputs
+
+        flags = {k: kwargs.pop(k) for k in LOG_FLAGS if k in kwargs}
         inputs = resolve_inputs(study_or_log, _overrides(flags))
         return command(inputs=inputs, **kwargs)
 
@@ -108,15 +290,39 @@ def _with_log(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("study_or_log", required=False)(wrapper)
 
 
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _study_file(inputs: Inputs) -> Path | None:
+    return inputs.study.source if inputs.study is not None else None
+
+
+def _warn(message: str) -> None:
+    echo(f"[yellow]Warning: {escape(message)}[/yellow]")
+
+
+def _wrote(paths: list[Path] | Path, staged: Path | None = None, out: Path | None = None) -> None:
+    """Print what was written, where it is now (not the staging folder it was written in)."""
+    for path in [paths] if isinstance(paths, Path) else paths:
+        if staged is not None and out is not None:
+            with contextlib.suppress(ValueError):
+                path = out / Path(path).relative_to(staged)
+        echo(f"Wrote {escape(path)}")
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
 @cli.command()
 @_with_log
-@out_option("check")
-def check(inputs: Any, out: Path) -> None:
+@out_option(layout.CHECK)
+def check(inputs: Inputs, out: Path | None) -> None:
     """Check an event log's data quality and write quality.json.
 
     STUDY_OR_LOG is a study file or folder (default: scenarios/study.yaml), or a log file
     (CSV, XES, Parquet, OCEL 2.0) whose columns the flags map. Findings are not errors:
-    the exit code is 0 whenever the log could be read.
+    the exit code is 0 whenever the log could be read. What the study file names but the
+    log or folder does not have yet (roles, attributes, the CRM file) is listed as warnings.
 
     \b
     Examples:
@@ -124,29 +330,50 @@ def check(inputs: Any, out: Path) -> None:
       l2csim check orders.csv --case order_ref --activity event --timestamp event_time
       l2csim check helpdesk.xes.gz --out outputs/helpdesk-check
     """
-    from l2csim.check.quality import check_quality, quality_table, write_quality_json
-
-    log = read_inputs_log(inputs)
-    report = check_quality(log)
-    console.print(
-        f"{log.source}: {log.n_events:,} events, {log.n_cases:,} cases, "
-        f"{len(log.activities)} activities ({log.format})"
+    from l2csim.check.quality import (
+        check_quality,
+        quality_table,
+        with_study_warnings,
+        write_quality_json,
     )
-    console.print(quality_table(report))
-    _wrote(write_quality_json(report, out / "quality.json"))
+    from l2csim.inputs import read_inputs_log, study_warnings
+    from l2csim.output import writing_folder
+
+    out = out or layout.default_out(layout.CHECK, _study_file(inputs))
+    log = read_inputs_log(inputs, strict=False)
+    warnings_ = study_warnings(inputs.study, log) if inputs.study is not None else []
+    report = with_study_warnings(check_quality(log), warnings_)
+    echo(
+        escape(
+            f"{log.source}: {log.n_events:,} events, {log.n_cases:,} cases, "
+            f"{len(log.activities)} activities ({log.format})"
+        )
+    )
+    console().print(quality_table(report))
+    for warning in warnings_:
+        _warn(warning)
+    with writing_folder(out) as folder:
+        written = write_quality_json(report, folder / layout.QUALITY_JSON)
+    _wrote(written, folder, out)
 
 
 @cli.command()
 @out_option("sample")
-@click.option("--seed", default=42, show_default=True, help="Random seed of the generator.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=42,
+    show_default=True,
+    help="Random seed of the generator.",
+)
 @click.option(
     "--days",
-    type=click.IntRange(min=28),
+    type=click.IntRange(min=28, max=3650),
     default=365,
     show_default=True,
-    help="Length of the intake period in days (reorder cadences need weeks).",
+    help="Length of the intake period in days (28 to 3650; reorder cadences need weeks).",
 )
-def sample(out: Path, seed: int, days: int) -> None:
+def sample(out: Path | None, seed: int, days: int) -> None:
     """Generate the bundled sample study: a year of a mid-market lead-to-cash operation.
 
     Writes a study folder (event_logs/ with the log, its ground truth and a CRM tier list;
@@ -157,27 +384,32 @@ def sample(out: Path, seed: int, days: int) -> None:
       l2csim sample --out outputs/sample --seed 7
       l2csim check outputs/sample
     """
+    from l2csim.output import writing_folder
     from l2csim.sample import write_sample
 
-    _wrote(write_sample(out, seed=seed, days=days))
+    out = out or layout.default_out("sample")
+    with writing_folder(out) as folder:
+        written = write_sample(folder, seed=seed, days=days)
+    _wrote(written, folder, out)
 
 
 @cli.command()
 @_with_log
-@out_option("customers")
+@out_option(layout.CUSTOMERS)
 @click.option(
     "--as-of",
     "as_of",
     metavar="DATE",
     help="Review date (YYYY-MM-DD) for recency, overdue reorders and churn [last order received].",
 )
-def customers(inputs: Any, out: Path, as_of: str | None) -> None:
+def customers(inputs: Inputs, out: Path | None, as_of: str | None) -> None:
     """Profile and tier customers; SLA attainment, overdue reorders and churn evidence.
 
     Merges re-keyed customers first (customer_merges.csv, reviewable; feed the edited copy
     back with the study key customers.merges), then writes customers.csv, tier_summary.csv,
-    tiers.json, sla.csv, overdue.csv and retention_model.json. A log without a customer
-    column still gets sla.csv and the fallback retention model (exit code 0).
+    tiers.json, sla.csv, overdue.csv and retention_model.json, and prints the tiers, SLA
+    attainment per tier and the overdue reorders. A log without a customer column still
+    gets sla.csv and the fallback retention model (exit code 0).
 
     \b
     Examples:
@@ -186,25 +418,82 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
       l2csim customers helpdesk.xes.gz --customer customer --out outputs/helpdesk-customers
     """
     from l2csim.customers.run import run
+    from l2csim.output import writing_folder
 
-    result = run(inputs, out, as_of)
+    out = out or layout.default_out(layout.CUSTOMERS, _study_file(inputs))
+    with writing_folder(out) as folder:
+        result = run(inputs, folder, as_of)
+        tables = _customer_tables(folder)
     for message in result.messages:
-        console.print(f"Note: {message}")
+        echo(f"Note: {escape(message).replace(str(folder), str(out))}")
+    for table in tables:
+        console().print(table)
     if result.overdue is not None:
-        console.print(f"{len(result.overdue)} customer(s) with an overdue reorder")
-    _wrote(result.paths)
+        echo(f"{len(result.overdue)} customer(s) with an overdue reorder")
+    _wrote(result.paths, folder, out)
+
+
+def _customer_tables(out: Path) -> list[Any]:
+    """The tiers, SLA attainment per tier and the overdue accounts, as terminal tables."""
+    import pandas as pd
+    from rich.table import Table
+
+    from l2csim.output import read_csv_table
+
+    def read(name: str) -> pd.DataFrame | None:
+        path = out / name
+        if not path.is_file():
+            return None
+        return read_csv_table(path, keep_default_na=False, na_values=[""])
+
+    def share(value: Any) -> str:
+        return "" if pd.isna(value) else f"{float(value):.0%}"
+
+    tables = []
+    summary = read(layout.TIER_SUMMARY_CSV)
+    if summary is not None and len(summary):
+        table = Table(title="Customer tiers", title_justify="left")
+        for column in ("tier", "customers", "orders", "revenue share", "set apart by"):
+            table.add_column(column, justify="left" if column[0] in "ts" else "right")
+        for row in summary.itertuples(index=False):
+            table.add_row(
+                escape(row.tier), f"{int(row.customers):,}", f"{int(row.orders):,}",
+                share(row.revenue_share), escape(row.set_apart_by),
+            )  # fmt: skip
+        tables.append(table)
+    sla = read(layout.SLA_CSV)
+    if sla is not None and len(sla):
+        overall = sla[(sla["segment"] == "all") & (sla["month"] == "all")]
+        table = Table(title="SLA attainment per tier", title_justify="left")
+        for column in ("tier", "orders judged", "on time", "courtesy calls made",
+                       "chase calls", "answered in time"):  # fmt: skip
+            table.add_column(column, justify="left" if column == "tier" else "right")
+        for row in overall.itertuples(index=False):
+            table.add_row(
+                escape(row.tier), f"{int(row.judged_orders):,}", share(row.attainment),
+                share(row.courtesy_made_share), f"{int(row.chase_calls):,}",
+                share(row.chase_response_attainment),
+            )  # fmt: skip
+        tables.append(table)
+    overdue = read(layout.OVERDUE_CSV)
+    if overdue is not None and len(overdue):
+        table = Table(title="Overdue reorders (highest value at stake first)", title_justify="left")
+        for column in ("customer", "name", "tier", "last order", "expected", "value at stake"):
+            table.add_column(column, justify="right" if column == "value at stake" else "left")
+        for row in overdue.head(10).itertuples(index=False):
+            table.add_row(
+                escape(row.customer), escape(row.customer_name), escape(row.tier),
+                str(row.last_order), str(row.expected_date), f"{float(row.value_at_stake):,.0f}",
+            )  # fmt: skip
+        if len(overdue) > 10:
+            table.caption = f"and {len(overdue) - 10} more in {layout.OVERDUE_CSV}"
+        tables.append(table)
+    return tables
 
 
 @cli.command()
 @_with_log
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=OUTPUTS / "fit" / "model.json",
-    show_default=True,
-    help="Model file to write.",
-)
+@out_option(layout.FIT, file=True)
 @click.option(
     "--tiers",
     "tier_table",
@@ -225,10 +514,10 @@ def customers(inputs: Any, out: Path, as_of: str | None) -> None:
     "off for a bare log].",
 )
 @click.option("--trials", type=int, help="Calibration budget in model runs [12].")
-@click.option("--jobs", default=1, show_default=True, help="Parallel processes for calibration.")
+@jobs_option(default=1)
 def fit(
-    inputs: Any,
-    out: Path,
+    inputs: Inputs,
+    out: Path | None,
     tier_table: Path | None,
     retention_model: Path | None,
     calibrate: bool | None,
@@ -239,7 +528,8 @@ def fit(
 
     Arrivals per tier and segment, routing, activity durations, staff pools and calendars,
     chase and courtesy calls, retention: every number with where it came from. What fell
-    back to a default is listed under `notes` in the file and printed here.
+    back to a default is listed under `notes` in the file and printed here. Without --out
+    the model goes to the study's outputs/fit/model.json, the file its baseline.yaml names.
 
     \b
     Examples:
@@ -250,28 +540,33 @@ def fit(
       l2csim fit scenarios --calibrate --trials 30 --jobs 2
     """
     from l2csim.fit import FitOptions, calibration_settings, run
+    from l2csim.output import out_folder_lock
 
-    settings = calibration_settings(inputs.study, calibrate, trials, jobs)
+    out = out or layout.default_model(_study_file(inputs))
+    settings = calibration_settings(inputs.study, calibrate, trials, jobs or os.cpu_count() or 1)
     options = FitOptions(
         tier_table=tier_table, retention_model=retention_model, calibration=settings
     )
-    params, path = run(inputs, out, options)
+    with out_folder_lock(out):  # one file, written atomically
+        params, path = run(inputs, out, options)
     fitted_from = params.created_from
     if fitted_from is not None:
-        console.print(
-            f"{fitted_from.path}: {fitted_from.events:,} events, {fitted_from.cases:,} cases; "
-            f"{len(params.tiers)} tiers, {len(params.routing)} segments, "
-            f"{len(params.activities)} activities, {len(params.pools)} pools"
+        echo(
+            escape(
+                f"{fitted_from.path}: {fitted_from.events:,} events, {fitted_from.cases:,} "
+                f"cases; {len(params.tiers)} tiers, {len(params.routing)} segments, "
+                f"{len(params.activities)} activities, {len(params.pools)} pools"
+            )
         )
     for note in params.notes:
-        console.print(f"Note: {note}")
+        echo(f"Note: {escape(note)}")
     _wrote(path)
 
 
 @cli.command()
 @_with_log
-@out_option("mine")
-def mine(inputs: Any, out: Path) -> None:
+@out_option(layout.MINE)
+def mine(inputs: Inputs, out: Path | None) -> None:
     """Mine process maps, variants, the informal process and the pain-point backlog.
 
     STUDY_OR_LOG is a study file or folder (default: scenarios/study.yaml), or a log file
@@ -282,19 +577,29 @@ def mine(inputs: Any, out: Path) -> None:
     \b
     Examples:
       l2csim mine
-      l2csim mine ../shared/data/helpdesk.xes.gz --out outputs/helpdesk-mine
+      l2csim mine tests/data/helpdesk.xes.gz --out outputs/helpdesk-mine
     """
+    from l2csim.inputs import read_inputs_log, without_missing_crm
     from l2csim.mine.run import run
+    from l2csim.output import writing_folder
 
+    out = out or layout.default_out(layout.MINE, _study_file(inputs))
+    study, warnings_ = without_missing_crm(inputs.study)
     log = read_inputs_log(inputs)
-    result = run(log, inputs.study, out)
+    with writing_folder(out) as folder:
+        result = run(log, study, folder)
     conformance = result.findings["conformance"]
-    console.print(
-        f"{log.source}: {log.n_cases:,} cases, {result.findings['variants']['count']:,} variants, "
-        f"{len(result.findings['deviations'])} deviations"
-        + (f"; conformance by {conformance['method']}" if conformance else "")
+    echo(
+        escape(
+            f"{log.source}: {log.n_cases:,} cases, "
+            f"{result.findings['variants']['count']:,} variants, "
+            f"{len(result.findings['deviations'])} deviations"
+            + (f"; conformance by {conformance['method']}" if conformance else "")
+        )
     )
-    _wrote(sorted(p for p in result.paths if p.parent == out))
+    for warning in warnings_:
+        _warn(warning)
+    _wrote(sorted(p for p in result.paths if p.parent == folder), folder, out)
 
 
 @cli.command()
@@ -302,27 +607,14 @@ def mine(inputs: Any, out: Path) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=OUTPUTS / "study",
-    show_default=True,
-    help="Folder for every stage's outputs and the manifest.",
+    default=None,
+    help="Folder for every stage's outputs and the manifest [default: the study's outputs/study/].",
 )
-@click.option(
-    "--replications",
-    type=click.IntRange(min=2),
-    default=20,
-    show_default=True,
-    help="Replications per scenario (at least 2, for confidence intervals).",
-)
-@click.option("--seed", default=0, show_default=True, help="Seed of all random streams.")
-@click.option("--horizon", default="365d", show_default=True, help="Simulated period (h, d, w).")
-@click.option("--warmup", default="30d", show_default=True, help="Start-up period left out.")
-@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
-@click.option(
-    "--scheduler",
-    envvar="L2CSIM_DASK_SCHEDULER",
-    help="Run the simulations on this Dask scheduler (tcp://HOST:PORT) "
-    "[env L2CSIM_DASK_SCHEDULER].",
-)
+@replications_option("20", auto=False)
+@seed_option()
+@period_options
+@jobs_option()
+@scheduler_option
 @click.option(
     "--force",
     "force",
@@ -332,25 +624,16 @@ def mine(inputs: Any, out: Path) -> None:
     metavar="[STAGE]",
     help="Redo a stage (repeatable; e.g. --force simulate) or, alone, every stage.",
 )
-def study(
-    study_dir: Path | None,
-    out: Path,
-    replications: int,
-    seed: int,
-    horizon: str,
-    warmup: str,
-    jobs: int,
-    scheduler: str | None,
-    force: tuple[str, ...],
-) -> None:
+def study(study_dir: Path | None, out: Path | None, force: tuple[str, ...], **kwargs: Any) -> None:
     """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
 
     STUDY_DIR is a study folder or file (default: scenarios/study.yaml here; without one,
-    the bundled sample is generated into outputs/sample-study). Every scenario YAML beside
-    the study file is simulated and compared with baseline.yaml. Stages whose inputs have
-    not changed are reused (content hashes in OUT/manifest.json, with each stage's time);
-    an interrupted run keeps every finished stage and continues where it stopped. The
-    steering-group report ends up in OUT/report/report.html.
+    it says so and runs the bundled demo, generated into outputs/sample-study). Every
+    scenario YAML beside the study file is simulated and compared with baseline.yaml.
+    Stages whose inputs have not changed are reused (content hashes in OUT/manifest.json,
+    with each stage's time); an interrupted run keeps every finished stage and continues
+    where it stopped. One run at a time per OUT folder. The steering-group report ends up
+    in OUT/report/report.html.
 
     \b
     Examples:
@@ -360,64 +643,22 @@ def study(
       l2csim study ../acme/scenarios --scheduler tcp://10.0.0.5:8786
     """
     from l2csim.pipeline.progress import StudyProgress, timings_table
-    from l2csim.pipeline.run import MANIFEST, StudyOptions, run_study
+    from l2csim.pipeline.run import MANIFEST, StudyOptions, demo_wanted, run_study
+    from l2csim.settings import parse_replications
 
-    options = StudyOptions(
-        replications=replications,
-        seed=seed,
-        horizon=horizon,
-        warmup=warmup,
-        jobs=jobs,
-        scheduler=scheduler,
-        force=force,
-    )
-    with StudyProgress(console) as progress:
+    kwargs["replications"] = parse_replications(kwargs["replications"])
+    options = StudyOptions(force=force, **kwargs)
+    if study_dir is None and demo_wanted():
+        echo(
+            f"No {layout.SCENARIOS}/{layout.STUDY_FILE} here, so this runs the bundled demo "
+            f"study (the sample, generated once into {layout.OUTPUTS}/{layout.SAMPLE_STUDY}/). "
+            "For your own study: l2csim study PATH/TO/scenarios"
+        )
+    with StudyProgress(console()) as progress:
         run = run_study(study_dir, out, options, progress=progress)
-    console.print(timings_table(run))
-    console.print(f"Study finished in {run.wall_seconds:.1f} s; timings in {run.out / MANIFEST}")
-    console.print(f"Report: {run.report}")
-
-
-def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by the commands that run replications (simulate, compare, sweep)."""
-    options = [
-        click.option(
-            "--replications",
-            default="10",
-            show_default=True,
-            help="Replications per scenario, or auto (until --precision is reached).",
-        ),
-        click.option(
-            "--precision",
-            default="5%",
-            show_default=True,
-            help="With --replications auto: target 95%-CI half-width of the headline KPIs.",
-        ),
-        click.option(
-            "--max-replications",
-            default=100,
-            show_default=True,
-            help="With --replications auto: stop here even if the target is not met.",
-        ),
-        click.option("--seed", default=0, show_default=True, help="Seed of all random streams."),
-        click.option(
-            "--horizon", default="365d", show_default=True, help="Simulated period (h, d, w)."
-        ),
-        click.option(
-            "--warmup", default="30d", show_default=True, help="Start-up period left out."
-        ),
-        click.option(
-            "--jobs", default=0, show_default=True, help="Parallel processes (0: all cores)."
-        ),
-        click.option(
-            "--scheduler",
-            envvar="L2CSIM_DASK_SCHEDULER",
-            help="Run on this Dask scheduler (tcp://HOST:PORT) [env L2CSIM_DASK_SCHEDULER].",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    console().print(timings_table(run))
+    echo(f"Study finished in {run.wall_seconds:.1f} s; timings in {escape(run.out / MANIFEST)}")
+    echo(f"Report: {escape(run.report)}")
 
 
 def _print_precision(run: Any) -> None:
@@ -428,33 +669,33 @@ def _print_precision(run: Any) -> None:
         for kpi, value in run.precision.items()
     )
     if run.precision_met:
-        console.print(f"Precision reached: {parts}")
+        echo(f"Precision reached: {parts}")
     else:
-        console.print(f"[yellow]Precision target not reached at the cap: {parts}[/yellow]")
+        echo(f"[yellow]Precision target not reached at the cap: {parts}[/yellow]")
+
+
+@contextlib.contextmanager
+def _progress(description: str, total: int | None) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on a terminal (none when piped); yields the per-replication callback."""
+    from rich.progress import Progress
+
+    bar = Progress(console=console(), transient=True, disable=not console().is_terminal)
+    with bar:
+        task = bar.add_task(description, total=total)
+        yield lambda _result: bar.advance(task)
 
 
 @cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @run_options
 @click.option("--event-log", is_flag=True, help="Also write the simulated log (CSV and XES).")
-@out_option("simulate")
-def simulate(
-    scenario: Path,
-    replications: str,
-    precision: str,
-    max_replications: int,
-    seed: int,
-    horizon: str,
-    warmup: str,
-    jobs: int,
-    scheduler: str | None,
-    event_log: bool,
-    out: Path,
-) -> None:
+@out_option(layout.SIMULATE)
+def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -> None:
     """Simulate a scenario and write per-replication KPIs (kpis.parquet, kpis.csv).
 
     SCENARIO is a scenario file (scenarios/*.yaml, which names the fitted model and the
-    policy) or a fitted model (model.json), run as the as-is baseline. The same seed gives
+    policy) or a fitted model (model.json), run as the as-is baseline. Without --out it
+    writes into the study's outputs/simulate/<scenario>/. The same seed gives
     byte-identical tables on any number of jobs or a Dask cluster; the same replication
     meets the same random streams in every scenario (common random numbers).
 
@@ -465,35 +706,25 @@ def simulate(
       l2csim simulate scenarios/baseline.yaml --scheduler tcp://10.0.0.5:8786
       l2csim simulate outputs/fit/model.json --replications 1 --event-log
     """
-    from rich.progress import Progress
-
-    from l2csim.sim.run import parse_replications
+    from l2csim.output import writing_folder
     from l2csim.sim.run import simulate as run_simulation
 
-    count = parse_replications(replications)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(f"Simulating {scenario.name}", total=count or max_replications)
-        run = run_simulation(
-            scenario,
-            out,
-            replications=replications,
-            precision=precision,
-            max_replications=max_replications,
-            seed=seed,
-            horizon=horizon,
-            warmup=warmup,
-            event_log=event_log,
-            jobs=jobs,
-            scheduler=scheduler,
-            on_done=lambda _result: bar.advance(task),
+    settings = _run_settings(kwargs, event_log=event_log)
+    if out is None:
+        name = scenario.stem if scenario.suffix.lower() in (".yaml", ".yml") else "baseline"
+        out = layout.default_out(layout.SIMULATE, layout.study_file_beside(scenario)) / name
+    total = settings.replications or settings.max_replications
+    with writing_folder(out) as folder, _progress(f"Simulating {scenario.name}", total) as step:
+        run = run_simulation(scenario, folder, settings, on_done=step)
+    echo(
+        escape(
+            f"{run.scenario}: {len(run.results)} replication(s), "
+            f"{sum(r.orders for r in run.results):,} orders, "
+            f"{sum(r.events for r in run.results):,} events ({run.events_per_second:,.0f}/s)"
         )
-    console.print(
-        f"{run.scenario}: {len(run.results)} replication(s), "
-        f"{sum(r.orders for r in run.results):,} orders, "
-        f"{sum(r.events for r in run.results):,} events ({run.events_per_second:,.0f}/s)"
     )
     _print_precision(run)
-    _wrote(run.written)
+    _wrote(run.written, folder, out)
 
 
 @cli.command()
@@ -510,28 +741,21 @@ def simulate(
     type=click.Path(dir_okay=False, path_type=Path),
     help="validation.json of the baseline model [found beside the model].",
 )
-@out_option("compare")
+@out_option(layout.COMPARE)
 def compare(
     baseline: str,
     scenarios: tuple[str, ...],
-    replications: str,
-    precision: str,
-    max_replications: int,
-    seed: int,
-    horizon: str,
-    warmup: str,
-    jobs: int,
-    scheduler: str | None,
     study: Path | None,
     validation: Path | None,
-    out: Path,
+    out: Path | None,
+    **kwargs: Any,
 ) -> None:
     """Compare scenarios with the baseline: paired differences with 95% confidence intervals.
 
     BASELINE and each SCENARIO are a scenario file (run here with the same seed and
     replications), a fitted model.json (run as-is) or a folder from `l2csim simulate`
     (reused). Writes comparison.csv, comparison.json and charts (SVG and PNG); prints one
-    reading per scenario and the recommendation.
+    reading per scenario and the recommendation. --jobs 1 runs everything in this process.
 
     \b
     Examples:
@@ -540,35 +764,23 @@ def compare(
       l2csim compare outputs/simulate/baseline outputs/simulate/tier_priority
       l2csim compare scenarios/baseline.yaml scenarios/*.yaml --replications auto
     """
-    from rich.progress import Progress
-
     from l2csim.comparison import compare as run_compare
+    from l2csim.output import writing_folder
 
+    settings = _run_settings(kwargs)
     others = [s for s in scenarios if Path(s).resolve() != Path(baseline).resolve()]
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task("Simulating", total=None)
+    if out is None:
+        out = layout.default_out(layout.COMPARE, layout.study_file_beside(Path(baseline)))
+    with writing_folder(out) as folder, _progress("Simulating", None) as step:
         result = run_compare(
-            baseline,
-            others,
-            out,
-            replications=replications,
-            precision=precision,
-            max_replications=max_replications,
-            seed=seed,
-            horizon=horizon,
-            warmup=warmup,
-            jobs=jobs,
-            scheduler=scheduler,
-            study=study,
-            validation=validation,
-            on_done=lambda _result: bar.advance(task),
+            baseline, others, folder, settings, study=study, validation=validation, on_done=step
         )
     for warning in result.warnings:
-        console.print(f"[yellow]Warning: {escape(warning)}[/yellow]")
+        _warn(warning)
     for reading in result.document["readings"].values():
-        console.print(f"- {escape(reading)}")
-    console.print(escape(result.document["recommendation"]["statement"]))
-    _wrote(result.written)
+        echo(f"- {escape(reading)}")
+    echo(escape(result.document["recommendation"]["statement"]))
+    _wrote(result.written, folder, out)
 
 
 @cli.command()
@@ -578,16 +790,20 @@ def compare(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Fitted model.json to validate [the study's outputs/fit/model.json, else fit here].",
 )
-@click.option("--jobs", default=1, show_default=True, help="Parallel processes.")
-@out_option("validate")
-def validate(inputs: Any, model: Path | None, jobs: int, out: Path) -> None:
+@jobs_option()
+@scheduler_option
+@out_option(layout.VALIDATE)
+def validate(
+    inputs: Inputs, model: Path | None, jobs: int, scheduler: str | None, out: Path | None
+) -> None:
     """Check that the fitted as-is model reproduces the log it was fitted from.
 
     Replays the log's own period with the as-is policy and the simulated event log on,
     and measures the distance to the real log (cycle times, activity and n-gram
     frequencies, control flow, arrivals, backlog, chase-call rate, SLA attainment) beside
-    a naive log's. Thresholds: the study's `validation:` section. Writes validation.json
-    and validation.csv; exit code 0 even when a measure fails (the table says which).
+    a naive log's. Replications, seed and thresholds: the study's `validation:` section.
+    Writes validation.json and validation.csv; exit code 0 even when a measure fails (the
+    table says which).
 
     \b
     Examples:
@@ -596,9 +812,14 @@ def validate(inputs: Any, model: Path | None, jobs: int, out: Path) -> None:
     """
     from rich.table import Table
 
+    from l2csim.output import writing_folder
+    from l2csim.settings import RunSettings
     from l2csim.validation import validate as run_validation
 
-    result = run_validation(inputs, out, model=model, jobs=jobs)
+    out = out or layout.default_out(layout.VALIDATE, _study_file(inputs))
+    settings = RunSettings(jobs=jobs, scheduler=scheduler)
+    with writing_folder(out) as folder:
+        result = run_validation(inputs, folder, model=model, settings=settings)
     table = Table(title="Validation: simulated vs real log (smaller is closer)")
     for column in ("measure", "model", "naive", "threshold", "status"):
         table.add_column(column, justify="left" if column == "measure" else "right")
@@ -609,39 +830,45 @@ def validate(inputs: Any, model: Path | None, jobs: int, out: Path) -> None:
         table.add_row(
             escape(row["label"]), value, naive, f"{row['threshold']:g}", row["status"], style=style
         )
-    console.print(table)
+    console().print(table)
     for note in result.document["notes"]:
-        console.print(f"Note: {escape(note)}")
+        echo(f"Note: {escape(note)}")
     verdict = "passed" if result.passed else "FAILED: " + ", ".join(result.document["failed"])
-    console.print(f"Validation {verdict}", style="green" if result.passed else "bold red")
-    _wrote(result.written)
+    echo(f"Validation {verdict}", style="green" if result.passed else "bold red")
+    _wrote(result.written, folder, out)
 
 
 @cli.command()
 @click.argument("grid", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--replications", type=int, help="Replications per point [the grid file's].")
-@click.option("--jobs", default=0, show_default=True, help="Parallel processes (0: all cores).")
-@click.option(
-    "--scheduler",
-    envvar="L2CSIM_DASK_SCHEDULER",
-    help="Run on this Dask scheduler (tcp://HOST:PORT) [env L2CSIM_DASK_SCHEDULER].",
-)
-@out_option("sweep")
+@replications_option(None, auto=False)
+@jobs_option()
+@scheduler_option
+@out_option(layout.SWEEP)
 def sweep(
-    grid: Path, replications: int | None, jobs: int, scheduler: str | None, out: Path
+    grid: Path, replications: str | None, jobs: int, scheduler: str | None, out: Path | None
 ) -> None:
     """Run a grid of policies from a YAML file and write one table (sweep.csv).
+
+    The grid file gives the base scenario, the axes, and the replications, seed, horizon
+    and warm-up; --replications overrides the file's.
 
     \b
     Example:
       l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --jobs 2
       l2csim sweep scenarios/sweeps/cs_staff_x_courtesy.yaml --scheduler tcp://10.0.0.5:8786
     """
+    from l2csim.comparison.sweep import grid_settings
     from l2csim.comparison.sweep import sweep as run_sweep
+    from l2csim.output import writing_folder
+    from l2csim.settings import parse_replications
 
-    result = run_sweep(grid, out, jobs=jobs, scheduler=scheduler, replications=replications)
-    console.print(f"{len(result.points)} grid points")
-    _wrote(result.written)
+    count = parse_replications(replications) if replications is not None else None
+    settings = grid_settings(grid, replications=count, jobs=jobs, scheduler=scheduler)
+    out = out or layout.default_out(layout.SWEEP)
+    with writing_folder(out) as folder:
+        result = run_sweep(grid, folder, settings)
+    echo(f"{len(result.points)} grid points")
+    _wrote(result.written, folder, out)
 
 
 @cli.command()
@@ -663,19 +890,33 @@ def report(output_dir: Path, out: Path | None, study: Path | None) -> None:
     """Build the steering-group report from a study's outputs: one self-contained HTML file.
 
     OUTPUT_DIR is the folder `l2csim study` wrote (check/, mine/, customers/, fit/,
-    validate/, simulate/, compare/). Stages not run yet are named as missing in the report.
-    The file opens offline (e-mail attachment) and prints to PDF from any browser.
+    validate/, simulate/, compare/). Stages not run yet are named as missing in the report;
+    a scenario or study file edited since its stage ran is marked stale. The file opens
+    offline (e-mail attachment) and prints to PDF from any browser.
 
     \b
     Examples:
       l2csim report outputs/study
       l2csim report outputs/study --out board/report.html
     """
+    from l2csim.output import out_folder_lock
+    from l2csim.pipeline.run import stale_inputs
     from l2csim.report import build_report
 
-    _wrote(build_report(output_dir, out, study=study))
+    # not while a study writes into the folder
+    lock = out_folder_lock(output_dir) if output_dir.is_dir() else contextlib.nullcontext()
+    with lock:
+        stale = stale_inputs(output_dir)
+        path = build_report(output_dir, out, study=study)
+    for line in stale:
+        _warn(f"stale: {line}")
+    _wrote(path)
 
 
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="l2csim")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from l2csim.errors import InputError
 
@@ -71,6 +70,8 @@ def estimate(values: np.ndarray | pd.Series, confidence: float = CONFIDENCE) -> 
     mean = float(data.mean())
     if n < 2:
         return Estimate(n, mean, math.nan, math.nan)
+    from scipy import stats  # imported here: scipy.stats alone takes most of a second
+
     sd = float(data.std(ddof=1))
     t = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
     return Estimate(n, mean, sd, t * sd / math.sqrt(n))

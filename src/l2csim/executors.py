@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -54,11 +58,38 @@ def backend(
     if jobs <= 1:
         yield Backend(None, "1 local process", 1)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent)
     try:
         yield Backend(pool, f"{jobs} local processes", jobs)
+    except BaseException:
+        stop_workers(pool)  # interrupted: do not wait for replications under way
+        raise
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def die_with_parent() -> None:
+    """In a worker process: end when the process that started it ends, even by SIGKILL, so
+    no worker outlives a killed run (Linux; elsewhere the pool's own clean-up applies)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's "stop cleanly" handler
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died before prctl took effect
+        os._exit(1)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes now (they would finish their replication first)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # the pool keeps no public list
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
 
 
 async def _probe(address: str, timeout: float) -> None:
@@ -93,6 +124,14 @@ def _dask(address: str, timeout: float) -> Iterator[Backend]:
             f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
             f"({type(error).__name__}); check the address and that `dask scheduler` runs "
             f"there, or leave out --scheduler (and {SCHEDULER_ENV}) to run locally."
+        ) from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # a peer that is not a Dask scheduler answers nonsense
+        raise InputError(
+            f"--scheduler {address}: what answers there is not a Dask scheduler "
+            f"({type(error).__name__}); check the host and port of `dask scheduler`, or leave "
+            f"out --scheduler (and {SCHEDULER_ENV}) to run locally."
         ) from None
     try:
         workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))

@@ -79,16 +79,20 @@ def resolve_inputs(target: str | Path | None, overrides: LogOverrides | None = N
     return Inputs(study=None, source=overrides.apply(LogSource(path=path)))
 
 
-def read_inputs_log(inputs: Inputs) -> EventLog:
-    """Read the log and check that the study's roles name activities that occur in it."""
+def read_inputs_log(inputs: Inputs, *, strict: bool = True) -> EventLog:
+    """Read the log and check that the study's roles name activities that occur in it.
+
+    `strict=False` reads the log whatever the roles say (`l2csim check` reports them as
+    warnings: a study is written step by step, and the roles come after the mapping).
+    """
     log = read_log(inputs.source)
-    if inputs.study is not None:
+    if inputs.study is not None and strict:
         check_roles(inputs.study, log)
     return log
 
 
-def check_roles(study: Study, log: EventLog) -> None:
-    """Refuse role activities that the log never shows: a typo there would silently count zero."""
+def role_problems(study: Study, log: EventLog) -> list[str]:
+    """Role activities that the log never shows, each with a did-you-mean hint."""
     known = set(log.events[ACTIVITY].unique())
     problems = []
     for role, activities in study.roles.named_activities().items():
@@ -98,9 +102,96 @@ def check_roles(study: Study, log: EventLog) -> None:
             close = difflib.get_close_matches(activity, sorted(known), n=1, cutoff=0.6)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             problems.append(f"roles.{role}: {activity!r} is not an activity in the log.{hint}")
+    return problems
+
+
+def check_roles(study: Study, log: EventLog) -> None:
+    """Refuse role activities that the log never shows: a typo there would silently count zero."""
+    problems = role_problems(study, log)
     if problems:
         raise StudyError(
             f"{study.source}: "
             + " ".join(problems)
             + " Use the activity names exactly as the log writes them."
         )
+
+
+def study_warnings(study: Study, log: EventLog) -> list[str]:
+    """What in the study file does not fit the log or points at a missing file.
+
+    `l2csim check` prints these as warnings (a study file is written step by step: roles,
+    customers and SLAs come after the log mapping); the commands that need a part refuse it
+    when they run.
+    """
+    warnings = [f"{p} Use the activity names exactly as the log writes them." for p in
+                role_problems(study, log)]  # fmt: skip
+    columns = set(log.events.columns)
+    activities = set(log.events[ACTIVITY].unique())
+
+    def attribute(key: str, name: str | None) -> None:
+        if name is not None and _case_column(name) not in columns:
+            warnings.append(
+                f"{key}: attribute {name!r} is not in the log; keep it with "
+                "log.case_attributes (or --case-attribute)."
+            )
+
+    for segment in study.segments:
+        attribute("segments", segment)
+    attribute("customers.value", study.customers.value)
+    attribute("customers.products", study.customers.products)
+    for tier, sla in study.sla.items():
+        attribute(f"sla.{tier}.promised_date", sla.promised_date)
+        for milestone in sla.courtesy_milestones:
+            if milestone not in activities:
+                warnings.append(
+                    f"sla.{tier}.courtesy_milestones: {milestone!r} is not an activity in the log."
+                )
+    warnings += crm_problems(study)
+    merges = study.customers.merges
+    if merges is not None and not study.resolve(merges).is_file():
+        warnings.append(
+            f"customers.merges: {merges} does not exist (looked for {study.resolve(merges)}); "
+            "point it at your reviewed copy of customer_merges.csv, or remove the key."
+        )
+    return [f"{study.source}: {w}" for w in warnings]
+
+
+def crm_problems(study: Study) -> list[str]:
+    """The CRM tier file named by customers.crm_tiers: missing or unreadable."""
+    from l2csim.customers.crm import read_crm_tiers
+
+    spec = study.customers.crm_tiers
+    if spec is None:
+        return []
+    path = study.resolve(spec.path)
+    if not path.is_file():
+        return [
+            f"customers.crm_tiers: {spec.path} does not exist (looked for {path}); `mine` "
+            "goes on without it, `customers`, `fit` and `study` need it: export the CRM's "
+            "tiers there, or remove the key to let l2csim tier customers itself."
+        ]
+    try:
+        read_crm_tiers(spec, path)
+    except L2csimError as error:
+        return [f"customers.crm_tiers: {error}"]
+    return []
+
+
+def without_missing_crm(study: Study | None) -> tuple[Study | None, list[str]]:
+    """The study without a customers.crm_tiers file that does not exist yet, and a warning.
+
+    `l2csim mine` tiers cases by the CRM file when there is one; in a study being written
+    step by step it may not be there yet, which is no reason not to draw the maps.
+    """
+    if study is None or study.customers.crm_tiers is None:
+        return study, []
+    if study.resolve(study.customers.crm_tiers.path).is_file():
+        return study, []
+    customers = study.customers.model_copy(update={"crm_tiers": None})
+    return study.model_copy(update={"customers": customers}), [
+        f"{study.source}: {p} Mined without CRM tiers." for p in crm_problems(study)
+    ]
+
+
+def _case_column(name: str) -> str:
+    return name if name.startswith("case:") else f"case:{name}"

@@ -14,10 +14,12 @@ import csv
 import gzip
 import importlib.util
 import os
+import re
 import shutil
 import sys
 import tempfile
 import warnings
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,13 @@ CSV_DELIMITERS = ",;\t|"
 # margin over the worst case measured.
 CSV_MEMORY_FACTOR = 6
 _OFFSET_PATTERN = r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
+# An event log's line is a few hundred bytes; a line (or cell) beyond this is not a log row,
+# and such cells cost the readers and checks minutes. Refused before the CSV is parsed.
+MAX_LINE_BYTES = 1 << 20
+# Names that end up in maps, tables and reports (case, activity, resource, customer).
+MAX_NAME_CHARS = 500
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+\s*$")
+_PLAIN_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ def read_log(source: LogSource | str | Path, *, memory_budget: int | None = None
         raise InputError(f"{path}: is a folder; give an event log file.")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty.")
+    check_timezone(source.timezone, path)
     kind = detect_format(path)
     notes: list[str] = []
     if kind == "csv":
@@ -156,13 +166,68 @@ def detect_format(path: Path) -> str:
     )
 
 
+def check_timezone(name: str, path: Path | None = None) -> None:
+    """Refuse a time zone name that is not an IANA zone (before any time is read)."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        where = f"{path}: " if path else ""
+        raise InputError(
+            f"{where}unknown time zone {name!r} (--timezone or log.timezone); use an IANA name "
+            "such as 'UTC' or 'Europe/Berlin'."
+        ) from None
+
+
+@contextlib.contextmanager
+def _compressed(path: Path) -> Iterator[None]:
+    """A .gz that is not gzip, is cut off or is corrupt: one line naming the file."""
+    try:
+        yield
+    except EOFError:
+        raise InputError(
+            f"{path}: the compressed file ends too early (cut off while copying or "
+            "downloading?); copy it again."
+        ) from None
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise InputError(
+            f"{path}: not a readable gzip file ({_first_line(error)}); give the plain file, "
+            "or compress it again with gzip."
+        ) from None
+
+
+def _check_lines(path: Path) -> None:
+    """Refuse a CSV with a line longer than MAX_LINE_BYTES, reading it once in blocks (fast:
+    only the first and last newline of each block are looked at)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    run = 0  # bytes since the last newline
+    line = 1
+    with _compressed(path), opener(path, "rb") as handle:
+        while block := handle.read(MAX_LINE_BYTES):
+            first = block.find(b"\n")
+            if first < 0:
+                run += len(block)
+            else:
+                run += first
+            if run > MAX_LINE_BYTES:
+                raise InputError(
+                    f"{path}: line {line:,} is longer than {MAX_LINE_BYTES // 2**20} MB; an "
+                    "event log row is a few hundred bytes. Check the quoting (an unclosed quote "
+                    "joins lines) or remove the oversized cell."
+                )
+            if first >= 0:
+                line += block.count(b"\n")
+                run = len(block) - block.rfind(b"\n") - 1
+
+
 # --- readers -------------------------------------------------------------------------------
 
 
 def _sniff_csv(path: Path) -> tuple[str, str, str]:
     """Return (encoding, delimiter, first line), trying UTF-8 (with or without BOM), then Latin-1."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
+    with _compressed(path), opener(path, "rb") as handle:
         head = handle.read(256 * 1024)
     if not head.strip():
         raise InputError(f"{path}: the file is empty.")
@@ -193,18 +258,20 @@ def _read_csv(
     if "ocel:activity" in header and "ocel:timestamp" in header:
         return _read_ocel(path, "ocel1-csv", source.object_type, notes), "ocel1-csv"
     _check_memory(path, memory_budget)
+    _check_lines(path)
     text_columns = [c for c in (source.columns.case, source.columns.customer) if c]
     try:
-        frame = pd.read_csv(
-            path,
-            sep=delimiter,
-            encoding=encoding,
-            dtype={c: str for c in text_columns},
-            keep_default_na=True,
-            na_values=[""],
-            low_memory=False,
-            on_bad_lines="error",
-        )
+        with _compressed(path):
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                encoding=encoding,
+                dtype={c: str for c in text_columns},
+                keep_default_na=True,
+                na_values=[""],
+                low_memory=False,
+                on_bad_lines="error",
+            )
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty.") from None
     except pd.errors.ParserError as error:
@@ -218,7 +285,36 @@ def _read_csv(
         ) from None
     if frame.empty:
         raise InputError(f"{path}: the file has a header but no events.")
+    if delimiter != ",":  # with ',' between fields, a quoted "1,234" is a thousands separator
+        frame = _decimal_commas(frame, source, notes)
     return frame, "csv"
+
+
+def _decimal_commas(frame: pd.DataFrame, source: LogSource, notes: list[str]) -> pd.DataFrame:
+    """Numbers written with a decimal comma (1.234,56 or 3,5; European exports, usually with
+    ';' between fields) are read as numbers, never left as text that later counts as 0."""
+    columns = source.columns
+    keys = {columns.case, columns.activity, columns.timestamp, columns.start_timestamp,
+            columns.resource, columns.customer, columns.customer_name}  # fmt: skip
+    converted = []
+    for column in frame.columns:
+        series = frame[column]
+        if column in keys or series.dtype != object:
+            continue
+        values = series.dropna()
+        if values.empty or not values.map(type).eq(str).all():
+            continue
+        comma = values.str.match(_DECIMAL_COMMA)
+        if not comma.any() or not (comma | values.str.match(_PLAIN_NUMBER)).all():
+            continue
+        numbers = values.str.strip().str.replace(".", "", regex=False).str.replace(",", ".")
+        frame[column] = pd.to_numeric(numbers).reindex(series.index)
+        converted.append(str(column))
+    if converted:
+        notes.append(
+            f"numbers with a decimal comma read as numbers in column(s) {', '.join(converted)}"
+        )
+    return frame
 
 
 def _check_memory(path: Path, memory_budget: int | None) -> None:
@@ -309,15 +405,25 @@ def _read_ocel(path: Path, kind: str, object_type: str | None, notes: list[str])
         readable = path
         if path.name.lower().endswith(".gz"):  # pm4py's OCEL readers take plain files only
             readable = Path(scratch) / path.name[:-3]
-            with gzip.open(path, "rb") as packed, readable.open("wb") as plain:
+            with _compressed(path), gzip.open(path, "rb") as packed, readable.open("wb") as plain:
                 shutil.copyfileobj(packed, plain)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _captured_stderr():
                 warnings.simplefilter("ignore")
                 ocel = readers[kind](str(readable))
-        except Exception as error:  # pm4py raises many kinds for malformed files
-            raise InputError(f"{path}: not a readable OCEL file ({_first_line(error)}).") from None
-    types = sorted(str(t) for t in ocel.objects["ocel:type"].unique())
+                types = sorted(str(t) for t in ocel.objects["ocel:type"].unique())
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except BaseException as error:  # pm4py raises many kinds for malformed files
+            raise InputError(
+                f"{path}: not a readable OCEL 2.0 file ({_first_line(error)}); export the log "
+                "as OCEL 2.0 JSON, XML or SQLite, or as a CSV event log."
+            ) from None
+    if not types:
+        raise InputError(
+            f"{path}: not a readable OCEL 2.0 file (no objects found); export the log as OCEL "
+            "2.0 JSON, XML or SQLite, or as a CSV event log."
+        )
     if object_type is None:
         object_type = next((t for t in types if t.lower() in ("orders", "order")), None)
         if object_type is None:
@@ -380,9 +486,8 @@ def canonicalise(
     if missing:
         described = ", ".join(f"{name!r} (for {target})" for target, name in missing)
         raise InputError(
-            f"{path}: column {described} not found. Columns in the file: "
-            f"{', '.join(present)}. Map them with --case/--activity/--timestamp/... or the "
-            "study file's log.columns."
+            f"{path}: column {described} not found. {_columns_named(present)} Map them with "
+            "--case/--activity/--timestamp/... or the study file's log.columns."
         )
     rename = {
         name: target for target, name in wanted.items() if name is not None and name != target
@@ -397,12 +502,39 @@ def canonicalise(
     for text_column in (RESOURCE, CUSTOMER, CUSTOMER_NAME):
         if text_column in frame:
             frame[text_column] = _as_text(frame[text_column])
+    for text_column in (CASE, ACTIVITY, RESOURCE, CUSTOMER, CUSTOMER_NAME):
+        if text_column in frame:
+            _refuse_long_names(frame[text_column], path, wanted[text_column] or text_column)
     frame[TIMESTAMP] = to_utc(frame[TIMESTAMP], path, wanted[TIMESTAMP] or TIMESTAMP, source)
     if START in frame:
         frame[START] = to_utc(frame[START], path, wanted[START] or START, source)
     if LIFECYCLE in frame:
         frame = _pair_lifecycle(frame, notes)
     return frame
+
+
+def _columns_named(present: list[str]) -> str:
+    """The file's columns for an error message, only when the first line looks like a log's
+    header: a stray file's first line (which may hold anything) is never echoed."""
+    if len(present) < 3:
+        return (
+            f"Its first line has {len(present)} field(s), so it is not a CSV event log with a "
+            "header row (case, activity, time, ...); check the path."
+        )
+    shown = [name if len(name) <= 40 else name[:37] + "..." for name in present[:30]]
+    more = f" and {len(present) - 30} more" if len(present) > 30 else ""
+    return f"Columns in the file: {', '.join(shown)}{more}."
+
+
+def _refuse_long_names(series: pd.Series, path: Path, column: str) -> None:
+    lengths = series.dropna().str.len()
+    if len(lengths) and lengths.max() > MAX_NAME_CHARS:
+        row = _row_list(lengths.index[lengths > MAX_NAME_CHARS], limit=3)
+        raise InputError(
+            f"{path}: column {column!r} holds a value of {int(lengths.max()):,} characters "
+            f"(rows {row}); names are at most {MAX_NAME_CHARS} characters. Check that the "
+            "column mapping is right, or shorten the value."
+        )
 
 
 def _drop_unusable(frame: pd.DataFrame, path: Path, notes: list[str]) -> pd.DataFrame:
@@ -455,6 +587,10 @@ def to_utc(series: pd.Series, path: Path, column: str, source: LogSource) -> pd.
     has_offset = _has_offset(text)
     with_offset = int((has_offset & present).sum())
     if 0 < with_offset < int(present.sum()):
+        naive = text[~has_offset & present]
+        parsed_naive = pd.to_datetime(naive, format="ISO8601", errors="coerce")
+        if parsed_naive.isna().any():  # not a time at all, rather than one without offset
+            _refuse_unparsed(parsed_naive, naive.notna(), naive, path, column, source)
         aware_row = _row_list(text.index[has_offset & present], limit=1)
         naive_row = _row_list(text.index[~has_offset & present], limit=3)
         raise InputError(
@@ -498,11 +634,34 @@ def _refuse_unparsed(
         rows = text.index[bad]
         example = text.loc[rows[0]]
         expected = f"format {source.timestamp_format!r}" if source.timestamp_format else "ISO 8601"
+        if _out_of_range(str(example)):
+            raise InputError(
+                f"{path}: column {column!r}: {int(bad.sum())} timestamps are outside the years "
+                f"1678-2261 that can be handled, e.g. {_clip(example)} (rows "
+                f"{_row_list(rows)}); fix the year (a typo such as 2300 for 2030?)."
+            )
+        example = _clip(example)
         raise InputError(
             f"{path}: column {column!r}: {int(bad.sum())} timestamps cannot be read as "
-            f"{expected}, e.g. {example!r} (rows {_row_list(rows)}); set log.timestamp_format "
+            f"{expected}, e.g. {example} (rows {_row_list(rows)}); set log.timestamp_format "
             "(or --timestamp-format), e.g. '%d/%m/%Y %H:%M'."
         )
+
+
+def _out_of_range(text: str) -> bool:
+    """A well-formed time that pandas cannot hold (before 1678 or after 2261)."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return not 1678 <= moment.year <= 2261
+
+
+def _clip(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def _row_list(index: Sequence[int] | pd.Index, limit: int = 5) -> str:

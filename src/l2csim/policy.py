@@ -8,25 +8,33 @@ an empty policy replays today's operation. All of them combine freely.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from l2csim.params import Calendar
+
+MAX_STAFF = 1_000  # people in one pool
+MAX_FACTOR = 100.0  # demand multipliers
+MAX_HOURS = 10 * 365 * 24.0  # promised lead times: at most ten years
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Factor = Annotated[float, Field(gt=0, le=MAX_FACTOR)]
+
+
 Discipline = Literal["fifo", "squeaky_wheel", "tier_priority", "earliest_promise", "least_slack"]
 
 
 class TierSla(_Strict):
-    """Overrides of a tier's SLA; None keeps the fitted value."""
+    """Overrides of a tier's SLA; None keeps the fitted value. The keys are the study
+    file's `sla:` keys (`courtesy_owed_at`, the old name, is still read)."""
 
-    promised_hours: float | None = Field(default=None, gt=0)
-    courtesy_owed_at: list[str] | None = None
+    promised_hours: float | None = Field(default=None, gt=0, le=MAX_HOURS)
+    courtesy_milestones: list[str] | None = None
 
 
 class CourtesyRule(_Strict):
@@ -48,8 +56,8 @@ class CourtesyRule(_Strict):
 class PoolChange(_Strict):
     """A pool's size (absolute, or `add` people to the fitted size) and/or calendar."""
 
-    size: int | None = Field(default=None, ge=0)
-    add: int = 0
+    size: int | None = Field(default=None, ge=0, le=MAX_STAFF)
+    add: int = Field(default=0, ge=-MAX_STAFF, le=MAX_STAFF)  # no pool below 0: see scenario
     calendar: Calendar | None = None
 
 
@@ -62,7 +70,7 @@ class DedicatedManagers(_Strict):
 
     pool: str
     tiers: list[str]
-    size: int = Field(ge=1)
+    size: int = Field(ge=1, le=MAX_STAFF)
     take_from_pool: bool = True
 
 
@@ -75,15 +83,15 @@ class Demand(_Strict):
     """Arrival-rate multipliers: `factor` for every stream, per tier and per segment (they
     multiply)."""
 
-    factor: float = Field(default=1.0, gt=0)
-    tiers: dict[str, float] = Field(default_factory=dict)
-    segments: dict[str, float] = Field(default_factory=dict)
+    factor: Factor = 1.0
+    tiers: dict[str, Factor] = Field(default_factory=dict)
+    segments: dict[str, Factor] = Field(default_factory=dict)
 
 
 class DataQuality(_Strict):
     """Scales the probability of stepping into a rework activity (0.5 = re-keying halved)."""
 
-    rework_multiplier: float = Field(default=1.0, ge=0)
+    rework_multiplier: float = Field(default=1.0, ge=0, le=MAX_FACTOR)
 
 
 class ProactiveReview(_Strict):
@@ -96,10 +104,10 @@ class ProactiveReview(_Strict):
 
     enabled: bool = False
     tiers: list[str] = Field(default_factory=list)
-    every_days: float = Field(default=7.0, gt=0)
-    overdue_factor: float = Field(default=2.0, gt=0)
+    every_days: float = Field(default=7.0, gt=0, le=3650)
+    overdue_factor: float = Field(default=2.0, gt=0, le=MAX_FACTOR)
     pool: str | None = None
-    call_hours: float = Field(default=0.25, ge=0)
+    call_hours: float = Field(default=0.25, ge=0, le=24)
     win_back_probability: float = Field(default=0.3, ge=0, le=1)
 
 

@@ -11,16 +11,15 @@ stays stable when a refit renames them: `role:chase_call`, `role:courtesy_call`,
 
 from __future__ import annotations
 
-import typing
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from l2csim.errors import StudyError
 from l2csim.params import ModelParams, load_params
-from l2csim.policy import Policy
+from l2csim.policy import MAX_STAFF, Policy
+from l2csim.study import describe_validation_error, read_yaml_mapping, rename_deprecated
 
 
 class ScenarioFile(BaseModel):
@@ -47,15 +46,8 @@ class Scenario(BaseModel):
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise StudyError(f"{path}: not valid YAML ({error}).") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise StudyError(f"{path}: a scenario file must be a mapping of keys (model, policy...).")
-    return data
+    """The scenario file's keys (the one YAML reader and its bounds, old key names renamed)."""
+    return rename_deprecated(read_yaml_mapping(path), path)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +93,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         parsed = ScenarioFile.model_validate(data)
     except ValidationError as error:
-        raise StudyError(f"{source}: {_explain(error)}") from None
+        raise StudyError(describe_validation_error(source, error, ScenarioFile)) from None
     return Scenario(
         name=parsed.name or source.stem,
         description=parsed.description,
@@ -114,43 +106,6 @@ def load_scenario(path: str | Path) -> Scenario:
 def model_scenario(model_path: str | Path) -> Scenario:
     """A fitted model file run as it is: the as-is baseline."""
     return Scenario(name="baseline", description="as-is", model_path=Path(model_path))
-
-
-def _explain(error: ValidationError) -> str:
-    first = error.errors()[0]
-    loc = [str(p) for p in first["loc"]]
-    where = ".".join(loc) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        allowed = _allowed_keys(ScenarioFile, first["loc"][:-1])
-        return f"{where}: unknown key; allowed here: {', '.join(allowed)}."
-    if first["type"] == "missing":
-        return f"{where}: required key is missing."
-    return f"{where}: {first['msg']}."
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The field names of the model found by walking `loc` (dict keys are skipped)."""
-    current: Any = model
-    for part in loc:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            break
-        field = current.model_fields.get(str(part))
-        if field is None:
-            continue
-        current = _model_in(field.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return sorted(current.model_fields)
-    return []
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 # --- checking a scenario against its model ---------------------------------------------------
@@ -190,6 +145,17 @@ def resolve_policy(policy: Policy, params: ModelParams, where: str) -> Policy:
         pool(place, name)
     staffing = policy.staffing
     changes = {pool(f"staffing.pools.{k}", k): v for k, v in staffing.pools.items()}
+    sizes = {p.name: p.size for p in params.pools}
+    for name, change in staffing.pools.items():
+        resolved = pool(f"staffing.pools.{name}", name)
+        if change.size is None and change.add:
+            after = sizes[resolved] + change.add
+            if not 0 <= after <= MAX_STAFF:
+                raise StudyError(
+                    f"{where}: policy.staffing.pools.{name}.add: {change.add:+d} gives pool "
+                    f"{resolved!r} {after} people (it has {sizes[resolved]}); a pool has 0 to "
+                    f"{MAX_STAFF} people."
+                )
     dedicated = staffing.dedicated_account_managers
     if dedicated is not None:
         dedicated = dedicated.model_copy(
@@ -201,7 +167,7 @@ def resolve_policy(policy: Policy, params: ModelParams, where: str) -> Policy:
     milestones = set(params.roles.milestones)
     named = list(policy.courtesy.milestones or [])
     for sla in policy.sla.values():
-        named += sla.courtesy_owed_at or []
+        named += sla.courtesy_milestones or []
     unknown = sorted(set(named) - milestones)
     if unknown:
         raise StudyError(

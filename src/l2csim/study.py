@@ -7,15 +7,23 @@ work starts. Paths inside the file are relative to the file itself.
 from __future__ import annotations
 
 import difflib
+import typing
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from l2csim.errors import StudyError
+from l2csim.errors import L2csimDeprecation, StudyError
 
 DEFAULT_STUDY_FILE = Path("scenarios") / "study.yaml"
+# Study, scenario and grid files are small hand-written YAML: these bounds refuse a file that
+# is something else, or an alias bomb (a few lines whose &anchors and *aliases expand to
+# billions of values), before it costs memory.
+MAX_YAML_BYTES = 1_000_000
+MAX_YAML_VALUES = 100_000
+MAX_HOURS = 10 * 365 * 24.0  # promised and response times: at most ten years
 
 
 def _as_list(value: Any) -> Any:
@@ -229,10 +237,10 @@ class CustomersSpec(_Strict):
 class TierSla(_Strict):
     """What one tier is promised: a lead time or a promised-date attribute, calls, response."""
 
-    promised_hours: float | None = Field(default=None, gt=0)
+    promised_hours: float | None = Field(default=None, gt=0, le=MAX_HOURS)
     promised_date: str | None = None
     courtesy_milestones: ActivityList = Field(default_factory=list)
-    chase_response_hours: float | None = Field(default=None, gt=0)
+    chase_response_hours: float | None = Field(default=None, gt=0, le=MAX_HOURS)
 
 
 class ValidationThresholds(_Strict):
@@ -270,9 +278,9 @@ class CalibrationSpec(_Strict):
 class ValidationSpec(_Strict):
     """How `l2csim validate` replays the log's period and what counts as reproducing it."""
 
-    replications: int = Field(default=3, ge=1)
-    seed: int = 0
-    control_flow_cases: int = Field(default=300, ge=10)
+    replications: int = Field(default=3, ge=1, le=100)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    control_flow_cases: int = Field(default=300, ge=10, le=100_000)
     thresholds: ValidationThresholds = ValidationThresholds()
 
 
@@ -341,7 +349,8 @@ def load_study(path: str | Path) -> Study:
             raise StudyError(f"{source}: no study.yaml in this folder or its scenarios/ folder.")
     if not source.is_file():
         raise StudyError(f"{source}: study file not found.")
-    data = read_yaml_mapping(source)
+    data = rename_deprecated(read_yaml_mapping(source), source)
+    data.pop("source", None)  # not a key of the file
     try:
         study = Study.model_validate({**data, "source": source.resolve()})
     except ValidationError as error:
@@ -361,20 +370,40 @@ def load_study(path: str | Path) -> Study:
 
 
 def read_yaml_mapping(source: Path) -> dict[str, Any]:
-    """Parse a YAML file that must hold a mapping; syntax errors name the line."""
+    """Parse a study, scenario or grid file, which must hold a YAML mapping of keys.
+
+    The one YAML reader of l2csim: syntax errors name the line, and a file too large, nested
+    too deep, referring to itself or whose aliases expand beyond MAX_YAML_VALUES values is
+    refused before it is built.
+    """
+    source = Path(source)
     try:
-        text = source.read_text(encoding="utf-8")
+        size = source.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise StudyError(
+                f"{source}: {size:,} bytes is too large for a study or scenario file (at most "
+                f"{MAX_YAML_BYTES:,}); is it the right file?"
+            )
+        text = source.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         raise StudyError(
-            f"{source}: not UTF-8 text ({error.reason} at byte {error.start})."
+            f"{source}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8."
         ) from None
+    except IsADirectoryError:
+        raise StudyError(f"{source}: is a folder; give a YAML file.") from None
+    except OSError as error:
+        raise StudyError(f"{source}: cannot be read ({error.strerror}).") from None
     try:
-        data = yaml.safe_load(text)
+        data = _load_bounded(text, source)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = getattr(error, "problem", None) or str(error)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise StudyError(f"{source}: invalid YAML at {where}: {problem}.") from None
+    except RecursionError:
+        raise StudyError(
+            f"{source}: nested too deeply to be a study or scenario file; is it the right file?"
+        ) from None
     if data is None:
         raise StudyError(f"{source}: the file is empty; it must hold a YAML mapping of keys.")
     if not isinstance(data, dict):
@@ -384,15 +413,85 @@ def read_yaml_mapping(source: Path) -> dict[str, Any]:
     return data
 
 
-def describe_validation_error(source: Path, error: ValidationError, model: type[BaseModel]) -> str:
-    """One message for all problems in a file: key path, what is wrong, what to write instead."""
+def _load_bounded(text: str, source: Path) -> Any:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {}, set(), source)
+        if size > MAX_YAML_VALUES:
+            raise StudyError(
+                f"{source}: its aliases (*name) expand to {size:,} values, more than "
+                f"{MAX_YAML_VALUES:,}; write the values out instead of repeating anchors."
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], path: set[int], source: Path) -> int:
+    """How many values a node stands for once every alias is written out (memoised, so an
+    alias bomb is measured without being expanded)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in path:
+        raise StudyError(f"{source}: an alias refers to itself (&anchor inside its own value).")
+    path.add(key)
+    if isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    else:
+        children = []
+    size = 1 + sum(_expanded_size(child, memo, path, source) for child in children)
+    path.discard(key)
+    memo[key] = size
+    return size
+
+
+# Old key names still read, each with a one-line note: {old: new}.
+RENAMED_KEYS = {"courtesy_owed_at": "courtesy_milestones"}
+
+
+def rename_deprecated(data: Any, source: Path, where: str = "") -> Any:
+    """Read old key names (RENAMED_KEYS) as the new ones, with a deprecation note each."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            place = f"{where}.{key}" if where else str(key)
+            new = RENAMED_KEYS.get(key) if isinstance(key, str) else None
+            if new is not None and new not in data:
+                warnings.warn(
+                    f"{source}: {place}: the key is now called {new!r}; {key!r} is still "
+                    "read, but rename it.",
+                    L2csimDeprecation,
+                    stacklevel=2,
+                )
+                key = new
+            out[key] = rename_deprecated(value, source, place)
+        return out
+    if isinstance(data, list):
+        return [rename_deprecated(item, source, where) for item in data]
+    return data
+
+
+def describe_validation_error(
+    source: Path, error: ValidationError, model: type[BaseModel], prefix: str = ""
+) -> str:
+    """One message for all problems in a file: key path, what is wrong, what to write instead.
+
+    The one explainer for study, scenario and grid files: unknown keys get the keys allowed
+    there and a did-you-mean; `prefix` is put before every key path (e.g. "policy.").
+    """
     lines = []
-    for problem in error.errors():
+    for problem in error.errors()[:10]:
         location = [str(part) for part in problem["loc"]]
-        key = ".".join(location) or "(top level)"
+        key = prefix + (".".join(location) or "(top level)")
         kind = problem["type"]
         if kind == "extra_forbidden":
-            allowed = _allowed_keys(model, location[:-1])
+            allowed = allowed_keys(model, location[:-1])
             hint = ""
             close = difflib.get_close_matches(location[-1], allowed, n=1)
             if close:
@@ -402,22 +501,40 @@ def describe_validation_error(source: Path, error: ValidationError, model: type[
             lines.append(f"{key}: required key is missing.")
         else:
             message = problem["msg"].removeprefix("Value error, ")
-            lines.append(f"{key}: {message} (got {problem.get('input')!r}).")
+            lines.append(f"{key}: {message} (got {_short(problem.get('input'))}).")
+    more = len(error.errors()) - 10
+    if more > 0:
+        lines.append(f"({more} more problem(s) after these.)")
     return f"{source}: " + " ".join(lines)
 
 
-def _allowed_keys(model: type[BaseModel], location: list[str]) -> list[str]:
-    """The field names allowed at a key path, for 'did you mean' hints."""
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def allowed_keys(model: type[BaseModel], location: list[str]) -> list[str]:
+    """The field names allowed at a key path, for 'did you mean' hints (dict keys and list
+    positions on the way are stepped over)."""
     current: Any = model
     for part in location:
-        field = getattr(current, "model_fields", {}).get(part)
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        field = current.model_fields.get(str(part))
         if field is None:
-            return []
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        current = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if current is None:
-            return []
-    return [name for name in current.model_fields if name != "source"]
+            continue  # a mapping key or list position: the value's model stays current
+        current = _model_in(field.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [name for name in current.model_fields if name != "source"]
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation (X, X | None, dict[str, X], list[X], ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -27,7 +28,8 @@ sys.path.insert(0, str(HERE.parents[1] / "src"))
 from l2csim.fit import fit_model  # noqa: E402
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, read_log  # noqa: E402
 
-SOURCE_LOG = Path("/work/shared/data/bpic2012.xes.gz")
+# The large public logs are not shipped: L2CSIM_SHARED_DATA names their folder.
+SOURCE_LOG = Path(os.environ.get("L2CSIM_SHARED_DATA", "../shared/data")) / "bpic2012.xes.gz"
 RESULTS = HERE / "results" / "fit.json"
 TARGET_SECONDS = 5.0
 

@@ -34,7 +34,8 @@ REPO = HERE.parents[1]
 SRC = REPO / "src"
 DATA = HERE / ".data"
 RESULTS = HERE / "results" / "read_csv.json"
-SOURCE_LOG = Path("/work/shared/data/bpic2012.xes.gz")
+# The large public logs are not shipped: L2CSIM_SHARED_DATA names their folder.
+SOURCE_LOG = Path(os.environ.get("L2CSIM_SHARED_DATA", "../shared/data")) / "bpic2012.xes.gz"
 GENERATOR_VERSION = 1
 TIME_RATIO_TARGET = 2.0
 MEMORY_RATIO_TARGET = 3.0

@@ -23,6 +23,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
+from l2csim.settings import RunSettings  # noqa: E402
 from l2csim.sim.replications import run_replication  # noqa: E402
 from l2csim.sim.run import prepare  # noqa: E402
 from study_copy import sample_study  # noqa: E402
@@ -66,7 +67,7 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     scenarios = sample_study(Path(tempfile.mkdtemp()))
-    specs = [prepare(scenarios / f"{name}.yaml", seed=0)[2] for name in SCENARIOS]
+    specs = [prepare(scenarios / f"{name}.yaml", RunSettings(seed=0))[2] for name in SCENARIOS]
     load = os.getloadavg()
     one = run(specs, None)
     with ProcessPoolExecutor(2) as pool:

@@ -283,7 +283,7 @@ def test_helpdesk_duplicates_match_the_xes_file(shared_data: Path) -> None:
 
 
 def test_receipt_findings_match_plain_pandas(shared_data: Path) -> None:
-    path = shared_data / "receipt.csv"
+    path = shared_data / "receipt.csv.gz"
     raw = pd.read_csv(path)
     assert set(raw["lifecycle:transition"]) == {"complete"}  # nothing to pair
     report = check_quality(read_log(path), now=NOW)
@@ -316,13 +316,13 @@ def test_receipt_findings_match_plain_pandas(shared_data: Path) -> None:
 
 
 def test_running_example_is_clean(shared_data: Path) -> None:
-    report = check_quality(read_log(shared_data / "running-example.xes"), now=NOW)
+    report = check_quality(read_log(shared_data / "running-example.xes.gz"), now=NOW)
     assert kinds(report) == {("no_customer_column", None, 0)}
     assert (report.events, report.cases, report.activities) == (42, 6, 8)
 
 
 def test_interval_log_start_and_end_times_match_plain_pandas(shared_data: Path) -> None:
-    path = shared_data / "interval_event_log.csv"
+    path = shared_data / "interval_event_log.csv.gz"
     raw = pd.read_csv(path)
     start = pd.to_datetime(raw["start_timestamp"], utc=True, format="ISO8601")
     end = pd.to_datetime(raw["time:timestamp"], utc=True, format="ISO8601")

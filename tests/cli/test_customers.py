@@ -21,7 +21,7 @@ def test_help_has_an_example() -> None:
 
 
 def test_log_without_customers_still_reports_sla(shared_data: Path, tmp_path: Path) -> None:
-    result = invoke("customers", str(shared_data / "receipt.csv"), "--out", str(tmp_path))
+    result = invoke("customers", str(shared_data / "receipt.csv.gz"), "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "no customer column" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["retention_model.json", "sla.csv"]
@@ -69,7 +69,14 @@ def test_formula_like_names_are_neutralised(tmp_path: Path) -> None:
 def test_bad_as_of_is_one_clear_line(shared_data: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
-        ["customers", str(shared_data / "receipt.csv"), "--as-of", "soon", "--out", str(tmp_path)],
+        [
+            "customers",
+            str(shared_data / "receipt.csv.gz"),
+            "--as-of",
+            "soon",
+            "--out",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 1
     assert "--as-of 'soon': not a date; write it as YYYY-MM-DD." in result.output

@@ -12,7 +12,7 @@ from l2csim.cli import cli
 def test_mine_bare_log_writes_outputs(shared_data, tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["mine", str(shared_data / "running-example.xes"), "--out", str(out)]
+        cli, ["mine", str(shared_data / "running-example.xes.gz"), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     for name in ("findings.json", "variants.csv", "deviations.csv", "process.bpmn", "process.svg",
@@ -46,7 +46,7 @@ def test_mine_help_has_example():
 def test_mine_is_byte_identical_across_runs_and_bpmn_reads_back(shared_data, tmp_path):
     from l2csim.pm4py_adapter import pm4py
 
-    log = str(shared_data / "running-example.xes")
+    log = str(shared_data / "running-example.xes.gz")
     for name in ("a", "b"):
         result = CliRunner().invoke(cli, ["mine", log, "--out", str(tmp_path / name)])
         assert result.exit_code == 0, result.output

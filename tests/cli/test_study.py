@@ -33,8 +33,8 @@ def test_one_replication_is_refused(study_copy: Path) -> None:
     result = CliRunner().invoke(
         cli, ["study", str(study_copy / "scenarios"), "--replications", "1"]
     )
-    assert result.exit_code == 2
-    assert "--replications" in result.output and ">=2" in result.output
+    assert result.exit_code == 1
+    assert "at least 2 replications" in result.output and "--replications 2" in result.output
 
 
 def test_a_scheduler_that_does_not_answer_fails_before_any_stage(study_copy: Path) -> None:

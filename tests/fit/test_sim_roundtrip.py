@@ -32,6 +32,7 @@ from l2csim.params import (
     Tier,
     write_params,
 )
+from l2csim.settings import RunSettings
 from l2csim.sim.run import simulate
 
 STATED = Provenance(source="study", detail="round-trip test model")
@@ -114,11 +115,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> ModelParams:
     simulate(
         model_file,
         folder / "sim",
-        replications=1,
-        seed=11,
-        horizon="100d",
-        warmup="1d",
-        event_log=True,
+        RunSettings(replications=1, seed=11, horizon="100d", warmup="1d", event_log=True),
     )
     (folder / "study.yaml").write_text(
         "log:\n  path: sim/events.csv\nsegments: ['case:segment']\n",

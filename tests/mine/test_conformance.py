@@ -22,7 +22,7 @@ def test_running_example_structure_and_alignment(shared_data):
     assert ("register request", "decide") in pairs
     assert ("decide", "register request") not in pairs
     assert ("decide", "reinitiate request") not in pairs  # a loop: both orders are allowed
-    events = read_log(shared_data / "running-example.xes").events
+    events = read_log(shared_data / "running-example.xes.gz").events
     result = check_conformance(events, case_variants(events), model, max_variants=50, time_limit=30)
     assert result.method == "alignments"
     assert result.aligned_case_share == 1.0
@@ -30,7 +30,7 @@ def test_running_example_structure_and_alignment(shared_data):
 
 def test_variant_cap_falls_back_to_token_replay(shared_data):
     model = load_reference(shared_data / "receipt.bpmn")
-    events = read_log(shared_data / "receipt.csv").events
+    events = read_log(shared_data / "receipt.csv.gz").events
     result = check_conformance(events, case_variants(events), model, max_variants=3, time_limit=20)
     assert result.method == "alignments+token_replay"
     assert result.aligned_variants == 3

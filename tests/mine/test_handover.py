@@ -22,7 +22,7 @@ def test_handovers_count_changes_of_resource_within_cases():
 
 
 def test_real_log_handovers_add_up(shared_data):
-    events = ordered(read_log(shared_data / "running-example.xes").events)
+    events = ordered(read_log(shared_data / "running-example.xes.gz").events)
     table = handovers(events, RESOURCE)
     same_case = events[CASE].eq(events[CASE].shift(-1))
     changes = same_case & events[RESOURCE].ne(events[RESOURCE].shift(-1))

@@ -12,7 +12,7 @@ from l2csim.mine.maps import abstract_map, discover_map, kept_activities, map_do
 from l2csim.pm4py_adapter import pm4py
 
 
-@pytest.fixture(scope="module", params=["helpdesk.xes.gz", "receipt.csv"])
+@pytest.fixture(scope="module", params=["helpdesk.xes.gz", "receipt.csv.gz"])
 def events(request, shared_data) -> pd.DataFrame:
     return read_log(shared_data / request.param).events
 

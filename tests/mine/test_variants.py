@@ -9,7 +9,7 @@ from l2csim.mine.variants import SEPARATOR, case_variants, lead_times, variant_t
 from l2csim.pm4py_adapter import pm4py
 
 
-@pytest.mark.parametrize("name", ["helpdesk.xes.gz", "receipt.csv"])
+@pytest.mark.parametrize("name", ["helpdesk.xes.gz", "receipt.csv.gz"])
 def test_variants_equal_pm4py(shared_data, name):
     events = read_log(shared_data / name).events
     table = variant_table(case_variants(events), lead_times(events))

@@ -11,6 +11,7 @@ import pytest
 
 from l2csim.confidence import HEADLINE_KPIS, estimate, headline_precision, replications_needed
 from l2csim.errors import InputError
+from l2csim.settings import RunSettings
 from l2csim.sim.replications import kpi_frame, origin, run_replications
 from l2csim.sim.run import (
     event_frame,
@@ -40,10 +41,10 @@ def test_common_random_numbers_shrink_paired_differences_on_shipped_scenarios(sc
     streams partly, so the gain is real but not tenfold; without CRN the ratios are ~1.
     """
     reps = 10
-    common = dict(horizon="180d", warmup="30d")
-    _, _, base = prepare(scenarios / "baseline.yaml", seed=3, **common)
-    _, _, paired = prepare(scenarios / "tier_priority.yaml", seed=3, **common)
-    _, _, other = prepare(scenarios / "tier_priority.yaml", seed=99, **common)
+    common = RunSettings(horizon="180d", warmup="30d", seed=3)
+    _, _, base = prepare(scenarios / "baseline.yaml", common)
+    _, _, paired = prepare(scenarios / "tier_priority.yaml", common)
+    _, _, other = prepare(scenarios / "tier_priority.yaml", common.but(seed=99))
     frames = {
         name: kpi_frame(run_replications(spec, reps, jobs=2), name)
         for name, spec in (("base", base), ("paired", paired), ("independent", other))
@@ -58,7 +59,8 @@ def test_common_random_numbers_shrink_paired_differences_on_shipped_scenarios(sc
 def test_warmup_is_left_out_of_every_kpi(scenarios) -> None:
     """Orders counted are exactly those arriving after the warm-up; series start there."""
     _, params, spec = prepare(
-        scenarios / "baseline.yaml", seed=1, horizon="90d", warmup="30d", event_log=True
+        scenarios / "baseline.yaml",
+        RunSettings(seed=1, horizon="90d", warmup="30d", event_log=True),
     )
     results = run_replications(spec, 1)
     kpis = kpi_frame(results, "baseline")
@@ -85,7 +87,9 @@ def test_warmup_is_left_out_of_every_kpi(scenarios) -> None:
 
 
 def test_auto_replications_reach_the_precision_target(scenarios) -> None:
-    _, _, spec = prepare(scenarios / "baseline.yaml", seed=2, horizon="120d", warmup="20d")
+    _, _, spec = prepare(
+        scenarios / "baseline.yaml", RunSettings(seed=2, horizon="120d", warmup="20d")
+    )
     results, achieved, met = run_to_precision(spec, precision=0.10, max_replications=60)
     assert met and set(achieved) == {k for k, _ in HEADLINE_KPIS}
     assert all(v <= 0.10 for v in achieved.values())

@@ -135,6 +135,25 @@ def check_quality(
     )
 
 
+def with_study_warnings(report: QualityReport, warnings: list[str]) -> QualityReport:
+    """The report with what in the study file does not fit the log yet, as one finding
+    (`inputs.study_warnings`): roles, attributes and files named but not found."""
+    if not warnings:
+        return report
+    finding = Finding(
+        kind="study_file",
+        severity="warning",
+        count=len(warnings),
+        message="the study file names things the log or the folder does not have (yet); "
+        "later commands need them",
+        examples=tuple(warnings),
+    )
+    return QualityReport(
+        report.log, report.events, report.cases, report.activities, report.period_start,
+        report.period_end, (finding, *report.findings), report.notes,
+    )  # fmt: skip
+
+
 def write_quality_json(report: QualityReport, path: str | os.PathLike[str]) -> Path:
     """Write the report as JSON, atomically; identical reports give identical bytes."""
     return write_json(path, report.to_dict())

@@ -17,16 +17,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from l2csim import layout
 from l2csim.comparison.charts import write_charts
 from l2csim.comparison.readings import recommendation, risk, scenario_reading
 from l2csim.comparison.table import Row, comparison_rows
 from l2csim.confidence import CONFIDENCE, HEADLINE_KPIS, require_replications
 from l2csim.errors import InputError, StudyError
 from l2csim.executors import backend
-from l2csim.fit.fingerprint import sha256_of
+from l2csim.output import sha256_file as sha256_of
 from l2csim.output import write_csv, write_json
+from l2csim.settings import RunSettings
 from l2csim.sim.replications import ReplicationResult
-from l2csim.sim.run import parse_replications, prepare, simulate
+from l2csim.sim.run import prepare, simulate
 from l2csim.study import load_study
 
 SCHEMA_VERSION = 1
@@ -52,7 +54,7 @@ class ComparisonResult:
 
 def read_run(folder: Path) -> Run:
     """A folder written by `l2csim simulate`."""
-    kpis_path, info_path = folder / "kpis.parquet", folder / "run.json"
+    kpis_path, info_path = folder / layout.KPIS_PARQUET, folder / layout.RUN_JSON
     if not kpis_path.is_file() or not info_path.is_file():
         raise InputError(
             f"{folder}: not a simulate output folder (needs kpis.parquet and run.json); "
@@ -98,8 +100,8 @@ def validation_status(model: Path | None, given: Path | None) -> dict:
     candidates = [given] if given is not None else []
     if model is not None and given is None:
         candidates += [
-            model.parent / "validation.json",
-            model.parent.parent / "validate" / "validation.json",
+            model.parent / layout.VALIDATION_JSON,
+            model.parent.parent / layout.VALIDATE / layout.VALIDATION_JSON,
         ]
     for path in candidates:
         if path is None or not path.is_file():
@@ -118,33 +120,29 @@ def compare(
     baseline: str | Path,
     scenarios: list[str | Path],
     out: Path,
+    settings: RunSettings | None = None,
     *,
-    replications: int | str = 10,
-    seed: int = 0,
-    horizon: str = "365d",
-    warmup: str = "30d",
-    precision: float | str = 0.05,
-    max_replications: int = 100,
-    jobs: int = 0,
-    scheduler: str | None = None,
     study: Path | None = None,
     validation: Path | None = None,
     confidence: float = CONFIDENCE,
     on_done: Callable[[ReplicationResult], None] | None = None,
 ) -> ComparisonResult:
-    """Compare scenarios with the baseline and write comparison.csv/.json and the charts."""
+    """Compare scenarios with the baseline and write comparison.csv/.json and the charts.
+
+    Scenario files run with `settings` (the later ones with the baseline's replications and
+    seed) on one executor: `settings.jobs` local processes or `settings.scheduler`.
+    """
+    settings = settings or RunSettings()
     targets = [baseline, *scenarios]
     if not scenarios:
         raise InputError("give the baseline and at least one scenario to compare with it.")
-    count = parse_replications(replications)
-    if count is not None:
-        require_replications(count)
+    settings.require_replications()
     study = study if study is not None else _study_beside(baseline)
     # Check every input before any simulation runs.
     prepared = {}
     for target in targets:
         if not _is_folder(target):
-            scenario, params, _ = prepare(target, seed=seed, horizon=horizon, warmup=warmup)
+            scenario, params, _ = prepare(target, settings)
             prepared[str(target)] = scenario
             if study is not None and params.created_from is not None:
                 check_log(
@@ -168,28 +166,23 @@ def compare(
 
     runs: list[Run] = []
     warnings: list[str] = []
-    with backend(jobs, scheduler) as where:
+    with backend(settings.jobs, settings.scheduler) as where:
         for target in targets:
             if _is_folder(target):
                 run = read_run(Path(target))
             else:
                 name = prepared[str(target)].name
                 first_run = runs[0].info if runs else None
-                wanted = replications if first_run is None else first_run["replications"]
-                run_seed = seed if first_run is None else first_run["seed"]
-                simulate(
-                    target,
-                    out / "runs" / name,
-                    replications=wanted,
-                    seed=run_seed,
-                    horizon=horizon,
-                    warmup=warmup,
-                    precision=precision,
-                    max_replications=max_replications,
-                    executor=where.executor,
-                    on_done=on_done,
-                )
-                run = read_run(out / "runs" / name)
+                these = settings
+                if first_run is not None:
+                    these = settings.but(
+                        replications=first_run["replications"], seed=first_run["seed"]
+                    )
+                folder = out / layout.COMPARE_RUNS / name
+                if where.executor is None:
+                    these = these.but(jobs=1)  # the backend chose one process: keep to it
+                simulate(target, folder, these, executor=where.executor, on_done=on_done)
+                run = read_run(folder)
             runs.append(run)
     base = runs[0]
     for run in runs[1:]:
@@ -247,8 +240,8 @@ def compare(
     }
     frame = pd.DataFrame.from_records([r.record() for r in rows])
     written = [
-        write_csv(out / "comparison.csv", frame),
-        write_json(out / "comparison.json", document),
+        write_csv(out / layout.COMPARISON_CSV, frame),
+        write_json(out / layout.COMPARISON_JSON, document),
         *write_charts(kpis, out),
     ]
     return ComparisonResult(document, rows, written, warnings)
@@ -256,8 +249,8 @@ def compare(
 
 def _study_beside(baseline: str | Path) -> Path | None:
     path = Path(baseline)
-    if path.suffix.lower() in (".yaml", ".yml") and (path.parent / "study.yaml").is_file():
-        return path.parent / "study.yaml"
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return layout.study_file_beside(path)
     return None
 
 

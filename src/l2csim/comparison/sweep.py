@@ -19,16 +19,19 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from l2csim import layout
 from l2csim.comparison.kpis import SERIES_KPIS
-from l2csim.confidence import estimate, require_replications
+from l2csim.confidence import estimate
 from l2csim.errors import StudyError
 from l2csim.executors import backend
 from l2csim.output import write_csv, write_parquet
 from l2csim.policy import Policy
 from l2csim.scenario import deep_merge, load_scenario, load_with_model, resolve_policy
+from l2csim.settings import MAX_REPLICATIONS, RunSettings
 from l2csim.sim.replications import ReplicationResult, RunSpec, kpi_frame, run_many
-from l2csim.sim.run import parse_duration
-from l2csim.study import read_yaml_mapping
+from l2csim.study import describe_validation_error, read_yaml_mapping
+
+MAX_POINTS = 1_000  # grid points in one sweep (each runs every replication)
 
 
 class Grid(BaseModel):
@@ -38,7 +41,7 @@ class Grid(BaseModel):
 
     base: str
     axes: dict[str, list[Any]] = Field(min_length=1)
-    replications: int = Field(default=10, ge=2)
+    replications: int = Field(default=10, ge=2, le=MAX_REPLICATIONS)
     seed: int = 0
     horizon: str = "365d"
     warmup: str = "30d"
@@ -62,28 +65,49 @@ def load_grid(path: Path) -> Grid:
     try:
         grid = Grid.model_validate(read_yaml_mapping(path))
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise StudyError(f"{path}: {where}: {first['msg']}.") from None
+        raise StudyError(describe_validation_error(path, error, Grid)) from None
+    points = 1
     for axis, values in grid.axes.items():
         if not values:
             raise StudyError(f"{path}: axes.{axis}: give at least one value.")
+        points *= len(values)
+    if points > MAX_POINTS:
+        raise StudyError(
+            f"{path}: axes: {points:,} grid points; at most {MAX_POINTS:,} run in one sweep "
+            "(split the grid into several files)."
+        )
     return grid
+
+
+def grid_settings(grid_file: Path, **overrides: object) -> RunSettings:
+    """The grid file's replications, seed, horizon and warm-up, with the options given
+    (None means the grid's own value)."""
+    grid = load_grid(grid_file)
+    values = {
+        "replications": grid.replications,
+        "seed": grid.seed,
+        "horizon": grid.horizon,
+        "warmup": grid.warmup,
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return RunSettings(**values)  # type: ignore[arg-type]
 
 
 def sweep(
     grid_file: Path,
     out: Path,
+    settings: RunSettings | None = None,
     *,
-    jobs: int = 0,
-    scheduler: str | None = None,
-    replications: int | None = None,
     on_done: Callable[[ReplicationResult], None] | None = None,
 ) -> SweepResult:
-    """Run every grid point and write sweep.csv (and all replications' KPIs as Parquet)."""
+    """Run every grid point and write sweep.csv (and all replications' KPIs as Parquet).
+
+    `settings` default to the grid file's (`grid_settings`); every point runs with them.
+    """
     grid = load_grid(grid_file)
-    reps = replications or grid.replications
-    require_replications(reps)
+    settings = settings or grid_settings(grid_file)
+    settings.require_replications()
+    reps = settings.replications or grid.replications
     _, params = load_with_model(load_scenario(grid_file.parent / grid.base))
     raw_base = load_scenario(grid_file.parent / grid.base).policy.model_dump(mode="json")
     axes = list(grid.axes)
@@ -96,20 +120,19 @@ def sweep(
         try:
             policy = Policy.model_validate(policy_data)
         except ValidationError as error:
-            first = error.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise StudyError(f"{where}: policy.{loc}: {first['msg']}.") from None
+            raise StudyError(
+                describe_validation_error(Path(where), error, Policy, prefix="policy.")
+            ) from None
         policy = resolve_policy(policy, params, where)
         name = f"point_{i:03d}"
         points.append({"point": name, **dict(zip(axes, values, strict=True))})
         specs.append(
             RunSpec(
-                params, policy, name, grid.seed,
-                horizon_hours=parse_duration(grid.horizon, "horizon"),
-                warmup_hours=parse_duration(grid.warmup, "warmup"),
+                params, policy, name, settings.seed,
+                horizon_hours=settings.horizon_hours, warmup_hours=settings.warmup_hours,
             )
         )  # fmt: skip
-    with backend(jobs, scheduler) as where_run:
+    with backend(settings.jobs, settings.scheduler) as where_run:
         results = run_many(specs, reps, executor=where_run.executor, on_done=on_done)
     kpis = pd.concat(
         [kpi_frame(r, spec.scenario) for r, spec in zip(results, specs, strict=True)],
@@ -128,5 +151,8 @@ def sweep(
             }
         )  # fmt: skip
     table = pd.DataFrame.from_records(records)
-    written = [write_csv(out / "sweep.csv", table), write_parquet(out / "kpis.parquet", kpis)]
+    written = [
+        write_csv(out / layout.SWEEP_CSV, table),
+        write_parquet(out / layout.KPIS_PARQUET, kpis),
+    ]
     return SweepResult(table, points, written)

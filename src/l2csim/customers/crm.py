@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from l2csim.errors import InputError
+from l2csim.output import read_csv_table
 
 
 def read_tier_table(
@@ -30,7 +31,7 @@ def read_tier_table(
     if not path.is_file():
         raise InputError(f"{path}: tier file not found ({key}).")
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
+        table = read_csv_table(path, dtype=str, keep_default_na=False, sep=None, engine="python")
     except (
         pd.errors.ParserError,
         pd.errors.EmptyDataError,

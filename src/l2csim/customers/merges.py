@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from l2csim.customers.identity import candidate_pairs, parse_names
 from l2csim.customers.linkage import customer_evidence, link_customers
 from l2csim.errors import InputError
+from l2csim.output import read_csv_table
 
 MERGE_COLUMNS = [
     "id_a",
@@ -137,7 +138,7 @@ def read_merges(path: Path, known_ids: pd.Index | None = None) -> pd.DataFrame:
             "customer_merges.csv, review it and point customers.merges at the copy."
         )
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = read_csv_table(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: not a readable CSV merge table ({error}).") from None
     missing = [c for c in ("id_a", "id_b", "decision") if c not in table]
@@ -146,8 +147,8 @@ def read_merges(path: Path, known_ids: pd.Index | None = None) -> pd.DataFrame:
             f"{path}: column(s) {', '.join(missing)} missing; a merge table needs id_a, id_b "
             "and decision (merge or keep)."
         )
-    for column in ("id_a", "id_b"):  # undo the formula guard output.write_csv may have added
-        table[column] = table[column].str.strip().str.removeprefix("'")
+    for column in ("id_a", "id_b"):  # read_csv_table undid the formula guard of write_csv
+        table[column] = table[column].str.strip()
     decision = table["decision"].str.strip().str.lower().map(_DECISIONS)
     bad = decision.isna()
     if bad.any():

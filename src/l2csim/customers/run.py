@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from l2csim import layout
 from l2csim.customers.churn import churn_flags, churn_probability, fit_retention
 from l2csim.customers.crm import crm_tier_of_canonical, disagreement, read_tier_table
 from l2csim.customers.identity import parse_names
@@ -104,7 +105,7 @@ def analyse(
             read_merges(study.resolve(spec.merges), known_ids) if study and spec.merges else None
         )
         merges = combine_decisions(merges, reviewed)
-        paths.append(write_csv(out / "customer_merges.csv", merges))
+        paths.append(write_csv(out / layout.CUSTOMER_MERGES_CSV, merges))
         canonical = canonical_ids(orders, merges)
         orders["customer_id"] = orders["customer"]
         orders["customer"] = orders["customer"].map(canonical)
@@ -146,7 +147,7 @@ def analyse(
             "attainment and lateness are not"
         )
     paths.append(
-        write_csv(out / "sla.csv", attainment(judged, chases, list(order_spec.segments), tz))
+        write_csv(out / layout.SLA_CSV, attainment(judged, chases, list(order_spec.segments), tz))
     )
 
     if profile is not None:
@@ -154,18 +155,18 @@ def analyse(
         outlook = reorder_outlook(profile, spec.reorders, moment)
         names = judged.dropna(subset=["customer_name"]).groupby("customer")["customer_name"].first()
         overdue = overdue_table(outlook, names, tier, tz)
-        paths.append(write_csv(out / "overdue.csv", overdue))
+        paths.append(write_csv(out / layout.OVERDUE_CSV, overdue))
         retention = fit_retention(judged, profile, spec.churn, moment)
         customers = _customer_table(
             canonical, profile, tiering, tier, crm_tier, outlook, retention, spec, names, tz
         )
-        paths.append(write_csv(out / "customers.csv", customers))
+        paths.append(write_csv(out / layout.CUSTOMERS_CSV, customers))
         summary = tier_summary(profile, tiering, spec.tiers.labels, spec.tiers.one_time)
         stability = weight_stability(profile, spec.tiers, tiering)
-        paths.append(write_csv(out / "tier_summary.csv", summary))
+        paths.append(write_csv(out / layout.TIER_SUMMARY_CSV, summary))
         paths.append(
             write_json(
-                out / "tiers.json",
+                out / layout.TIERS_JSON,
                 _tiers_document(spec, tiering, summary, stability, tiering.tier, crm_tier),
             )
         )
@@ -175,7 +176,7 @@ def analyse(
         )
     if retention["source"] != "fitted":
         messages.append(f"retention model: study fallback parameters ({retention['reason']})")
-    paths.append(write_json(out / "retention_model.json", retention))
+    paths.append(write_json(out / layout.RETENTION_MODEL_JSON, retention))
     return CustomersResult(paths, messages, customers, overdue, retention)
 
 

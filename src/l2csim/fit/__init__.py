@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from l2csim import layout
 from l2csim.fit.calibration import CalibrationSettings
 from l2csim.fit.model import FitOptions, fit_model
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.params import ModelParams, write_params
 from l2csim.study import Study
 
-DEFAULT_OUT = Path("outputs") / "fit" / "model.json"
+DEFAULT_OUT = layout.default_model()
 
 __all__ = [
     "DEFAULT_OUT",

@@ -6,21 +6,16 @@ the same model file; the sha256 identifies the content exactly.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from l2csim.log import START, TIMESTAMP, EventLog
+from l2csim.output import sha256_file
 from l2csim.params import LogFingerprint
-
-CHUNK = 1 << 20
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The log's content hash (output.sha256_file: one hash for all of l2csim)."""
+    return sha256_file(path)
 
 
 def fingerprint(log: EventLog) -> LogFingerprint:

@@ -14,13 +14,13 @@ out in the browser for every setting of the activity slider (the path slider fil
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
+from l2csim.output import escape_html
 from l2csim.pm4py_adapter import require_graphviz
 
 EDGE_COLUMNS = ["kind", "source", "target", "frequency", "cases", "median_s", "mean_s"]
@@ -238,7 +238,7 @@ def dot_label(*lines: str, bold_first: bool = True) -> str:
     """A graphviz HTML-like label with every piece of log text escaped."""
     parts = []
     for i, line in enumerate(lines):
-        text = html.escape(str(line), quote=True)
+        text = escape_html(str(line))
         parts.append(
             f"<B>{text}</B>" if i == 0 and bold_first else f'<FONT POINT-SIZE="10">{text}</FONT>'
         )

@@ -12,12 +12,13 @@ Printed, the map shown fills one A4 landscape page, and so does each figure belo
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from importlib import resources
 
 import pandas as pd
+
+from l2csim.output import escape_html, show_bidi
 
 VENDOR = ("vendor/dagre.min.js", "vendor/svg-pan-zoom.min.js")
 
@@ -333,7 +334,7 @@ def _variant_rows(table: pd.DataFrame) -> str:
         ["rank", "variant", "cases", "share", "cumulative_share", "median_lead_time_days"]
     ].itertuples(index=False):
         rows.append(
-            f"<tr><td class=num>{int(rank)}</td><td>{html.escape(str(variant))}</td>"
+            f"<tr><td class=num>{int(rank)}</td><td>{escape_html(str(variant))}</td>"
             f"<td class=num>{int(cases):,}</td><td class=num>{share:.1%}</td>"
             f"<td class=num>{cumulative:.1%}</td><td class=num>{median:.1f}</td></tr>"
         )
@@ -372,7 +373,9 @@ def page_data(
             for s in segments
         ],
     }
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = show_bidi(
+        json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    )
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -382,8 +385,8 @@ def legend(pinned_note: str, pinned: list[str]) -> str:
         for c in ("#9e9e9e", "#fdae61", "#f46d43", "#d73027", "#a50026")
     )
     pain = (
-        f'<span><span class="key pain"></span>{html.escape(pinned_note)}: '
-        f"{html.escape(', '.join(pinned))} (always shown)</span>"
+        f'<span><span class="key pain"></span>{escape_html(pinned_note)}: '
+        f"{escape_html(', '.join(pinned))} (always shown)</span>"
         if pinned
         else ""
     )
@@ -420,23 +423,23 @@ def build_page(
     `pinned` activities (the #1 pain point) stay on the map at every slider setting."""
     pinned = list(pinned or [])
     segment_options = "".join(
-        f'<option value="{i}">{html.escape(s.label)}</option>' for i, s in enumerate(segments)
+        f'<option value="{i}">{escape_html(s.label)}</option>' for i, s in enumerate(segments)
     )
     first = segments[0] if segments else SegmentMaps("", 0, [], [])
     start_level = default_level(first.levels, coverage)
     tables = "".join(
         f'<div class="variants" data-segment="{i}" hidden><table><thead><tr><th>#</th>'
-        f"<th>variant</th><th>{html.escape(case_noun)}</th><th>share</th><th>cumulative</th>"
+        f"<th>variant</th><th>{escape_html(case_noun)}</th><th>share</th><th>cumulative</th>"
         f"<th>median lead time (days)</th></tr></thead><tbody>{_variant_rows(t)}</tbody>"
         "</table></div>"
         for i, t in enumerate(variant_tables)
     )
     figures = "".join(
-        f'<section><h2>{html.escape(name)}</h2><div class="figure">{svg}</div></section>'
+        f'<section><h2>{escape_html(name)}</h2><div class="figure">{svg}</div></section>'
         for name, svg in extra_figures
     )
     link = (
-        f' · <a href="{html.escape(bpmn_file)}" download>{html.escape(bpmn_file)}</a>: the '
+        f' · <a href="{escape_html(bpmn_file)}" download>{escape_html(bpmn_file)}</a>: the '
         "discovered process as BPMN, to open in bpmn.io or Camunda Modeler"
         if bpmn_file
         else ""
@@ -452,8 +455,8 @@ def build_page(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}{link}</p></header>"
+        f"<title>{escape_html(title)}</title><style>{STYLE}</style></head><body>"
+        f"<header><h1>{escape_html(title)}</h1><p>{escape_html(subtitle)}{link}</p></header>"
         '<div class="controls">'
         f'<label>Segment <select id="segment">{segment_options}</select></label>'
         '<label>View <select id="view"><option value="frequency">how often (frequency)</option>'

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from l2csim import layout
 from l2csim.log import CASE, RESOURCE, EventLog
 from l2csim.mine.backlog import rank_backlog, symptoms
 from l2csim.mine.bpmn import bpmn_dot, discover_bpmn, write_bpmn
@@ -86,7 +87,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
 
     # variants
     full_table = variant_table(variants, lead_s)
-    paths.append(write_csv(out / "variants.csv", full_table))
+    paths.append(write_csv(out / layout.VARIANTS_CSV, full_table))
 
     # conformance and deviations
     reference = None
@@ -105,12 +106,12 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     deviations = find_deviations(events, cases, reference, rework, role_flags)
     where_columns = where_attributes(cases.attributes, segment_columns)
     table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
-    paths.append(write_csv(out / "deviations.csv", table))
+    paths.append(write_csv(out / layout.DEVIATIONS_CSV, table))
     chase_activities = list(study.roles.chase_call) if study is not None else []
     still_open = open_cases(events)
     backlog = rank_backlog(deviations, cases, min_share=spec.min_share,
                            chase_activities=chase_activities, still_open=still_open)  # fmt: skip
-    paths.append(write_csv(out / "backlog.csv", backlog_table(backlog)))
+    paths.append(write_csv(out / layout.BACKLOG_CSV, backlog_table(backlog)))
 
     # maps per segment, level and view (the #1 pain point pinned on every one)
     pinned, pinned_note = pain_point_pin(backlog, set(map(str, cases.counts.columns)))
@@ -143,9 +144,9 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
 
     # discovered BPMN model
     model = discover_bpmn(events, spec.noise_threshold)
-    paths.append(write_bpmn(model, out / "process.bpmn"))
+    paths.append(write_bpmn(model, out / layout.PROCESS_BPMN))
     bpmn_svg = render(bpmn_dot(model), "svg")
-    paths.append(write_bytes(out / "process.svg", bpmn_svg))
+    paths.append(write_bytes(out / layout.PROCESS_SVG, bpmn_svg))
     figures = [(f"Discovered process (inductive miner, noise {spec.noise_threshold:g})",
                 inline_svg(bpmn_svg))]  # fmt: skip
 
@@ -153,7 +154,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     handover_table = None
     if RESOURCE in case_order and case_order[RESOURCE].notna().any():
         handover_table = handovers(case_order, RESOURCE)
-        paths.append(write_csv(out / "handovers.csv", handover_table))
+        paths.append(write_csv(out / layout.HANDOVERS_CSV, handover_table))
         people = people_of(case_order, study)
         shown = handover_table.assign(
             source=handover_table["source"].map(people), target=handover_table["target"].map(people)
@@ -161,8 +162,8 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         who = "people" if people.names else "people, pseudonymised"
         dot = handover_dot(shown, title=f"Handover of work between {who}")
         svg = render(dot, "svg")
-        paths.append(write_bytes(out / "handover.svg", svg))
-        paths.append(write_bytes(out / "handover.png", render(dot, "png")))
+        paths.append(write_bytes(out / layout.HANDOVER_SVG, svg))
+        paths.append(write_bytes(out / layout.HANDOVER_PNG, render(dot, "png")))
         figures.append((f"Handover of work between {who} (strongest 60 links)", inline_svg(svg)))
 
     findings = {
@@ -180,8 +181,8 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         },
         "maps": map_records,
         "process_model": {
-            "bpmn": "process.bpmn",
-            "svg": "process.svg",
+            "bpmn": layout.PROCESS_BPMN,
+            "svg": layout.PROCESS_SVG,
             "miner": "inductive",
             "noise_threshold": spec.noise_threshold,
         },
@@ -199,7 +200,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         else [],
         "notes": notes,
     }
-    paths.append(write_json(out / "findings.json", findings))
+    paths.append(write_json(out / layout.FINDINGS_JSON, findings))
     noun = study.case_noun if study is not None else "cases"
     levels = sorted(spec.coverage_levels)
     page = build_page(
@@ -213,7 +214,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
         case_noun=noun,
         coverage=levels[len(levels) // 2] if levels else 0.8,
     )
-    paths.append(write_text(out / "maps.html", page))
+    paths.append(write_text(out / layout.MAPS_HTML, page))
     return MineResult(paths=paths, findings=findings)
 
 

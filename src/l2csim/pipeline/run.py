@@ -12,9 +12,9 @@ missing or changed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import time
@@ -25,33 +25,53 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
-from l2csim import __version__
-from l2csim.errors import StudyError
+from l2csim import __version__, layout
+from l2csim.errors import L2csimError, StudyError
 from l2csim.executors import scheduler_address
 from l2csim.inputs import Inputs, read_inputs_log, resolve_inputs
 from l2csim.log import EventLog
-from l2csim.output import write_json
-from l2csim.study import DEFAULT_STUDY_FILE, Study
+from l2csim.output import (
+    clean_stale,
+    folder_hashes,
+    out_folder_lock,
+    sha256_file,
+    sha256_json,
+    swap_folder,
+    write_json,
+)
+from l2csim.settings import STUDY_REPLICATIONS, RunSettings
+from l2csim.study import DEFAULT_STUDY_FILE, Study, read_yaml_mapping
 
-STUDY_OUT = Path("outputs") / "study"
-SAMPLE_STUDY = Path("outputs") / "sample-study"
-MANIFEST = "manifest.json"
+STUDY_OUT = Path(layout.OUTPUTS) / layout.STUDY
+SAMPLE_STUDY = Path(layout.OUTPUTS) / layout.SAMPLE_STUDY
+MANIFEST = layout.MANIFEST_JSON
 BASELINE = "baseline"
+# The files a stage must have written to be recorded as done (besides any others).
+REQUIRED_OUTPUTS = {
+    layout.CHECK: (layout.QUALITY_JSON,),
+    layout.MINE: (layout.FINDINGS_JSON, layout.MAPS_HTML),
+    layout.CUSTOMERS: (layout.SLA_CSV, layout.RETENTION_MODEL_JSON),
+    layout.FIT: (layout.MODEL_JSON,),
+    layout.VALIDATE: (layout.VALIDATION_JSON, layout.VALIDATION_CSV),
+    layout.SIMULATE: (layout.KPIS_PARQUET, layout.KPIS_CSV, layout.RUN_JSON),
+    layout.COMPARE: (layout.COMPARISON_JSON, layout.COMPARISON_CSV),
+    layout.REPORT: (layout.REPORT_HTML,),
+}
 
 
 @dataclass(frozen=True)
-class StudyOptions:
-    """Settings of a study run. `jobs` and `scheduler` change speed, never results."""
+class StudyOptions(RunSettings):
+    """The run settings of a study (20 replications by default, at least 2) and the stages
+    to redo anyway. `jobs` and `scheduler` change speed, never results."""
 
-    replications: int = 20
-    seed: int = 0
-    horizon: str = "365d"
-    warmup: str = "30d"
-    jobs: int = 0
-    scheduler: str | None = None
+    replications: int | None = STUDY_REPLICATIONS
     force: tuple[str, ...] = ()  # stage names (a prefix such as "simulate" counts), or "all"
+
+    def __post_init__(self) -> None:
+        if self.replications is None:
+            raise StudyError("l2csim study needs a number of replications (not auto).")
+        super().__post_init__()
+        self.require_replications(2, "the study's comparison")
 
     def forces(self, stage: str) -> bool:
         return any(f == "all" or stage == f or stage.startswith(f"{f}/") for f in self.force)
@@ -102,11 +122,16 @@ class StudyRun:
 
     @property
     def report(self) -> Path:
-        return self.out / "report" / "report.html"
+        return self.out / layout.REPORT / layout.REPORT_HTML
 
     @property
     def seconds(self) -> float:
         return sum(o.seconds for o in self.outcomes)
+
+
+def demo_wanted() -> bool:
+    """No study in ./scenarios: `l2csim study` without a target runs the bundled demo."""
+    return not DEFAULT_STUDY_FILE.is_file()
 
 
 def default_study() -> Path:
@@ -123,25 +148,30 @@ def default_study() -> Path:
 
 def run_study(
     target: str | Path | None = None,
-    out: Path = STUDY_OUT,
+    out: Path | None = None,
     options: StudyOptions | None = None,
     progress: Progress | None = None,
 ) -> StudyRun:
     """Run every stage of the study in order, reusing those whose inputs are unchanged.
 
+    `out` defaults to the study's outputs/study/ (outputs/study/ for the bundled demo).
     Each stage's time (0 when reused) is recorded in the manifest under `last_run`.
     """
-    options = options or StudyOptions()
+    options = _study_options(options)
+    demo = target is None and demo_wanted()
     inputs = resolve_inputs(target if target is not None else default_study())
     if inputs.study is None:
         raise StudyError(
             f"{inputs.source.path}: `l2csim study` needs a study file (study.yaml with the "
             "log mapping and roles) or a folder holding one, not a bare log."
         )
+    if out is None:
+        out = STUDY_OUT if demo else layout.default_out(layout.STUDY, inputs.study.source)
     started = time.perf_counter()
     run = StudyRun(out=out)
-    manifest = _read_manifest(out)
-    with _sigterm_as_interrupt(), contextlib.ExitStack() as pool:
+    with out_folder_lock(out), _sigterm_as_interrupt(), contextlib.ExitStack() as pool:
+        clean_stale(out)  # staging folders of a killed run; nobody else is writing here
+        manifest = _read_manifest(out)
         where = _LazyExecutor(pool, options)
         if scheduler_address(options.scheduler) is not None:
             where()  # a cluster that does not answer fails now, not after the first stages
@@ -152,17 +182,32 @@ def run_study(
             run.outcomes.append(outcome)
             if progress:
                 progress.finished(stage.name, outcome.reused, outcome.seconds)
-    run.wall_seconds = time.perf_counter() - started
-    manifest["last_run"] = {
-        "options": _settings(options),
-        "wall_seconds": round(run.wall_seconds, 2),
-        "stages": [
-            {"stage": o.name, "reused": o.reused, "seconds": round(o.seconds, 2)}
-            for o in run.outcomes
-        ],
-    }
-    write_json(out / MANIFEST, manifest)
+        run.wall_seconds = time.perf_counter() - started
+        manifest["last_run"] = {
+            "options": _settings(options),
+            "wall_seconds": round(run.wall_seconds, 2),
+            "stages": [
+                {"stage": o.name, "reused": o.reused, "seconds": round(o.seconds, 2)}
+                for o in run.outcomes
+            ],
+        }
+        write_json(out / MANIFEST, manifest)
     return run
+
+
+def _study_options(options: RunSettings | None) -> StudyOptions:
+    """StudyOptions from any RunSettings (the study's own defaults when None)."""
+    if options is None:
+        return StudyOptions()
+    if isinstance(options, StudyOptions):
+        return options
+    return StudyOptions(**{k: getattr(options, k) for k in _RUN_FIELDS})
+
+
+_RUN_FIELDS = (
+    "replications", "seed", "horizon", "warmup", "precision", "max_replications", "jobs",
+    "scheduler",
+)  # fmt: skip
 
 
 class _LazyExecutor:
@@ -184,12 +229,7 @@ class _LazyExecutor:
 
 
 def _settings(options: StudyOptions) -> dict[str, Any]:
-    return {
-        "replications": options.replications,
-        "seed": options.seed,
-        "horizon": options.horizon,
-        "warmup": options.warmup,
-    }
+    return options.key()
 
 
 def plan(
@@ -205,16 +245,16 @@ def plan(
     log_once = cache(lambda: read_inputs_log(inputs))
     base = (study.source, study.log_path, *_study_files(study))
     scenarios = scenario_files(study)
-    model = out / "fit" / "model.json"
-    customers = out / "customers"
-    validation = out / "validate" / "validation.json"
+    model = out / layout.FIT / layout.MODEL_JSON
+    customers = out / layout.CUSTOMERS
+    validation = out / layout.VALIDATE / layout.VALIDATION_JSON
     stages = [
         Stage("check", base, {}, lambda folder, _: _check(log_once(), folder)),
         Stage("mine", base, {}, lambda folder, _: _mine(log_once(), study, folder)),
         Stage("customers", base, {}, lambda folder, _: _customers(inputs, folder)),
         Stage(
             "fit",
-            (*base, customers / "customers.csv", customers / "retention_model.json"),
+            (*base, customers / layout.CUSTOMERS_CSV, customers / layout.RETENTION_MODEL_JSON),
             {},
             lambda folder, _: _fit(inputs, customers, folder, _cores(options.jobs)),
         ),
@@ -237,7 +277,7 @@ def plan(
                 steps=options.replications,
             )
         )
-        simulated.append(out / "simulate" / name)
+        simulated.append(out / layout.SIMULATE / name)
     stages.append(
         Stage(
             "compare",
@@ -298,9 +338,9 @@ def _extends_chain(path: Path) -> tuple[Path, ...]:
     while current is not None and current.is_file() and current not in chain:
         chain.append(current)
         try:
-            data = yaml.safe_load(current.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            break  # load_scenario reports the syntax error when the stage runs
+            data = read_yaml_mapping(current)
+        except L2csimError:
+            break  # load_scenario reports the problem when the stage runs
         parent = data.get("extends") if isinstance(data, dict) else None
         current = (current.parent / parent).resolve() if isinstance(parent, str) else None
     return tuple(chain)
@@ -312,7 +352,7 @@ def _extends_chain(path: Path) -> tuple[Path, ...]:
 def _check(log: EventLog, folder: Path) -> None:
     from l2csim.check.quality import check_quality, write_quality_json
 
-    write_quality_json(check_quality(log), folder / "quality.json")
+    write_quality_json(check_quality(log), folder / layout.QUALITY_JSON)
 
 
 def _mine(log: EventLog, study: Study, folder: Path) -> None:
@@ -331,11 +371,11 @@ def _fit(inputs: Inputs, customers: Path, folder: Path, jobs: int = 1) -> None:
     from l2csim.fit import FitOptions, calibration_settings, run
 
     options = FitOptions(
-        tier_table=customers / "customers.csv",
-        retention_model=customers / "retention_model.json",
+        tier_table=customers / layout.CUSTOMERS_CSV,
+        retention_model=customers / layout.RETENTION_MODEL_JSON,
         calibration=calibration_settings(inputs.study, jobs=jobs),
     )
-    run(inputs, folder / "model.json", options)
+    run(inputs, folder / layout.MODEL_JSON, options)
 
 
 def _cores(jobs: int) -> int:
@@ -345,8 +385,8 @@ def _cores(jobs: int) -> int:
 def _validate(inputs: Inputs, model: Path, folder: Path, options: StudyOptions) -> None:
     from l2csim.validation import validate
 
-    jobs = options.jobs if options.jobs > 0 else os.cpu_count() or 1
-    validate(inputs, folder, model=model, jobs=jobs)
+    # on this machine (as mine and fit), with the run's --jobs
+    validate(inputs, folder, model=model, settings=RunSettings(jobs=options.jobs))
 
 
 def _simulation(
@@ -360,17 +400,9 @@ def _simulation(
         from l2csim.sim.run import simulate
 
         scenario = load_scenario(scenario_file).model_copy(update={"model_path": model})
-        simulate(
-            scenario,
-            folder,
-            replications=options.replications,
-            seed=options.seed,
-            horizon=options.horizon,
-            warmup=options.warmup,
-            executor=executor(),
-            jobs=1,
-            on_done=lambda _result: step(),
-        )
+        pool = executor()
+        settings = options if pool is not None else options.but(jobs=1)
+        simulate(scenario, folder, settings, executor=pool, on_done=lambda _result: step())
 
     return work
 
@@ -378,13 +410,20 @@ def _simulation(
 def _compare(simulated: list[Path], study: Path, validation: Path, folder: Path) -> None:
     from l2csim.comparison import compare
 
-    compare(simulated[0], list(simulated[1:]), folder, study=study, validation=validation, jobs=1)
+    compare(
+        simulated[0],
+        list(simulated[1:]),
+        folder,
+        RunSettings(jobs=1),
+        study=study,
+        validation=validation,
+    )
 
 
 def _report(out: Path, study: Path, folder: Path) -> None:
     from l2csim.report import build_report
 
-    build_report(out, folder / "report.html", study=study)
+    build_report(out, folder / layout.REPORT_HTML, study=study)
 
 
 # --- reuse, atomic stage folders, interrupts -------------------------------------------------
@@ -412,34 +451,62 @@ def _execute(
         entry["inputs"] = inputs  # where the inputs are now (the same contents)
         return StageOutcome(stage.name, True, 0.0, folder, float(entry.get("seconds", 0.0)))
     started = time.perf_counter()
-    partial = folder.with_name(f".{folder.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    manifest["stages"].pop(stage.name, None)  # not done until its new outputs are checked
+    tag = f"{os.getpid()}-{secrets.token_hex(3)}"
+    partial = folder.with_name(f".{folder.name}.{tag}.partial")  # unique to this run
     partial.mkdir(parents=True)
     try:
         stage.work(partial, progress.step if progress else lambda: None)
-        _replace_folder(partial, folder)
+        written = _complete_outputs(stage.name, partial)
+        swap_folder(partial, folder, tag)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+    if folder_hashes(folder) != written:
+        raise StudyError(
+            f"{folder}: the {stage.name} stage's outputs changed while they were put in place "
+            "(another program writing there?); run the study again."
+        )
     seconds = time.perf_counter() - started
     manifest["stages"][stage.name] = {
         "key": key,
         "inputs": inputs,
         "settings": stage.settings,
-        "outputs": _hashes(folder),
+        "outputs": written,
         "seconds": round(seconds, 2),
     }
     write_json(out / MANIFEST, manifest)
     return StageOutcome(stage.name, False, seconds, folder, seconds)
 
 
-def _replace_folder(new: Path, target: Path) -> None:
-    """Put `new` where `target` is; the old folder goes only once the new one is in place."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+def _complete_outputs(stage: str, folder: Path) -> dict[str, str]:
+    """The hashes of a stage's outputs, after checking it wrote the files it must."""
+    required = REQUIRED_OUTPUTS.get(stage.split("/")[0], ())
+    missing = [name for name in required if not (folder / name).is_file()]
+    if missing:
+        raise StudyError(
+            f"the {stage} stage finished without writing {', '.join(missing)}; it is not "
+            "recorded as done (run the study again; with --debug for details)."
+        )
+    return folder_hashes(folder)
+
+
+def stale_inputs(out: Path) -> list[str]:
+    """Input files (study, scenarios, log, ...) edited since the stage that read them ran:
+    the outputs, and a report built from them, no longer show the study as it is now."""
+    manifest = _read_manifest(Path(out))
+    stale: dict[str, list[str]] = {}
+    root = Path(out).resolve()
+    for stage, entry in manifest["stages"].items():
+        for name, recorded in (entry.get("inputs") or {}).items():
+            path = Path(name)
+            if path.is_dir() or root in path.resolve().parents:
+                continue  # an upstream stage's outputs: checked through that stage
+            if file_hash(path) != recorded:
+                stale.setdefault(str(path), []).append(stage)
+    return [
+        f"{path} changed after {', '.join(stages)} ran; run l2csim study again"
+        for path, stages in sorted(stale.items())
+    ]
 
 
 def _read_manifest(out: Path) -> dict[str, Any]:
@@ -455,40 +522,23 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 
 def _outputs_intact(folder: Path, recorded: dict[str, str]) -> bool:
-    return bool(recorded) and _hashes(folder) == recorded
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): file_hash(p)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    return bool(recorded) and folder_hashes(folder) == recorded
 
 
 def input_hash(path: Path) -> str:
     """sha256 of a file, or of a folder's relative paths and file hashes (an upstream
     stage's outputs); 'missing' for neither."""
     if path.is_dir():
-        return _digest(_hashes(path))
+        return sha256_json(folder_hashes(path))
     return file_hash(path)
 
 
 def file_hash(path: Path) -> str:
     """sha256 of a file's bytes ('missing' for a file that is not there)."""
-    if not path.is_file():
-        return "missing"
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(path) if path.is_file() else "missing"
 
 
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+_digest = sha256_json
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from l2csim import layout
 from l2csim.report.html import esc, missing, para, table
 from l2csim.report.numbers import sig
 from l2csim.report.outputs import StudyOutputs
@@ -77,8 +78,8 @@ def parameters(
 def assumptions(outputs: StudyOutputs, model: dict | None, words: Words | None = None) -> str:
     words = words or Words()
     items = []
-    base = outputs.json("simulate/baseline/run.json")
-    comparison = outputs.json("compare/comparison.json")
+    base = outputs.json(f"{layout.SIMULATE}/baseline/{layout.RUN_JSON}")
+    comparison = outputs.json(layout.rel(layout.COMPARE, layout.COMPARISON_JSON))
     if base:
         items.append(
             f"Each option is simulated for {float(base.get('horizon_hours', 0)) / 24:,.0f} days "
@@ -111,7 +112,7 @@ def assumptions(outputs: StudyOutputs, model: dict | None, words: Words | None =
 
 def appendix_section(outputs: StudyOutputs, words: Words | None = None) -> str:
     words = words or Words()
-    model = outputs.json("fit/model.json")
+    model = outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON))
     parts = [
         "<h3>Assumptions</h3>",
         assumptions(outputs, model, words),

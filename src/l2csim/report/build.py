@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from l2csim import layout
 from l2csim.errors import L2csimError
 from l2csim.output import write_text
 from l2csim.report.appendix import appendix_section
@@ -23,7 +24,7 @@ from l2csim.report.template import page
 from l2csim.report.trust import validation_section
 from l2csim.report.words import Words, load_words
 
-REPORT_FILE = Path("report") / "report.html"
+REPORT_FILE = Path(layout.REPORT) / layout.REPORT_HTML
 
 
 def sections(
@@ -44,19 +45,25 @@ def sections(
         (
             "quality",
             "Data quality",
-            lambda: quality_section(outputs.json("check/quality.json"), words),
+            lambda: quality_section(
+                outputs.json(layout.rel(layout.CHECK, layout.QUALITY_JSON)), words
+            ),
         ),
         (
             "tiers",
             "Customer tiers and SLA attainment",
             lambda: tiers_section(
-                outputs.csv("customers/tier_summary.csv"), outputs.csv("customers/sla.csv"), words
+                outputs.csv(layout.rel(layout.CUSTOMERS, layout.TIER_SUMMARY_CSV)),
+                outputs.csv(layout.rel(layout.CUSTOMERS, layout.SLA_CSV)),
+                words,
             ),
         ),
         (
             "overdue",
             "Overdue key accounts",
-            lambda: overdue_section(outputs.csv("customers/overdue.csv"), words),
+            lambda: overdue_section(
+                outputs.csv(layout.rel(layout.CUSTOMERS, layout.OVERDUE_CSV)), words
+            ),
         ),
         ("simulation", "The options simulated", lambda: simulation_section(outputs, words)),
         (
@@ -68,8 +75,8 @@ def sections(
 
 
 def _subtitle(outputs: StudyOutputs, words: Words) -> str:
-    findings = outputs.json("mine/findings.json") or {}
-    model = outputs.json("fit/model.json") or {}
+    findings = outputs.json(layout.rel(layout.MINE, layout.FINDINGS_JSON)) or {}
+    model = outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON)) or {}
     created = model.get("created_from") or {}
     log = findings.get("log") or {}
     source = log.get("source") or created.get("path") or "the event log"
@@ -101,6 +108,12 @@ def build_report(study_out: Path, out: Path | None = None, *, study: Path | None
                 "Rerun the stage that writes it with this version of l2csim.",
             )
         built.append((key, title, section(key, title, body)))
-    html = page(words.title, _subtitle(outputs, words), built)
+    subtitle = _subtitle(outputs, words)
+    from l2csim.pipeline.run import stale_inputs
+
+    stale = stale_inputs(outputs.root)
+    if stale:  # the outputs no longer show the study as it is now: say so on page 1
+        subtitle += " STALE: " + "; ".join(stale) + "."
+    html = page(words.title, subtitle, built)
     target = Path(out) if out is not None else outputs.root / REPORT_FILE
     return write_text(target, html)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
+
+from l2csim.output import escape_html
 
 
 def esc(value: object) -> str:
-    """Text from logs and outputs, made inert in HTML (quotes too, for attributes)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Text from logs and outputs, made inert in HTML (quotes too, for attributes; bidi
+    controls such as U+202E shown as their code: output.escape_html)."""
+    return escape_html(value)
 
 
 def section(key: str, title: str, body: str) -> str:

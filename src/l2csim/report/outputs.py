@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from l2csim import layout
 from l2csim.errors import InputError, StudyError
+from l2csim.output import read_csv_table
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class StudyOutputs:
         if not path.is_file():
             return None
         try:
-            return pd.read_csv(path, keep_default_na=False, na_values=[""])
+            return read_csv_table(path, keep_default_na=False, na_values=[""])
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
             raise InputError(
                 f"{path}: not readable CSV ({error}); rerun the stage that writes it."
@@ -54,19 +56,19 @@ class StudyOutputs:
 
     def scenarios(self) -> list[str]:
         """Simulated scenarios, baseline first, then in comparison order or by name."""
-        folder = self.root / "simulate"
+        folder = self.root / layout.SIMULATE
         names = (
-            sorted(p.name for p in folder.iterdir() if (p / "kpis.parquet").is_file())
+            sorted(p.name for p in folder.iterdir() if (p / layout.KPIS_PARQUET).is_file())
             if folder.is_dir()
             else []
         )
-        comparison = self.json("compare/comparison.json") or {}
+        comparison = self.json(layout.rel(layout.COMPARE, layout.COMPARISON_JSON)) or {}
         order = [s.get("name") for s in comparison.get("scenarios", [])]
         rank = {n: i for i, n in enumerate(["baseline", *order])}
         return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
     def kpis(self, scenario: str) -> pd.DataFrame:
-        return pd.read_parquet(self.root / "simulate" / scenario / "kpis.parquet")
+        return pd.read_parquet(self.root / "simulate" / scenario / layout.KPIS_PARQUET)
 
 
 def open_outputs(root: Path) -> StudyOutputs:

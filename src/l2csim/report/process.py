@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from l2csim import layout
 from l2csim.report.html import esc, figure, missing, para, table
 from l2csim.report.numbers import share, sig
 from l2csim.report.outputs import StudyOutputs
@@ -35,7 +36,7 @@ def inline_file(outputs: StudyOutputs, relative: str, prefix: str) -> str | None
 
 def as_is_section(outputs: StudyOutputs, words: Words | None = None) -> str:
     words = words or Words()
-    findings = outputs.json("mine/findings.json")
+    findings = outputs.json(layout.rel(layout.MINE, layout.FINDINGS_JSON))
     if findings is None:
         return missing("the mined process (mine/findings.json)", "Run `l2csim mine`.")
     parts = []
@@ -69,7 +70,7 @@ def as_is_section(outputs: StudyOutputs, words: Words | None = None) -> str:
         if figures
         else missing("the process maps (mine/maps/)", "Run `l2csim mine` with graphviz installed.")
     )
-    variants = outputs.csv("mine/variants.csv")
+    variants = outputs.csv(layout.rel(layout.MINE, layout.VARIANTS_CSV))
     if variants is not None and not variants.empty:
         top = variants.sort_values("rank", kind="stable").head(10)
         parts.append("<h3>The most common paths</h3>")
@@ -99,7 +100,7 @@ def reference_model_path(outputs: StudyOutputs, study: Path | None) -> Path | No
         from l2csim.study import load_study
 
         return load_study(study).reference_process_path
-    manifest = outputs.json("manifest.json") or {}
+    manifest = outputs.json(layout.MANIFEST_JSON) or {}
     inputs = (manifest.get("stages", {}).get("mine") or {}).get("inputs", {})
     found = sorted(Path(p) for p in inputs if p.lower().endswith(".bpmn"))
     return found[0] if found and found[0].is_file() else None
@@ -138,10 +139,10 @@ def documented_section(
     outputs: StudyOutputs, study: Path | None, words: Words | None = None
 ) -> str:
     words = words or Words()
-    findings = outputs.json("mine/findings.json") or {}
+    findings = outputs.json(layout.rel(layout.MINE, layout.FINDINGS_JSON)) or {}
     deviations = findings.get("deviations")
     if deviations is None:
-        frame = outputs.csv("mine/deviations.csv")
+        frame = outputs.csv(layout.rel(layout.MINE, layout.DEVIATIONS_CSV))
         deviations = [] if frame is None else frame.to_dict("records")
     path = reference_model_path(outputs, study)
     figure_html = missing(
@@ -203,7 +204,7 @@ NOISE = ("too_few", "rare", "no_clear_effect")
 
 def backlog_section(outputs: StudyOutputs, words: Words | None = None) -> str:
     words = words or Words()
-    backlog = outputs.csv("mine/backlog.csv")
+    backlog = outputs.csv(layout.rel(layout.MINE, layout.BACKLOG_CSV))
     if backlog is None or backlog.empty:
         return missing("the pain-point backlog (mine/backlog.csv)", "Run `l2csim mine`.")
     records = backlog.sort_values("rank", kind="stable").to_dict("records")

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from l2csim import layout
 from l2csim.comparison.readings import NO_EFFECT
 from l2csim.report.charts import mean_ci, scenario_chart, tiers_of
 from l2csim.report.html import esc, figure, missing, para, table
@@ -72,7 +73,7 @@ def simulation_section(outputs: StudyOutputs, words: Words | None = None) -> str
         parts.append("<h3>All options side by side</h3>" + "".join(overview))
     else:
         parts.append(missing("the comparison charts (compare/*.svg)", "Run `l2csim compare`."))
-    comparison = outputs.json("compare/comparison.json") or {}
+    comparison = outputs.json(layout.rel(layout.COMPARE, layout.COMPARISON_JSON)) or {}
     described = {s.get("name"): s.get("description", "") for s in comparison.get("scenarios", [])}
     inert = set((comparison.get("recommendation") or {}).get("changes_nothing") or [])
     for name in scenarios:

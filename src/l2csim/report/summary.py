@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 
+from l2csim import layout
 from l2csim.comparison.kpis import info
 from l2csim.comparison.readings import NO_EFFECT, gate, measure_words
 from l2csim.report.html import esc, missing
@@ -75,7 +76,7 @@ def _category(row: dict) -> str:
 
 
 def pain_points(outputs: StudyOutputs, words: Words, count: int = 3) -> str:
-    backlog = outputs.csv("mine/backlog.csv")
+    backlog = outputs.csv(layout.rel(layout.MINE, layout.BACKLOG_CSV))
     if backlog is None or backlog.empty:
         return missing("the pain-point backlog (mine/backlog.csv)", "Run `l2csim mine`.")
     records = backlog.sort_values("rank", kind="stable").to_dict("records")
@@ -102,7 +103,7 @@ def pain_points(outputs: StudyOutputs, words: Words, count: int = 3) -> str:
 
 
 def symptoms_line(outputs: StudyOutputs, words: Words) -> str:
-    findings = outputs.json("mine/findings.json") or {}
+    findings = outputs.json(layout.rel(layout.MINE, layout.FINDINGS_JSON)) or {}
     found = findings.get("symptoms") or {}
     parts = []
     late = found.get("late") or {}
@@ -193,8 +194,8 @@ def options_table(comparison: dict, outputs: StudyOutputs, words: Words) -> str:
     recommendation = comparison.get("recommendation") or {}
     recommended = recommendation.get("scenario")
     inert = set(recommendation.get("changes_nothing") or [])
-    flags = default_flags(outputs.json("fit/model.json"))
-    validation = outputs.json("validate/validation.json") or {}
+    flags = default_flags(outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON)))
+    validation = outputs.json(layout.rel(layout.VALIDATE, layout.VALIDATION_JSON)) or {}
     log_kpis = validation.get("log_kpis") if isinstance(validation.get("log_kpis"), dict) else None
     head = ""
     for c in columns:
@@ -280,7 +281,7 @@ def options_table(comparison: dict, outputs: StudyOutputs, words: Words) -> str:
 
 def verdict_line(outputs: StudyOutputs, comparison: dict | None) -> tuple[str, str]:
     """(css class, sentence): the validation verdict in one short line."""
-    document = outputs.json("validate/validation.json")
+    document = outputs.json(layout.rel(layout.VALIDATE, layout.VALIDATION_JSON))
     if document is None:
         status = ((comparison or {}).get("validation") or {}).get("status", "not_validated")
         if status == "not_validated":
@@ -354,7 +355,7 @@ def readings(comparison: dict) -> str:
 
 def executive_summary(outputs: StudyOutputs, words: Words | None = None) -> str:
     words = words or Words()
-    comparison = outputs.json("compare/comparison.json")
+    comparison = outputs.json(layout.rel(layout.COMPARE, layout.COMPARISON_JSON))
     parts = [answer(outputs, comparison)]
     parts.append("<h3>The options against today</h3>")
     if comparison is None or not comparison.get("summary"):

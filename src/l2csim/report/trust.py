@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from l2csim import layout
 from l2csim.report.html import esc, missing, para
 from l2csim.report.numbers import sig
 from l2csim.report.outputs import StudyOutputs
 
 
 def validation_section(outputs: StudyOutputs) -> str:
-    document = outputs.json("validate/validation.json")
+    document = outputs.json(layout.rel(layout.VALIDATE, layout.VALIDATION_JSON))
     if document is None:
         return missing(
             "the model validation (validate/validation.json)",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from l2csim import layout
 from l2csim.errors import L2csimError
 from l2csim.report.outputs import StudyOutputs
 from l2csim.report.people import People
@@ -50,7 +51,7 @@ def study_file(outputs: StudyOutputs, given: Path | None) -> Path | None:
     """The study file: `given`, else the .yaml study file a stage read (manifest.json)."""
     if given is not None:
         return Path(given)
-    manifest = outputs.json("manifest.json") or {}
+    manifest = outputs.json(layout.MANIFEST_JSON) or {}
     for stage in ("mine", "check", "customers", "fit"):
         inputs = (manifest.get("stages", {}).get(stage) or {}).get("inputs", {})
         found = sorted(Path(p) for p in inputs if p.lower().endswith((".yaml", ".yml")))
@@ -73,7 +74,7 @@ def load_words(outputs: StudyOutputs, given: Path | None) -> tuple[Words, Any]:
             if given is not None:
                 raise
             study = None
-    model = outputs.json("fit/model.json") or {}
+    model = outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON)) or {}
     names = study is not None and study.report.people == "names"
     people = People.from_pools(
         model.get("pools") or [], names=names, extra=_handover_people(outputs)
@@ -84,7 +85,7 @@ def load_words(outputs: StudyOutputs, given: Path | None) -> tuple[Words, Any]:
 
 
 def _handover_people(outputs: StudyOutputs) -> list[str]:
-    table = outputs.csv("mine/handovers.csv")
+    table = outputs.csv(layout.rel(layout.MINE, layout.HANDOVERS_CSV))
     if table is None or table.empty:
         return []
     work = table.groupby("source")["handovers"].sum().sort_index()

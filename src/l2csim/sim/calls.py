@@ -45,8 +45,8 @@ class CourtesyRules:
         for tier in params.tiers:
             sla = policy.sla.get(tier.name)
             owed = tier.courtesy_owed_at
-            if sla is not None and sla.courtesy_owed_at is not None:
-                owed = sla.courtesy_owed_at
+            if sla is not None and sla.courtesy_milestones is not None:
+                owed = sla.courtesy_milestones
             self.owed[tier.name] = frozenset(owed)
             called = rule.milestones if rule.milestones is not None else (owed or milestones)
             if self.rule == "tiers" and tier.name not in rule.tiers:

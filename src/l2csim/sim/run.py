@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import re
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -21,12 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from l2csim import layout
 from l2csim.confidence import headline_precision, replications_needed, require_replications
 from l2csim.errors import InputError
 from l2csim.executors import backend
-from l2csim.output import write_csv, write_json, write_parquet
+from l2csim.output import atomic_path, sha256_file, write_csv, write_json, write_parquet
 from l2csim.params import ModelParams
 from l2csim.scenario import Scenario, load_scenario, load_with_model, model_scenario
+from l2csim.settings import RunSettings, parse_duration, parse_precision, parse_replications
 from l2csim.sim.replications import (
     ReplicationResult,
     RunSpec,
@@ -34,15 +33,15 @@ from l2csim.sim.replications import (
     run_replications,
 )
 
-_UNITS = {"h": 1.0, "d": 24.0, "w": 168.0}
-
-
-def parse_duration(text: str, what: str) -> float:
-    """'365d', '12w', '48h' (or a bare number of days) -> hours."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([hdw]?)\s*", str(text))
-    if not match:
-        raise InputError(f"--{what} {text!r}: give a number with a unit h, d or w, e.g. 365d.")
-    return float(match.group(1)) * _UNITS[match.group(2) or "d"]
+__all__ = [
+    "SimulationRun",
+    "parse_duration",
+    "parse_precision",
+    "parse_replications",
+    "prepare",
+    "run_to_precision",
+    "simulate",
+]
 
 
 def scenario_for(target: str | Path | Scenario) -> Scenario:
@@ -72,57 +71,20 @@ class SimulationRun:
         return sum(r.events for r in self.results) / seconds if seconds else 0.0
 
 
-def parse_replications(value: int | str) -> int | None:
-    """A replication count, or None for 'auto' (run until the precision target is met)."""
-    if isinstance(value, int):
-        count = value
-    elif str(value).strip().lower() == "auto":
-        return None
-    else:
-        try:
-            count = int(str(value))
-        except ValueError:
-            raise InputError(
-                f"--replications {value!r}: give a whole number, or auto with --precision."
-            ) from None
-    if count < 1:
-        raise InputError("--replications must be at least 1.")
-    return count
-
-
-def parse_precision(value: float | str) -> float:
-    """'5%' or 0.05 -> 0.05: the target relative half-width of the 95% intervals."""
-    text = str(value).strip()
-    try:
-        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        number = math.nan
-    if not 0 < number < 1:
-        raise InputError(f"--precision {value!r}: give a relative half-width such as 5% or 0.05.")
-    return number
-
-
 def prepare(
-    target: str | Path | Scenario,
-    *,
-    seed: int = 0,
-    horizon: str = "365d",
-    warmup: str = "30d",
-    event_log: bool = False,
+    target: str | Path | Scenario, settings: RunSettings | None = None
 ) -> tuple[Scenario, ModelParams, RunSpec]:
     """The scenario, its model and the run spec: everything checked before any work starts."""
-    horizon_h, warmup_h = parse_duration(horizon, "horizon"), parse_duration(warmup, "warmup")
-    if warmup_h >= horizon_h:
-        raise InputError(f"--warmup {warmup} must be shorter than --horizon {horizon}.")
+    settings = settings or RunSettings()
     scenario, params = load_with_model(scenario_for(target))
     spec = RunSpec(
         params=params,
         policy=scenario.policy,
         scenario=scenario.name,
-        seed=seed,
-        horizon_hours=horizon_h,
-        warmup_hours=warmup_h,
-        event_log=event_log,
+        seed=settings.seed,
+        horizon_hours=settings.horizon_hours,
+        warmup_hours=settings.warmup_hours,
+        event_log=settings.event_log,
     )
     return scenario, params, spec
 
@@ -163,34 +125,27 @@ def run_to_precision(
 def simulate(
     target: str | Path | Scenario,
     out: Path,
+    settings: RunSettings | None = None,
     *,
-    replications: int | str = 10,
-    seed: int = 0,
-    horizon: str = "365d",
-    warmup: str = "30d",
-    event_log: bool = False,
-    jobs: int = 0,
-    scheduler: str | None = None,
-    precision: float | str = 0.05,
-    max_replications: int = 100,
     executor: Executor | None = None,
     on_done: Callable[[ReplicationResult], None] | None = None,
 ) -> SimulationRun:
     """Run the replications of a scenario and write the KPI tables (and the event log).
 
-    `replications` is a count or 'auto' (until the headline KPIs' intervals are within
-    `precision`, at most `max_replications`). Replications run on `executor` when given,
-    else on a Dask cluster (`scheduler`) or `jobs` local processes (0: one per core);
-    results do not depend on which.
+    `settings.replications` is a count or None for auto (until the headline KPIs' intervals
+    are within `settings.precision`, at most `settings.max_replications`). Replications run
+    on `executor` when given, else on a Dask cluster (`settings.scheduler`) or
+    `settings.jobs` local processes (0: one per core); results do not depend on which.
     """
-    count = parse_replications(replications)
-    target_precision = parse_precision(precision)
-    scenario, params, spec = prepare(
-        target, seed=seed, horizon=horizon, warmup=warmup, event_log=event_log
-    )
+    settings = settings or RunSettings()
+    count = settings.replications
+    target_precision = settings.precision
+    max_replications = settings.max_replications
+    seed, event_log = settings.seed, settings.event_log
+    scenario, params, spec = prepare(target, settings)
     with contextlib.ExitStack() as stack:
         if executor is None:
-            executor = stack.enter_context(backend(jobs, scheduler)).executor
+            executor = stack.enter_context(backend(settings.jobs, settings.scheduler)).executor
         achieved: dict[str, float] = {}
         met: bool | None = None
         if count is None:
@@ -204,14 +159,20 @@ def simulate(
         else:
             results = run_replications(spec, count, executor=executor, on_done=on_done)
     kpis = kpi_frame(results, scenario.name)
-    written = [write_parquet(out / "kpis.parquet", kpis), write_csv(out / "kpis.csv", kpis)]
+    written = [
+        write_parquet(out / layout.KPIS_PARQUET, kpis),
+        write_csv(out / layout.KPIS_CSV, kpis),
+    ]
     if event_log:
         log = event_frame(results, params.timezone)
-        written += [write_csv(out / "events.csv", log), _write_xes(out / "events.xes", log)]
+        written += [
+            write_csv(out / layout.EVENTS_CSV, log),
+            _write_xes(out / layout.EVENTS_XES, log),
+        ]
     fitted_from = params.created_from
     written.append(
         write_json(
-            out / "run.json",
+            out / layout.RUN_JSON,
             {
                 "scenario": scenario.name,
                 "description": scenario.description,
@@ -238,9 +199,7 @@ def simulate(
 
 def sha256_of(path: Path) -> str:
     """The content hash of a file (the model a run used)."""
-    from l2csim.fit.fingerprint import sha256_of as digest
-
-    return digest(Path(path))
+    return sha256_file(path)
 
 
 def event_frame(results: list[ReplicationResult], timezone: str) -> pd.DataFrame:
@@ -272,13 +231,6 @@ def _write_xes(path: Path, frame: pd.DataFrame) -> Path:
     from l2csim.pm4py_adapter import pm4py
 
     pm = pm4py()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xes", dir=path.parent)
-    os.close(fd)
-    try:
-        pm.write_xes(frame, tmp, case_id_key="case:concept:name")
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(path, suffix=".xes") as tmp:  # pm4py's writer wants the .xes suffix
+        pm.write_xes(frame, str(tmp), case_id_key="case:concept:name")
     return path

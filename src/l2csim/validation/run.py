@@ -20,14 +20,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from l2csim import layout
 from l2csim.errors import StudyError
-from l2csim.fit.fingerprint import sha256_of
+from l2csim.executors import backend
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
 from l2csim.orders import judged_orders
+from l2csim.output import sha256_file as sha256_of
 from l2csim.output import write_csv, write_json
 from l2csim.params import load_params, write_params
 from l2csim.policy import Policy
+from l2csim.settings import RunSettings
 from l2csim.sim.replications import RunSpec, origin, run_replications
 from l2csim.sim.run import event_frame
 from l2csim.sla import on_time_share
@@ -64,7 +67,7 @@ def choose_model(inputs: Inputs, log: EventLog, model: Path | None, notes: list[
             )
         return params, model
     if inputs.study is not None:
-        default = (inputs.study.folder / ".." / "outputs" / "fit" / "model.json").resolve()
+        default = layout.default_model(inputs.study.source).resolve()
         if default.is_file():
             params = load_params(default)
             if params.created_from is not None and params.created_from.sha256 == log_sha:
@@ -83,17 +86,26 @@ def choose_model(inputs: Inputs, log: EventLog, model: Path | None, notes: list[
 
 
 def validate(
-    inputs: Inputs, out: Path, *, model: Path | None = None, jobs: int = 1
+    inputs: Inputs,
+    out: Path,
+    *,
+    model: Path | None = None,
+    settings: RunSettings | None = None,
 ) -> ValidationResult:
     """Run the validation and write validation.json and validation.csv (and model.json
-    when the model was fitted here)."""
+    when the model was fitted here).
+
+    The replications and seed are the study's `validation:` section's; `settings` says
+    where they run (`jobs`, `scheduler`).
+    """
+    settings = settings or RunSettings(jobs=1)
     spec = inputs.study.validation if inputs.study is not None else ValidationSpec()
     log = read_inputs_log(inputs)
     notes: list[str] = []
     params, model_path = choose_model(inputs, log, model, notes)
     written: list[Path] = []
     if model_path is None:
-        model_path = write_params(params, out / "model.json")
+        model_path = write_params(params, out / layout.MODEL_JSON)
         written.append(model_path)
     real = log.events[[CASE, ACTIVITY, TIMESTAMP]].sort_values([CASE, TIMESTAMP], kind="stable")
     start, end = real[TIMESTAMP].min(), real[TIMESTAMP].max()
@@ -103,7 +115,8 @@ def validate(
         params, Policy(), "as_is", spec.seed, horizon_hours=horizon, warmup_hours=0.0,
         event_log=True,
     )  # fmt: skip
-    results = run_replications(run, spec.replications, jobs=jobs)
+    with backend(settings.jobs, settings.scheduler) as where:
+        results = run_replications(run, spec.replications, executor=where.executor)
     simulated = event_frame(results, params.timezone)
     chase = list(params.roles.chase_call)
     real_cases = m.cases_of(real)
@@ -183,8 +196,8 @@ def validate(
     }
     table = pd.DataFrame.from_records(rows)
     written += [
-        write_json(out / "validation.json", document),
-        write_csv(out / "validation.csv", table),
+        write_json(out / layout.VALIDATION_JSON, document),
+        write_csv(out / layout.VALIDATION_CSV, table),
     ]
     return ValidationResult(document, table, written)
 
