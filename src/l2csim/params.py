@@ -195,12 +195,18 @@ class ActivityParams(_Frozen):
 
 
 class Tier(_Frozen):
-    """A customer priority tier and its SLA. rank 0 is served first under tier priority."""
+    """A customer priority tier and its SLA. rank 0 is served first under tier priority.
+
+    `promise_working_days` (per segment) is the promise as the study's SLA makes it: the
+    end of the local day that many working days (`ModelParams.working_weekdays`) after the
+    order's day; segments without it are promised `promised_hours` after arrival.
+    """
 
     name: str
     rank: int = Field(ge=0)
     customers: int = Field(ge=0)
     promised_hours: float = Field(gt=0)
+    promise_working_days: dict[str, int] = Field(default_factory=dict)
     courtesy_owed_at: list[str] = Field(default_factory=list)
     mean_order_value: float = Field(ge=0)
     provenance: Provenance
@@ -236,12 +242,33 @@ class Routing(_Frozen):
     provenance: Provenance
 
 
+class CensoredWait(_Frozen):
+    """A wait that may never end, estimated with right-censoring (Kaplan-Meier): with
+    probability `share` it ends within the longest wait the log shows, after `offset` plus a
+    draw from `distribution` hours (`offset` < 0: it can end before its origin, e.g. a call
+    before the promise); otherwise it does not end at all (the customer never phones)."""
+
+    distribution: Distribution
+    offset: float = Field(default=0.0, le=0)
+    share: float = Field(ge=0, le=1)
+    events: int = Field(default=0, ge=0)  # waits seen to end (calls)
+    censored: int = Field(default=0, ge=0)  # waits cut short (delivered, or the log ended)
+
+
 class ChaseBehaviour(_Frozen):
-    """When customers phone in about an order, how often, and what a call costs."""
+    """When customers phone in about an order, how often, and what a call costs.
+
+    With `patience` (per tier, hours after the promise, censored at delivery) and `repeat`
+    (hours from one call to the next, censored at delivery), customers who would never have
+    phoned stay quiet and calls repeat with no fixed cap; `patience_after_promise`,
+    `repeat_after` and `max_calls` are the older, uncensored description (used without them).
+    """
 
     patience_after_promise: Distribution
     repeat_after: Distribution
     max_calls: int = Field(default=3, ge=0)
+    patience: dict[str, CensoredWait] = Field(default_factory=dict)
+    repeat: CensoredWait | None = None
     call: Distribution
     pool: str
     expedite_probability: float = Field(ge=0, le=1)
@@ -249,6 +276,9 @@ class ChaseBehaviour(_Frozen):
     # Optional (simulation): the activity (e.g. "Expedite order") whose pool and duration an
     # expedite costs when a chase call expedites the order; None: the order only jumps the queue.
     expedite_activity: str | None = None
+    # Optional (simulation): how long an order expedited while it waits for someone outside
+    # (stock, a supplier) still waits after the expedite, in hours; None: the wait is not cut.
+    rushed_wait: Distribution | None = None
 
 
 class CourtesyPractice(_Frozen):
@@ -304,6 +334,7 @@ class ModelParams(_Frozen):
     schema_version: int = SCHEMA_VERSION
     created_from: LogFingerprint | None = None
     timezone: str = "UTC"
+    working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     roles: ModelRoles = ModelRoles()
     segment_attribute: str | None = None
     tiers: list[Tier]

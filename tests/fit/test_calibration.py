@@ -64,8 +64,13 @@ def test_calibration_reports_before_and_after_on_both_parts(sample) -> None:
     assert document is not None and document["trials"] == 2
     assert set(document["distance_before"]) == {"train", "holdout"}
     assert 0 < document["distance_before"]["train"] < 1
-    kept = document.get("kept_fitted_model", False)
-    assert kept == (result.after == result.before)
+    # The fitted model is trial 0, so the best trial is never worse on the tuned part; a
+    # result worse on the held-out part is rejected and the fitted model kept.
+    assert result.after["train"] <= result.before["train"]
+    if document.get("kept_fitted_model"):
+        assert result.after == result.before and set(result.scales.values()) == {1.0}
+    else:
+        assert result.after["holdout"] <= result.before["holdout"]
     assert any(note.startswith("calibration:") for note in result.params.notes)
 
 

@@ -1,13 +1,17 @@
 """Customer behaviour around calls: when customers chase, and today's courtesy-call practice.
 
 Chase calls (the study's `chase_call` role): patience is the time from the promise (the
-promised-date attribute, else arrival + the tier's promised hours) to the order's first
-chase, negative values (chased before the promise) counted as zero; repeats are the gaps
-between an order's consecutive chases; `max_calls` is the most chases one order received.
-Patience is observed only on orders that were chased: orders delivered before the customer
-lost patience are not counted (right-censoring), so the fitted patience is on the short
-side. An order counts as expedited after a chase when an expedite step (an activity whose
-name contains "expedit", "escalat" or "rush") follows its first chase.
+order's SLA deadline) to its first chase, per tier; calls before the promise count (the
+wait starts before zero). Most orders are never chased: they were delivered before the
+customer lost patience, so their wait is right-censored at delivery (or at the log's end
+for orders still open), and the Kaplan-Meier estimate (lifelines) uses them too. Measured on
+chased orders alone, patience looks short and the model rings far too often. The share of
+orders whose customer would phone at all (within the longest wait the log shows) is kept
+beside the distribution of when. Repeat calls likewise: the time from each call to the
+order's next one, censored at delivery, with no fixed cap on how often. A tier with fewer
+than `MIN_CALLS` chased orders uses all tiers' estimate. An order counts as expedited after a
+chase when an expedite step (an activity whose name contains "expedit", "escalat" or
+"rush") follows its first chase.
 
 Courtesy calls (the `courtesy_call` role): each call is attributed to the milestones (the
 `milestones` role) before it in the same order by expectation-maximisation (see
@@ -20,9 +24,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from l2csim.fit.durations import fit_distribution
+from l2csim.fit.durations import EMPIRICAL_POINTS, fit_distribution
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP
-from l2csim.params import ChaseBehaviour, CourtesyPractice, Distribution, Provenance
+from l2csim.params import (
+    CensoredWait,
+    ChaseBehaviour,
+    CourtesyPractice,
+    Distribution,
+    Provenance,
+)
 
 EXPEDITE_WORDS = ("expedit", "escalat", "rush")
 DEFAULT_PATIENCE_HOURS = 48.0
@@ -31,6 +41,7 @@ DEFAULT_CALL_HOURS = 0.2
 HOUR = pd.Timedelta(hours=1)
 EM_ROUNDS = 30
 MIN_SURE_CALLS = 20
+MIN_CALLS = 5
 
 
 def expedite_activities(activities: list[str]) -> list[str]:
@@ -47,6 +58,140 @@ def default_hours(mean: float, what: str) -> Distribution:
     )
 
 
+def censored_wait(durations: np.ndarray, ended: np.ndarray, what: str) -> CensoredWait | None:
+    """Kaplan-Meier estimate of a wait (hours) that `ended` for some and was cut short for
+    the rest; None when no wait ended."""
+    from lifelines import KaplanMeierFitter
+
+    durations = np.asarray(durations, dtype=float)
+    ended = np.asarray(ended, dtype=bool)
+    keep = np.isfinite(durations)
+    durations, ended = durations[keep], ended[keep]
+    if not ended.any():
+        return None
+    km = KaplanMeierFitter().fit(durations, ended)
+    curve = km.survival_function_.iloc[:, 0]
+    times = curve.index.to_numpy(dtype=float)
+    reached = 1.0 - curve.to_numpy(dtype=float)  # share ended by each time
+    last = float(durations[ended].max())
+    share = float(reached[times <= last].max())
+    offset = min(0.0, float(durations.min()))
+    levels = np.linspace(0.0, 1.0, EMPIRICAL_POINTS) * share
+    index = np.searchsorted(reached, np.maximum(levels, 1e-12), side="left")
+    quantiles = times[np.minimum(index, len(times) - 1)] - offset
+    quantiles = np.maximum.accumulate(np.maximum(quantiles, 0.0))
+    detail = (
+        f"{what}: Kaplan-Meier over {len(durations):,} orders, {int(ended.sum()):,} ended, "
+        f"{int((~ended).sum()):,} censored; {share:.0%} would end within {last - offset:,.0f} h"
+    )
+    provenance = Provenance(source="log", detail=detail)
+    distribution = Distribution(
+        kind="empirical",
+        mean=float(np.mean((quantiles[1:] + quantiles[:-1]) / 2)),
+        quantiles=[float(q) for q in quantiles],
+        n=int(ended.sum()),
+        provenance=provenance,
+    )
+    return CensoredWait(
+        distribution=distribution,
+        offset=offset,
+        share=round(share, 6),
+        events=int(ended.sum()),
+        censored=int((~ended).sum()),
+    )
+
+
+def patience_by_tier(
+    chases: pd.DataFrame, cases: pd.DataFrame, promise: pd.Series, end: pd.Timestamp
+) -> dict[str, CensoredWait]:
+    """Per tier: hours from the promise to the first chase, censored at delivery or the
+    log's end (orders without a promise are left out)."""
+    first = chases.groupby(CASE, sort=True)[TIMESTAMP].min().reindex(cases.index)
+    stop = (
+        cases["delivered"].fillna(end)
+        if "delivered" in cases
+        else pd.Series(end, index=cases.index)
+    )
+    ended = first.notna() & (first <= stop)
+    until = first.where(ended, stop)
+    hours = ((until - promise.reindex(cases.index)) / HOUR).to_numpy(dtype=float)
+    flags = ended.to_numpy()
+    tiers = cases["tier"].astype(str).to_numpy()
+    pooled = censored_wait(hours, flags, "patience after the promise, all tiers")
+    out: dict[str, CensoredWait] = {}
+    for tier in sorted(set(tiers)):
+        rows = tiers == tier
+        own = censored_wait(hours[rows], flags[rows], f"patience after the promise, {tier}")
+        enough = own is not None and own.events >= MIN_CALLS
+        chosen = own if enough else pooled
+        if chosen is not None:
+            out[tier] = chosen
+    return out
+
+
+def repeat_wait(
+    chases: pd.DataFrame, cases: pd.DataFrame, end: pd.Timestamp
+) -> CensoredWait | None:
+    """Hours from each chase call to the order's next one, censored at delivery or the log's
+    end when no other call came."""
+    ordered = chases.sort_values([CASE, TIMESTAMP], kind="stable")
+    following = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift(-1)
+    stop = (
+        cases["delivered"].fillna(end)
+        if "delivered" in cases
+        else pd.Series(end, index=cases.index)
+    )
+    stop = ordered[CASE].map(stop)
+    ended = following.notna() & (following <= stop)
+    until = following.where(ended, stop)
+    hours = ((until - ordered[TIMESTAMP]) / HOUR).clip(lower=0).to_numpy(dtype=float)
+    return censored_wait(hours, ended.to_numpy(), "time to the next chase call")
+
+
+def rushed_waits(
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    chase_activities: list[str],
+    expedite: list[str],
+    delayed: set[str],
+) -> Distribution | None:
+    """How long an order still waited for someone outside after it was expedited.
+
+    The expedite moment is the order's first expedite step after its first chase (its first
+    chase when the log has no expedite step). For each expedited order whose next step with
+    a staff-free delay (stock, a supplier) was already waiting then, the time from the
+    expedite to the start of that step's work is a rushed wait. None below `MIN_CALLS`."""
+    calls = events[ACTIVITY].isin([*chase_activities, *expedite])
+    chased = events.loc[events[ACTIVITY].isin(chase_activities), [CASE, TIMESTAMP]]
+    if chased.empty or not delayed:
+        return None
+    first_chase = chased.groupby(CASE)[TIMESTAMP].min()
+    moment = first_chase
+    if expedite:
+        pushed = events.loc[events[ACTIVITY].isin(expedite), [CASE, TIMESTAMP]]
+        pushed = pushed.assign(_chase=pushed[CASE].map(first_chase))
+        pushed = pushed[pushed[TIMESTAMP] >= pushed["_chase"]]
+        moment = pushed.groupby(CASE)[TIMESTAMP].min()
+    flow = events.loc[~calls, [CASE, ACTIVITY, TIMESTAMP]]
+    flow = flow.assign(
+        _began=times.loc[flow.index, "began"].fillna(flow[TIMESTAMP]),
+        _enabled=flow.groupby(CASE)[TIMESTAMP].shift(),
+        _moment=flow[CASE].map(moment),
+    )
+    waiting = flow[
+        flow[ACTIVITY].isin(delayed)
+        & (flow["_enabled"] < flow["_moment"])
+        & (flow["_began"] >= flow["_moment"])
+    ]
+    hours = ((waiting["_began"] - waiting["_moment"]) / HOUR).groupby(waiting[CASE]).min()
+    if len(hours) < MIN_CALLS:
+        return None
+    return fit_distribution(
+        hours.to_numpy(dtype=float),
+        f"time from the expedite to the work of {len(hours):,} orders then waiting outside",
+    )
+
+
 def fit_chase(
     events: pd.DataFrame,
     cases: pd.DataFrame,
@@ -56,7 +201,9 @@ def fit_chase(
     call: Distribution | None,
     pool: str,
 ) -> ChaseBehaviour:
-    """Chase behaviour from the log, or stated defaults when the log has no chase calls."""
+    """Chase behaviour from the log, or stated defaults when the log has no chase calls.
+
+    `cases` is the fit's order table (tier, and `delivered` when known)."""
     chases = events.loc[events[ACTIVITY].isin(chase_activities), [CASE, TIMESTAMP]]
     if chases.empty:
         what = "no chase-call activity in the log (roles.chase_call)"
@@ -82,6 +229,9 @@ def fit_chase(
     else:
         repeat = default_hours(DEFAULT_REPEAT_HOURS, "no order was chased twice")
     calls_per_order = chases.groupby(CASE).size()
+    end = events[TIMESTAMP].max()
+    patience = patience_by_tier(chases, cases, promise, end)
+    repeat_censored = repeat_wait(chases, cases, end)
     expedited = events.loc[events[ACTIVITY].isin(expedite), [CASE, TIMESTAMP]]
     after = expedited.merge(first.rename("first_chase"), left_on=CASE, right_index=True)
     sped_up = after.loc[after[TIMESTAMP] >= after["first_chase"], CASE].nunique()
@@ -95,6 +245,8 @@ def fit_chase(
         patience_after_promise=patience_fit,
         repeat_after=repeat,
         max_calls=int(calls_per_order.max()),
+        patience=patience,
+        repeat=repeat_censored,
         call=call or default_hours(DEFAULT_CALL_HOURS, "no call duration"),
         pool=pool,
         expedite_probability=float(share),

@@ -32,7 +32,8 @@ def sort_events(events: pd.DataFrame) -> pd.DataFrame:
 
 def case_table(events: pd.DataFrame, study: Study | None, tiers: pd.Series | None) -> pd.DataFrame:
     """One row per case (index: case id, sorted): arrival (UTC), segment, customer, value,
-    tier ('all' when no tier source exists at all) and promised (UTC deadline or NaT)."""
+    tier ('all' when no tier source exists at all), promised (UTC deadline or NaT) and
+    delivered (UTC or NaT)."""
     segment_columns = study.segment_columns if study is not None else []
     value = (study.customers.value if study is not None else None) or value_column_of(events)
     spec = OrderSpec.of_study(study, value=value, segments=tuple(segment_columns))
@@ -48,6 +49,7 @@ def case_table(events: pd.DataFrame, study: Study | None, tiers: pd.Series | Non
             "value": pd.to_numeric(table["value"], errors="coerce"),
             "tier": table["tier"] if tiers is not None else ALL,
             "promised": table["promised"],
+            "delivered": table["delivered"],
         },
         index=table.index,
     )

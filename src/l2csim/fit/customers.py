@@ -38,11 +38,49 @@ def tier_order(labels: list[str], study: Study | None, per_customer: pd.Series) 
     return [*named, *rest]
 
 
+def working_days_between(start: pd.Series, end: pd.Series, weekdays: list[int]) -> np.ndarray:
+    """Working days d with start < d <= end (naive local dates)."""
+    mask = np.zeros(7, dtype=bool)
+    mask[weekdays] = True
+    a = start.to_numpy().astype("datetime64[D]")
+    b = end.to_numpy().astype("datetime64[D]")
+    week = "".join("1" if m else "0" for m in mask)
+    return np.busday_count(a + 1, b + 1, weekmask=week)
+
+
+WORKING_WEEKDAYS = [0, 1, 2, 3, 4]
+
+
+def promise_days(
+    cases: pd.DataFrame, timezone: str
+) -> tuple[dict[tuple[str, str], int], list[int]]:
+    """(tier, segment) -> working days from the order's day to its promised day (the most
+    common count), for promises that are whole local days (a promised date); and the
+    working weekdays: those promised days fall on (Monday to Friday without them)."""
+    promised = cases["promised"].dropna()
+    if promised.empty:
+        return {}, WORKING_WEEKDAYS
+    local_deadline = promised.dt.tz_convert(timezone).dt.tz_localize(None)
+    if not (local_deadline == local_deadline.dt.normalize()).mean() > 0.95:
+        return {}, WORKING_WEEKDAYS  # promised in hours, not days
+    day = (local_deadline - pd.Timedelta(days=1)).dt.normalize()
+    counts = np.bincount(day.dt.weekday.to_numpy(), minlength=7)
+    weekdays = [d for d in range(7) if counts[d] >= 0.2 * counts.max()]
+    ordered = cases.loc[promised.index, "arrival"].dt.tz_convert(timezone).dt.tz_localize(None)
+    days = pd.Series(
+        working_days_between(ordered.dt.normalize(), day, weekdays), index=promised.index
+    )
+    keys = cases.loc[promised.index, ["tier", "segment"]].astype(str)
+    counts = days.groupby([keys["tier"], keys["segment"]]).agg(lambda d: d.mode().iloc[0])
+    return {(str(t), str(s)): int(max(n, 0)) for (t, s), n in counts.items()}, weekdays
+
+
 def fit_tiers(
     cases: pd.DataFrame,
     tier_provenance: Provenance,
     study: Study | None,
     owed_at: dict[str, list[str]],
+    days: dict[tuple[str, str], int] | None = None,
 ) -> list[Tier]:
     """One Tier per label in the cases, top tier rank 0 (see the module docstring)."""
     grouped = cases.groupby("tier", sort=True)
@@ -64,6 +102,11 @@ def fit_tiers(
                 rank=rank,
                 customers=int(customers[name]),
                 promised_hours=hours,
+                promise_working_days={
+                    segment: n
+                    for (tier, segment), n in sorted((days or {}).items())
+                    if tier == name
+                },
                 courtesy_owed_at=list(owed_at.get(str(name), [])),
                 mean_order_value=float(values.mean()) if len(values) else 0.0,
                 provenance=Provenance(

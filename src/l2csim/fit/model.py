@@ -74,7 +74,8 @@ def fit_model(
     cases = case_table(events, study, case_tier)
     if tier_provenance.source == "default":
         notes.append(tier_provenance.detail)
-    tiers = customers.fit_tiers(cases, tier_provenance, study, _owed_milestones(study))
+    days, weekdays = customers.promise_days(cases, timezone)
+    tiers = customers.fit_tiers(cases, tier_provenance, study, _owed_milestones(study), days)
 
     expedite = calls.expedite_activities(log.activities) if roles.chase_call else []
     call_activities = [*roles.chase_call, *roles.courtesy_call, *expedite]
@@ -109,7 +110,14 @@ def fit_model(
     chase = calls.fit_chase(
         events, cases, promise, roles.chase_call, expedite,
         _main_duration(roles.chase_call, events, fitted), chase_pool,
-    ).model_copy(update={"expedite_activity": expedite_activity})  # fmt: skip
+    ).model_copy(
+        update={
+            "expedite_activity": expedite_activity,
+            "rushed_wait": calls.rushed_waits(
+                events, times, roles.chase_call, expedite, set(delays)
+            ),
+        }
+    )  # fmt: skip
     if chase.provenance.source == "default":
         notes.append(f"chase behaviour: {chase.provenance.detail}; defaults used")
     courtesy = calls.fit_courtesy(
@@ -151,6 +159,7 @@ def fit_model(
     params = ModelParams(
         created_from=fingerprint(log),
         timezone=timezone,
+        working_weekdays=weekdays,
         roles=roles,
         segment_attribute=" | ".join(study.segments) if study and study.segments else None,
         tiers=tiers,

@@ -1,29 +1,45 @@
 """Chase calls and courtesy calls: the customer's patience, the phone, and the vicious circle.
 
 A customer phones about an undelivered order once it is past its promise by the customer's
-patience AND the customer has had no news for a while (`quiet_until`: the last call, either
-way, plus a repeat gap). Calls come in only while the call pool works. A chase call takes
-customer-service time, may repeat up to `max_calls`, and under the as-is squeaky-wheel
-discipline it may expedite the order: the order jumps every queue and, when the model names
-an expedite activity, a specialist is pulled off other work to do it — the capacity that
+patience (which may be negative: a call before the promise) AND the customer has had no
+news for a while (`quiet_until`: the last call, either way, plus a repeat gap). Some
+customers never phone: patience fitted with censoring (`CensoredWait`) gives the share who
+would at all; after each call, another comes with the fitted repeat share, with no fixed
+cap. Calls come in only while the call pool works. A chase call takes customer-service
+time and, when chases expedite (the policy's `expedite_on_chase`, the discipline's default
+otherwise), may expedite the order: it jumps every queue and, when the model names an
+expedite activity, a specialist is pulled off other work to do it — the capacity that
 chasing takes is capacity the late orders needed. A courtesy call (by policy, at a
 milestone) costs staff time too, and buys quiet: the customer waits longer before chasing.
 
-The decisions are plain functions (`next_chase_time`, `CourtesyRules`); the processes at the
-bottom are the SimPy side.
+`Calls` owns all of this state. The model hands it its environment, pools and KPI tracker
+once and then asks narrow questions (`patience`, `arm`, `milestone`); the decisions are
+plain functions (`next_chase_time`, `CourtesyRules`); the processes are SimPy generators.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from l2csim.params import ModelParams
+import numpy as np
+
+from l2csim.params import CensoredWait, ModelParams
 from l2csim.policy import Policy
 from l2csim.sim.disciplines import CALL_CLASS, WORK_CLASS
+from l2csim.sim.dists import sampler
+from l2csim.sim.streams import Buffered, substreams, uniforms
 
 if TYPE_CHECKING:
-    from l2csim.sim.model import Simulation
+    import simpy
+
+    from l2csim.sim.kpis import Tracker
     from l2csim.sim.orders import Order
+    from l2csim.sim.staff import StaffPool
+
+NEVER = math.inf
+SAFETY_CAP = 200  # calls about one order: a guard against a runaway loop, not a model
 
 
 def next_chase_time(promise: float, patience: float, quiet_until: float) -> float:
@@ -67,62 +83,148 @@ class CourtesyRules:
         return 1.0
 
 
-# --- SimPy side --------------------------------------------------------------------------
+class CensoredSampler:
+    """Draws from a CensoredWait: `NEVER` for the share that never ends, else offset + a
+    draw. Always one uniform and one value per draw, so streams stay aligned (CRN)."""
+
+    __slots__ = ("_offset", "_share", "_u", "_values")
+
+    def __init__(self, wait: CensoredWait, rng: np.random.Generator) -> None:
+        u_rng, value_rng = substreams(rng, 2)
+        self._u = uniforms(u_rng)
+        self._values = sampler(wait.distribution, value_rng)
+        self._share = wait.share
+        self._offset = wait.offset
+
+    def next(self) -> float:
+        ended = self._u.next() < self._share
+        value = self._values.next()
+        return self._offset + value if ended else NEVER
 
 
-def schedule_chase(sim: Simulation, order: Order) -> None:
-    """(Re)arm the order's chase timer; an older timer finds itself outdated and does nothing."""
-    if order.chases >= sim.max_calls or order.delivered_at is not None:
-        return
-    due = next_chase_time(order.promise, order.patience, order.quiet_until)
-    due = sim.call_calendar.next_open(max(due, sim.env.now))
-    if due >= sim.horizon:
-        return
-    order.chase_due = due
-    timer = sim.env.timeout(due - sim.env.now)
-    timer.callbacks.append(lambda _event: _chase_due(sim, order, due))
+class Calls:
+    """The chase and courtesy calls of one replication (see the module docstring)."""
 
+    def __init__(
+        self,
+        params: ModelParams,
+        policy: Policy,
+        streams: dict[str, np.random.Generator],
+        tier_names: list[str],
+        env: simpy.Environment,
+        horizon: float,
+        chase_pool: StaffPool,
+        courtesy_pool: StaffPool,
+        kpis: Tracker,
+        record: Callable,
+        key: Callable[[Order], float],
+        expedite: Callable[[Order], None],
+        expedite_on_chase: bool,
+    ) -> None:
+        chase = params.chase
+        roles = params.roles
+        self.env, self.horizon, self.kpis = env, horizon, kpis
+        self.record, self.key, self.expedite = record, key, expedite
+        self.chase_pool, self.courtesy_pool = chase_pool, courtesy_pool
+        self.call_calendar = chase_pool.calendar
+        self.chase_activity = roles.chase_call[0] if roles.chase_call else "Customer chase call"
+        self.courtesy_activity = roles.courtesy_call[0] if roles.courtesy_call else "Courtesy call"
+        self.tier_names = tier_names
+        self.expedite_on_chase = expedite_on_chase
+        self.expedite_probability = chase.expedite_probability
+        self.rules = CourtesyRules(params, policy)
+        patience_rngs = substreams(streams["patience"], len(tier_names) + 1)
+        length, repeat, expedite_u, news = substreams(streams["chase"], 4)
+        self.censored = bool(chase.patience)
+        if self.censored:
+            self.patience_by_tier: list[CensoredSampler | Buffered] = [
+                CensoredSampler(chase.patience[name], rng)
+                if name in chase.patience
+                else sampler(chase.patience_after_promise, rng)
+                for name, rng in zip(tier_names, patience_rngs[1:], strict=True)
+            ]
+            self.max_calls = SAFETY_CAP
+        else:  # an uncensored model file: one patience for all, calls up to max_calls
+            shared = sampler(chase.patience_after_promise, streams["patience"])
+            self.patience_by_tier = [shared] * len(tier_names)
+            self.max_calls = chase.max_calls
+        self.repeat_share = chase.repeat.share if chase.repeat is not None else 1.0
+        repeat_u, repeat_values = (
+            substreams(repeat, 2) if chase.repeat is not None else (repeat, repeat)
+        )
+        self.repeat_u = uniforms(repeat_u)
+        wait = chase.repeat.distribution if chase.repeat is not None else chase.repeat_after
+        self.repeat_offset = chase.repeat.offset if chase.repeat is not None else 0.0
+        self.repeat = sampler(wait, repeat_values)
+        self.repeat_after_news = sampler(chase.repeat_after, news)
+        self.call_length = sampler(chase.call, length)
+        self.expedite_u = uniforms(expedite_u)
+        decide, courtesy_length = substreams(streams["courtesy"], 2)
+        self.courtesy_u = uniforms(decide)
+        self.courtesy_length = sampler(params.courtesy.call, courtesy_length)
 
-def _chase_due(sim: Simulation, order: Order, due: float) -> None:
-    if order.chase_due == due and order.delivered_at is None:
-        order.chase_due = -1.0
-        sim.env.process(chase_call(sim, order))
+    # --- questions the model asks --------------------------------------------------------
 
+    def patience(self, tier: int) -> float:
+        """The customer's patience for a new order of `tier` (hours after the promise)."""
+        return self.patience_by_tier[tier].next()
 
-def chase_call(sim: Simulation, order: Order):
-    """The customer phones; customer service answers (calls first), perhaps expedites."""
-    work = sim.chase_length.next()
-    start, person = yield from sim.chase_pool.serve(CALL_CLASS, 0.0, work)
-    now = sim.env.now
-    order.chases += 1
-    order.quiet_until = now + sim.chase_repeat.next()
-    sim.kpis.chase_call(order, now, work)
-    sim.kpis.chase_hours(sim.chase_pool, work)
-    sim.record(order, sim.chase_activity, start, now, sim.chase_pool, person)
-    u = sim.chase_expedite.next()
-    if sim.expedite_on_chase and not order.expedited and u < sim.expedite_probability:
-        sim.expedite(order)
-    schedule_chase(sim, order)
+    def arm(self, order: Order) -> None:
+        """(Re)arm the order's chase timer; an older timer finds itself outdated."""
+        if order.chases >= self.max_calls or order.delivered_at is not None:
+            return
+        due = next_chase_time(order.promise, order.patience, order.quiet_until)
+        if due >= self.horizon:
+            return
+        env = self.env
+        due = self.call_calendar.next_open(max(due, env.now))
+        if due >= self.horizon:
+            return
+        order.chase_due = due
+        timer = env.timeout(due - env.now)
+        timer.callbacks.append(lambda _event: self._due(order, due))
 
+    def milestone(self, order: Order, milestone: str, now: float) -> None:
+        """The order reached a milestone: count what is owed, maybe make a courtesy call."""
+        tier = self.tier_names[order.tier]
+        owed = milestone in self.rules.owed[tier]
+        if owed:
+            self.kpis.courtesy_owed(order, now)
+        p = self.rules.probability(tier, milestone, order.value)
+        if self.courtesy_u.next() < p:
+            self.env.process(self._courtesy_call(order, owed))
 
-def expedite_work(sim: Simulation, order: Order):
-    """A specialist drops other work to push the order through (the expedite activity)."""
-    activity = sim.expedite_index
-    pool = sim.pool_for(activity, order)
-    work = sim.work[activity].next()
-    start, person = yield from pool.serve(CALL_CLASS, 0.0, work)
-    sim.kpis.chase_hours(pool, work)
-    sim.record(order, activity, start, sim.env.now, pool, person)
+    # --- SimPy side ----------------------------------------------------------------------
 
+    def _due(self, order: Order, due: float) -> None:
+        if order.chase_due == due and order.delivered_at is None:
+            order.chase_due = -1.0
+            self.env.process(self._chase_call(order))
 
-def courtesy_call(sim: Simulation, order: Order, owed: bool):
-    """Customer service phones the customer with news; the customer is content for a while."""
-    work = sim.courtesy_length.next()
-    start, person = yield from sim.courtesy_pool.serve(WORK_CLASS, sim.key(order), work)
-    now = sim.env.now
-    order.courtesy += 1
-    sim.kpis.courtesy_made(order, owed, now)
-    sim.record(order, sim.courtesy_activity, start, now, sim.courtesy_pool, person)
-    if order.delivered_at is None:
-        order.quiet_until = max(order.quiet_until, now + sim.chase_repeat_after_news.next())
-        schedule_chase(sim, order)
+    def _chase_call(self, order: Order):
+        """The customer phones; customer service answers (calls first), perhaps expedites."""
+        work = self.call_length.next()
+        start, person = yield from self.chase_pool.serve(CALL_CLASS, 0.0, work)
+        now = self.env.now
+        order.chases += 1
+        order.quiet_until = now + self.repeat.next()  # infinite: the customer stays quiet
+        self.kpis.chase_call(order, now, work)
+        self.kpis.chase_hours(self.chase_pool, work)
+        self.record(order, self.chase_activity, start, now, self.chase_pool, person)
+        u = self.expedite_u.next()
+        if self.expedite_on_chase and not order.expedited and u < self.expedite_probability:
+            self.expedite(order)
+        self.arm(order)
+
+    def _courtesy_call(self, order: Order, owed: bool):
+        """Customer service phones the customer with news; the customer is content for a while."""
+        work = self.courtesy_length.next()
+        start, person = yield from self.courtesy_pool.serve(WORK_CLASS, self.key(order), work)
+        now = self.env.now
+        order.courtesy += 1
+        self.kpis.courtesy_made(order, owed, now)
+        self.record(order, self.courtesy_activity, start, now, self.courtesy_pool, person)
+        if order.delivered_at is None:
+            quiet = now + self.repeat_after_news.next()
+            order.quiet_until = max(order.quiet_until, quiet)
+            self.arm(order)

@@ -2,9 +2,10 @@
 
 Each tier has `customers` customers; each tier x segment has its own arrival stream, a
 Poisson process whose rate follows the fitted weekday and hour-of-day pattern. An arrival
-picks a customer of its tier at random; if that customer has churned the order is never
-placed. So churn thins demand in proportion, while the arrival times themselves stay the
-same in every scenario (common random numbers). Plain objects, no SimPy.
+picks a customer of its tier at random; a customer who has churned is replaced by a new one
+of the tier (the model, `sim.model`), so the volume stays what the log shows while churn
+counts customers lost and revenue at risk. The arrival times stay the same in every
+scenario (common random numbers). Plain objects, no SimPy.
 """
 
 from __future__ import annotations

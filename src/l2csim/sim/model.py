@@ -18,11 +18,10 @@ import simpy
 from l2csim.errors import InputError
 from l2csim.params import Calendar, ModelParams
 from l2csim.policy import Policy
-from l2csim.sim import calls
 from l2csim.sim.calendars import ShiftCalendar, WorkCalendar
-from l2csim.sim.calls import CourtesyRules
-from l2csim.sim.customers import WeeklyIntensity, build_customers
-from l2csim.sim.disciplines import WORK_CLASS, discipline, queue_key
+from l2csim.sim.calls import Calls
+from l2csim.sim.customers import Customer, WeeklyIntensity, build_customers
+from l2csim.sim.disciplines import CALL_CLASS, WORK_CLASS, discipline, queue_key
 from l2csim.sim.dists import lognormal_value, sampler
 from l2csim.sim.kpis import Tracker
 from l2csim.sim.orders import Order, delivered_step
@@ -77,18 +76,28 @@ class Simulation:
             sla = policy.sla.get(tier.name)
             hours = sla.promised_hours if sla and sla.promised_hours else tier.promised_hours
             self.promised.append(hours)
+        self.working_day = [d in params.working_weekdays for d in range(7)]
 
         # Segments: the routing's, in the order the arrivals name them.
         routing = {r.segment: r for r in params.routing}
         self.segment_names = sorted({a.segment for a in params.arrivals} | set(routing))
         segment_index = {name: i for i, name in enumerate(self.segment_names)}
+        # Promises in working days per tier and segment (None: promised hours after arrival);
+        # a policy that sets a tier's promised hours overrides them.
+        self.promise_days = [
+            [
+                None
+                if (policy.sla.get(tier.name) and policy.sla[tier.name].promised_hours)
+                else tier.promise_working_days.get(segment)
+                for segment in self.segment_names
+            ]
+            for tier in params.tiers
+        ]
 
         # Activities and the behaviour-driven ones taken out of the routing.
         roles = params.roles
         self.act_names = [a.name for a in params.activities]
         act_index = {name: i for i, name in enumerate(self.act_names)}
-        self.chase_activity = roles.chase_call[0] if roles.chase_call else "Customer chase call"
-        self.courtesy_activity = roles.courtesy_call[0] if roles.courtesy_call else "Courtesy call"
         expedite = params.chase.expedite_activity
         self.expedite_index = act_index.get(expedite) if expedite else None
         generated = set(roles.chase_call) | set(roles.courtesy_call)
@@ -123,9 +132,8 @@ class Simulation:
                         per_tier.append(pool)
                 per_segment.append(per_tier)
             self.pool_table.append(per_segment)
-        self.chase_pool = by_name[params.chase.pool]
-        self.courtesy_pool = by_name[params.courtesy.pool]
-        self.call_calendar = self.chase_pool.calendar
+        chase_pool, courtesy_pool = by_name[params.chase.pool], by_name[params.courtesy.pool]
+        self.courtesy_pool = courtesy_pool
 
         # Random streams (each element its own; see streams.py).
         self.work = [
@@ -166,19 +174,8 @@ class Simulation:
         pick_rng, value_rng = substreams(streams["customers"], 2)
         self.pick_u = uniforms(pick_rng)
         self.value_z = Buffered(value_rng.standard_normal)
-        self.patience = sampler(params.chase.patience_after_promise, streams["patience"])
-        length, repeat, expedite_u, news = substreams(streams["chase"], 4)
-        self.chase_length = sampler(params.chase.call, length)
-        self.chase_repeat = sampler(params.chase.repeat_after, repeat)
-        self.chase_repeat_after_news = sampler(params.chase.repeat_after, news)
-        self.chase_expedite = uniforms(expedite_u)
-        decide, courtesy_length = substreams(streams["courtesy"], 2)
-        self.courtesy_u = uniforms(decide)
-        self.courtesy_length = sampler(params.courtesy.call, courtesy_length)
         self.churn_u = uniforms(streams["churn"])
         self.review_u = uniforms(streams["review"])
-        self.max_calls = params.chase.max_calls
-        self.expedite_probability = params.chase.expedite_probability
         rule = discipline(policy.discipline)
         self.expedite_on_chase = (
             rule.expedites_by_default
@@ -187,7 +184,10 @@ class Simulation:
         )
         self.key = queue_key(rule, self.expedite_on_chase)
         self.mean_work = [a.duration.mean for a in params.activities]
-        self.courtesy_rules = CourtesyRules(params, policy)
+        rushed = params.chase.rushed_wait
+        self.rushed = (
+            sampler(rushed, substreams(streams["chase"], 1)[0]) if rushed is not None else None
+        )
 
         # Customers and the order intake.
         per_week = [0.0] * len(self.tier_names)
@@ -202,6 +202,8 @@ class Simulation:
         self.tier_counts = counts
         self.mean_value = [t.mean_order_value for t in params.tiers]
         self.customers = build_customers(counts, revenue, params.retention.window_orders)
+        self.lost: list[list] = [[] for _ in counts]
+        self.next_customer = sum(counts)
         demand = policy.demand
         arrivals = sorted(params.arrivals, key=lambda a: (a.tier, a.segment))
         self.intake = []
@@ -221,6 +223,11 @@ class Simulation:
             self.tier_names, self.segment_names, [p.name for p in self.pools], warmup, horizon
         )
         self.orders_created = 0
+        self.calls = Calls(
+            params, policy, streams, self.tier_names, self.env, horizon, chase_pool,
+            courtesy_pool, self.kpis, self.record, self.key, self.expedite,
+            self.expedite_on_chase,
+        )  # fmt: skip
 
     # --- building ------------------------------------------------------------------------
 
@@ -303,10 +310,24 @@ class Simulation:
             if t >= self.horizon:
                 return
             yield env.timeout(t - env.now)
-            customer = customers[min(int(self.pick_u.next() * n), n - 1)]
+            slot = min(int(self.pick_u.next() * n), n - 1)
+            customer = customers[slot]
             z = self.value_z.next()
-            if customer.active:
-                self._place(customer, tier, segment, z)
+            if not customer.active:
+                customer = self._replace(tier, slot)
+            self._place(customer, tier, segment, z)
+
+    def _replace(self, tier: int, slot: int):
+        """A lost customer's place goes to a new customer of the tier: the market keeps the
+        tier's volume (a stated assumption), and the loss shows as customers churned and
+        revenue at risk, not as fewer orders. The lost customer stays reachable by a
+        proactive review."""
+        lost = self.customers[tier][slot]
+        self.lost[tier].append(lost)
+        fresh = Customer(self.next_customer, tier, lost.annual_revenue, lost.recent.maxlen or 1)
+        self.next_customer += 1
+        self.customers[tier][slot] = fresh
+        return fresh
 
     def _place(self, customer, tier: int, segment: int, z: float) -> None:
         now = self.env.now
@@ -331,17 +352,32 @@ class Simulation:
             segment,
             lognormal_value(self.mean_value[tier], ORDER_VALUE_SIGMA, z),
             now,
-            now + self.promised[tier],
+            self._promise(now, tier, segment),
             path,
             delivered_step(steps, self.delivered),
-            self.patience.next(),
+            self.calls.patience(tier),
         )
         self.orders_created += 1
         customer.orders += 1
         customer.last_order_at = now
         self.kpis.order_arrived(order, now)
-        calls.schedule_chase(self, order)
+        self.calls.arm(order)
         self.env.process(self._flow(order))
+
+    def _promise(self, now: float, tier: int, segment: int) -> float:
+        """The end of the local day `n` working days after today, or hours after now."""
+        days = self.promise_days[tier][segment]
+        if days is None:
+            return now + self.promised[tier]
+        day = int(now // 24.0)
+        working = self.working_day
+        if not any(working):
+            return now + self.promised[tier]
+        while days > 0:
+            day += 1
+            if working[day % 7]:
+                days -= 1
+        return (day + 1) * 24.0
 
     def pool_for(self, activity: int, order: Order) -> StaffPool:
         return self.pool_table[activity][order.segment][order.tier]
@@ -356,9 +392,22 @@ class Simulation:
             return
         mean_work = self.mean_work
         remaining = sum(mean_work[a] for a, _, _ in order.path)
+        rushed = self.rushed
         for step, (a, work, delay) in enumerate(order.path):
             if delay > 0:
-                yield env.timeout(delay)
+                if rushed is not None and order.expedited:
+                    delay = min(delay, rushed.next())
+                    yield env.timeout(delay)
+                elif rushed is not None:
+                    # An expedite while the order waits outside cuts what is left of it.
+                    order.rush = env.event()
+                    until = env.now + delay
+                    yield env.timeout(delay) | order.rush
+                    order.rush = None
+                    if env.now < until:
+                        yield env.timeout(min(until - env.now, rushed.next()))
+                else:
+                    yield env.timeout(delay)
             order.remaining_work = remaining
             remaining -= mean_work[a]
             pool = table[a][order.segment][order.tier]
@@ -388,22 +437,26 @@ class Simulation:
             self.kpis.churned(customer, now)
 
     def _milestone(self, order: Order, activity: int, now: float) -> None:
-        tier = self.tier_names[order.tier]
-        name = self.act_names[activity]
-        owed = name in self.courtesy_rules.owed[tier]
-        if owed:
-            self.kpis.courtesy_owed(order, now)
-        p = self.courtesy_rules.probability(tier, name, order.value)
-        if self.courtesy_u.next() < p:
-            self.env.process(calls.courtesy_call(self, order, owed))
+        self.calls.milestone(order, self.act_names[activity], now)
 
     def expedite(self, order: Order) -> None:
         """A chase call expedited the order: it jumps its queue, a specialist pushes it."""
         order.expedited = True
+        if order.rush is not None and not order.rush.triggered:
+            order.rush.succeed()
         if order.entry is not None:
             order.waiting_in.reprioritise(order, WORK_CLASS, self.key(order))
         if self.expedite_index is not None:
-            self.env.process(calls.expedite_work(self, order))
+            self.env.process(self._expedite_work(order))
+
+    def _expedite_work(self, order: Order):
+        """A specialist drops other work to push the order through (the expedite activity)."""
+        activity = self.expedite_index
+        pool = self.pool_for(activity, order)
+        work = self.work[activity].next()
+        start, person = yield from pool.serve(CALL_CLASS, 0.0, work)
+        self.kpis.chase_hours(pool, work)
+        self.record(order, activity, start, self.env.now, pool, person)
 
     def record(self, order, activity, start, end, pool, person, count: bool = True) -> None:
         """One simulated event (an activity index or a call's name) for the event log."""
@@ -438,7 +491,7 @@ class Simulation:
             for tier in tiers:
                 per_hour = self.tier_per_week[tier] / 168.0
                 gap = self.tier_counts[tier] / per_hour if per_hour > 0 else math.inf
-                for customer in self.customers[tier]:
+                for customer in [*self.customers[tier], *self.lost[tier]]:
                     last = customer.last_order_at if customer.last_order_at is not None else 0.0
                     if now - last > review.overdue_factor * gap:
                         u = self.review_u.next()

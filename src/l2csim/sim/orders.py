@@ -29,6 +29,7 @@ class Order:
         "quiet_until",
         "rank",
         "remaining_work",
+        "rush",
         "segment",
         "tier",
         "value",
@@ -66,6 +67,7 @@ class Order:
         self.courtesy = 0
         self.quiet_until = arrival  # the customer will not phone before this
         self.remaining_work = 0.0  # expected work hours left, set as the order enters a queue
+        self.rush = None  # an event an expedite triggers while the order waits outside
         self.chase_due = -1.0
         self.entry = None
         self.waiting_in = None
