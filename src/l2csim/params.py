@@ -213,11 +213,17 @@ class Tier(_Frozen):
 
 
 class Arrivals(_Frozen):
-    """Order intake of one tier in one segment."""
+    """Order intake of one tier in one segment.
+
+    `trend_per_week`: the relative change of the rate per week over the log's period (0
+    unless the log shows a clear trend). Only a replay of the log's own period (validation,
+    calibration) follows it; scenarios run at `orders_per_week`, the period's average.
+    """
 
     tier: str
     segment: str
     orders_per_week: float = Field(ge=0)
+    trend_per_week: float = 0.0
     provenance: Provenance
 
 

@@ -252,7 +252,9 @@ class ValidationThresholds(_Strict):
     sample of cases); arrivals_hourly: Wasserstein distance of arrival times in hours;
     arrivals_weekly, backlog_daily: mean absolute error of weekly arrivals / daily open
     cases over the real mean; chase_call_rate: relative error of chase calls per case;
-    sla_attainment: absolute difference of the on-time share.
+    sla_attainment: absolute difference of the on-time share; sla_by_tier: the largest such
+    difference over tiers with at least 30 orders judged; activity_waits: the mean relative
+    error of the wait before each activity, weighted by how often it occurs.
     """
 
     cycle_time: float = Field(default=0.25, gt=0)
@@ -264,6 +266,8 @@ class ValidationThresholds(_Strict):
     backlog_daily: float = Field(default=0.35, gt=0)
     chase_call_rate: float = Field(default=0.30, gt=0)
     sla_attainment: float = Field(default=0.10, gt=0)
+    sla_by_tier: float = Field(default=0.10, gt=0)
+    activity_waits: float = Field(default=0.35, gt=0)
 
 
 class CalibrationSpec(_Strict):

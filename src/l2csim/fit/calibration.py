@@ -2,10 +2,12 @@
 
 Processing times read off a completion-only log are estimates: idle time before a job (a
 pick wave, a break, untracked work) inflates them, and a lightly loaded team shows it most.
-So after the fit, the model replays the log's own period (as validation does) and the work
-of each staffed team is scaled to bring the simulated log close to the real one, by
-optuna's TPE sampler (a well-kept optimiser; SIMOD tunes its models the same way with
-hyperopt) within a stated budget of trials.
+So after the fit, the model replays the log's own period (as validation does, with orders
+arriving when the log's came) and the work of each staffed team is scaled to bring the
+simulated log close to the real one, with optuna (a well-kept optimiser; SIMOD tunes its
+models the same way with hyperopt) within a stated budget of replays: one TPE study per
+team, run in lockstep, each told how far the waits before its own steps and the shared lead
+times and backlog are off.
 
 The distance is the mean relative error over what congestion shows: lead time (mean and
 90th percentile) per segment, the daily backlog of orders between receipt and delivery,
@@ -164,12 +166,13 @@ def apply_scales(params: ModelParams, scales: dict[str, float], note: str = "") 
 
 @dataclass(frozen=True)
 class Period:
-    """The log's period on the simulation clock and the train / holdout cut."""
+    """The log's period on the simulation clock, when its orders came, and the cut."""
 
     begin: pd.Timestamp  # UTC moment of simulated hour 0
     horizon: float  # hours
     cut: pd.Timestamp
     end: pd.Timestamp
+    intake: tuple[float, float] | None = None  # hours: the first and last order's arrival
 
 
 def replay(params: ModelParams, period: Period, seed: int) -> pd.DataFrame:
@@ -177,21 +180,40 @@ def replay(params: ModelParams, period: Period, seed: int) -> pd.DataFrame:
     from l2csim.sim.replications import RunSpec, run_replication
     from l2csim.sim.run import event_frame
 
-    spec = RunSpec(params, Policy(), "calibration", seed, period.horizon, 0.0, event_log=True)
+    spec = RunSpec(
+        params, Policy(), "calibration", seed, period.horizon, 0.0, event_log=True,
+        intake=period.intake,
+    )  # fmt: skip
     return event_frame([run_replication(spec, 0)], params.timezone)
 
 
-def _trial_distance(args) -> tuple[float, float]:
-    params, scales, period, seed, real, left_out = args
+def _trial(args) -> dict[str, dict[str, float]]:
+    """The measures of one replay with the given scales ({} when nothing happened)."""
+    params, scales, period, seed, left_out = args
     simulated = replay(apply_scales(params, scales), period, seed)
     if simulated.empty:
-        return 5.0, 5.0
+        return {"train": {}, "holdout": {}}
     segments = simulated.groupby(CASE)[SEGMENT].first()
-    got = measures(
+    return measures(
         simulated, segments, params.roles.order_received, params.roles.delivered,
         left_out, period.cut, period.end,
     )  # fmt: skip
-    return distance(real["train"], got["train"]), distance(real["holdout"], got["holdout"])
+
+
+def team_error(real: dict[str, float], got: dict[str, float], activities: set[str]) -> float:
+    """How far the waits before a team's own activities are off (weighted relative error)."""
+    picked = {
+        k: v
+        for k, v in real.items()
+        if k.split(":", 1)[0] in ("wait", "weight") and k.split(":", 1)[1] in activities
+    }
+    return distance(picked, got) if picked else 0.0
+
+
+def flow_error(real: dict[str, float], got: dict[str, float]) -> float:
+    """How far lead times and the backlog are off (every team shares this)."""
+    picked = {k: v for k, v in real.items() if k.startswith(("lead_", "backlog"))}
+    return distance(picked, got) if picked else 0.0
 
 
 @dataclass(frozen=True)
@@ -204,7 +226,7 @@ class CalibrationResult:
 
     def document(self) -> dict:
         return {
-            "method": "optuna TPE over the work scale of each staffed team",
+            "method": "one optuna TPE study per staffed team over its work scale, in lockstep",
             "trials": self.trials,
             "scales": {k: round(v, 4) for k, v in sorted(self.scales.items())},
             "distance_before": {k: round(v, 4) for k, v in self.before.items()},
@@ -233,60 +255,90 @@ def calibrate(
             f"{settings.holdout:.0%} and needs at least {MIN_PART_DAYS} days in each part; "
             "calibrate a longer log, or fit without --calibrate."
         )
+    roles = params.roles
     begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
     cut = start + (end - start) * (1 - settings.holdout)
-    period = Period(begin, (end - begin) / HOUR, cut, end)
-    roles = params.roles
+    received = _role_time(events, roles.order_received, "min")
+    first_seen = events.groupby(CASE)[TIMESTAMP].min()
+    arrivals = received.reindex(first_seen.index).fillna(first_seen)
+    intake = ((arrivals.min() - begin) / HOUR, (arrivals.max() - begin) / HOUR)
+    period = Period(begin, (end - begin) / HOUR, cut, end, intake)
     left_out = {*roles.chase_call, *roles.courtesy_call}
     if params.chase.expedite_activity:
         left_out.add(params.chase.expedite_activity)
     real = measures(events, segments, roles.order_received, roles.delivered, left_out, cut, end)
     pools = staffed_pools(params)
-    fitted = {p: 1.0 for p in pools}
+    activities = {
+        pool: {
+            a.name
+            for a in params.activities
+            if a.pool == pool or pool in a.pool_by_segment.values()
+        }
+        for pool in pools
+    }
     seed = settings.seed
     own = executor is None and settings.jobs > 1
-    pool = ProcessPoolExecutor(settings.jobs) if own else executor
+    runner = ProcessPoolExecutor(settings.jobs) if own else executor
 
-    def evaluate(batch: list[dict[str, float]]) -> list[tuple[float, float]]:
-        jobs = [(params, scales, period, seed, real, left_out) for scales in batch]
-        if pool is None:
-            return [_trial_distance(job) for job in jobs]
-        return list(pool.map(_trial_distance, jobs))
+    def evaluate(batch: list[dict[str, float]]) -> list[dict[str, dict[str, float]]]:
+        jobs = [(params, scales, period, seed, left_out) for scales in batch]
+        if runner is None:
+            return [_trial(job) for job in jobs]
+        return list(runner.map(_trial, jobs))
+
+    def both(got: dict[str, dict[str, float]]) -> tuple[float, float]:
+        return distance(real["train"], got["train"]), distance(real["holdout"], got["holdout"])
 
     try:
-        before = evaluate([fitted])[0]
+        before = both(evaluate([dict.fromkeys(pools, 1.0)])[0])
         if not pools:
             return CalibrationResult(params, {}, _pair(before), _pair(before), 0)
+        # One optuna study per team, run in lockstep: each replay tries a scale for every
+        # team, and each team's study is told how far the waits before its own steps (and
+        # the shared lead times and backlog) are off. Teams act on their own steps mostly,
+        # so a dozen replays go a long way where one joint search would need many more.
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(
-            direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
-        )
-        study.enqueue_trial({p: 1.0 for p in pools})
-        width = BATCH  # trials asked together: fixed, so --jobs changes speed, not results
+        studies = {
+            pool: optuna.create_study(
+                direction="minimize",
+                sampler=optuna.samplers.TPESampler(seed=seed + i, n_startup_trials=4),
+            )
+            for i, pool in enumerate(pools)
+        }
+        for study in studies.values():
+            study.enqueue_trial({"scale": 1.0})
         done = 0
-        results: dict[int, tuple[float, float]] = {}
         while done < settings.trials:
-            trials = [study.ask() for _ in range(min(width, settings.trials - done))]
-            batch = [{p: t.suggest_float(p, *SCALE_RANGE, log=True) for p in pools} for t in trials]
-            for trial, value in zip(trials, evaluate(batch), strict=True):
-                results[trial.number] = value
-                study.tell(trial, value[0])
-            done += len(trials)
-        best = study.best_trial
-        scales = {p: float(best.params[p]) for p in pools}
-        after = results[best.number]
+            size = min(BATCH, settings.trials - done)
+            asked = [{pool: studies[pool].ask() for pool in pools} for _ in range(size)]
+            batch = [
+                {
+                    pool: trial.suggest_float("scale", *SCALE_RANGE, log=True)
+                    for pool, trial in row.items()
+                }
+                for row in asked
+            ]
+            for row, got in zip(asked, evaluate(batch), strict=True):
+                shared = flow_error(real["train"], got["train"])
+                for pool, trial in row.items():
+                    error = team_error(real["train"], got["train"], activities[pool]) + shared
+                    studies[pool].tell(trial, error)
+            done += size
+        scales = {pool: float(studies[pool].best_params["scale"]) for pool in pools}
+        after = both(evaluate([scales])[0])
     finally:
-        if own and pool is not None:
-            pool.shutdown(cancel_futures=True)
-    if after[1] > before[1]:
-        # Better on the tuned part but worse on the held-out part: the scales fit noise.
+        if own and runner is not None:
+            runner.shutdown(cancel_futures=True)
+    if after[0] > before[0] or after[1] > before[1]:
+        # Worse on the tuned part, or better there but worse on the held-out part: the
+        # scales fit noise, and the fitted model is kept.
         kept = CalibrationResult(
             params, dict.fromkeys(pools, 1.0), _pair(before), _pair(before), settings.trials
         )
         note = (
-            f"calibration: {settings.trials} trials found scales that fit the tuned part better "
-            f"({before[0]:.3f} -> {after[0]:.3f}) but the held-out part worse "
-            f"({before[1]:.3f} -> {after[1]:.3f}); the fitted model is kept"
+            f"calibration: {settings.trials} trials found scales ({_scales(scales)}) that do not "
+            f"bring the model closer on both parts of the period (tuned {before[0]:.3f} -> "
+            f"{after[0]:.3f}, held out {before[1]:.3f} -> {after[1]:.3f}); the fitted model is kept"
         )
         document = {**kept.document(), "kept_fitted_model": True, "rejected_distance": _pair(after)}
         return CalibrationResult(
@@ -309,12 +361,16 @@ def calibrate(
     )
 
 
+def _scales(scales: dict[str, float]) -> str:
+    return ", ".join(f"{p} x{s:.2f}" for p, s in sorted(scales.items()))
+
+
 def _pair(values: tuple[float, float]) -> dict[str, float]:
     return {"train": values[0], "holdout": values[1]}
 
 
 def _summary(result: CalibrationResult) -> str:
-    scales = ", ".join(f"{p} x{s:.2f}" for p, s in sorted(result.scales.items()))
+    scales = _scales(result.scales)
     return (
         f"work scaled ({scales}) over {result.trials} trials; distance to the log "
         f"{result.before['train']:.3f} -> {result.after['train']:.3f} (tuned part), "

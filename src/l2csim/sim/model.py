@@ -58,9 +58,13 @@ class Simulation:
         horizon: float,
         warmup: float = 0.0,
         event_log: bool = False,
+        intake: tuple[float, float] | None = None,
     ) -> None:
         check_retention(params.retention)
         self.params = params
+        # Orders arrive from intake[0] to intake[1] (hours); replaying a log's own period,
+        # they come when the log's orders came, not in the days before or after it.
+        self.intake_window = intake or (0.0, horizon)
         self.policy = policy
         self.horizon = horizon
         self.warmup = warmup
@@ -210,13 +214,17 @@ class Simulation:
         for a, rng in zip(arrivals, substreams(streams["arrivals"], len(arrivals)), strict=True):
             rate = a.orders_per_week * demand.factor * demand.tiers.get(a.tier, 1.0)
             rate *= demand.segments.get(a.segment, 1.0)
-            intensity = WeeklyIntensity(rate, params.arrival_pattern)
+            change = a.trend_per_week if intake is not None else 0.0  # replays follow trends
+            peak = _trend_peak(change, self.intake_window)
+            intensity = WeeklyIntensity(rate * peak, params.arrival_pattern)
+            gaps_rng, thin_rng = substreams(rng, 2) if change else (rng, None)
             self.intake.append(
                 (
                     tier_index[a.tier],
                     segment_index[a.segment],
                     intensity,
-                    Buffered(lambda size, rng=rng: rng.exponential(1.0, size)),
+                    Buffered(lambda size, rng=gaps_rng: rng.exponential(1.0, size)),
+                    (change, peak, uniforms(thin_rng)) if thin_rng is not None else None,
                 )
             )
         self.kpis = Tracker(
@@ -298,17 +306,25 @@ class Simulation:
             if day > first:
                 self.kpis.day_end(day - 1)
 
-    def _arrivals(self, tier: int, segment: int, intensity: WeeklyIntensity, gaps: Buffered):
+    def _arrivals(
+        self, tier: int, segment: int, intensity: WeeklyIntensity, gaps: Buffered, trend=None
+    ):
         env = self.env
+        middle = sum(self.intake_window) / 2
         customers = self.customers[tier]
         n = len(customers)
         if intensity.per_week <= 0:
             return
-        t = 0.0
+        t, until = self.intake_window
+        until = min(until, self.horizon)
         while True:
             t = intensity.next_arrival(t, gaps.next())
-            if t >= self.horizon:
+            if t >= until:
                 return
+            if trend is not None:  # thinning: a rate that changes over the period
+                change, peak, u = trend
+                if u.next() * peak > _trend_factor(change, t, middle):
+                    continue
             yield env.timeout(t - env.now)
             slot = min(int(self.pick_u.next() * n), n - 1)
             customer = customers[slot]
@@ -527,3 +543,16 @@ class Simulation:
                 }
             )
         return rows
+
+
+def _trend_factor(change: float, t: float, middle: float) -> float:
+    """The rate's multiplier at hour t for a relative change per week around the middle."""
+    return min(3.0, max(0.2, 1.0 + change * (t - middle) / 168.0))
+
+
+def _trend_peak(change: float, window: tuple[float, float]) -> float:
+    """The largest multiplier over the window (the thinning's envelope)."""
+    if not change:
+        return 1.0
+    middle = sum(window) / 2
+    return max(_trend_factor(change, window[0], middle), _trend_factor(change, window[1], middle))

@@ -39,6 +39,7 @@ class RunSpec:
     horizon_hours: float = 365 * 24.0
     warmup_hours: float = 30 * 24.0
     event_log: bool = False
+    intake: tuple[float, float] | None = None  # orders arrive only in these hours
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def run_replication(spec: RunSpec, replication: int) -> ReplicationResult:
         horizon=spec.horizon_hours,
         warmup=spec.warmup_hours,
         event_log=spec.event_log,
+        intake=spec.intake,
     )
     tracker = sim.run()
     rows = tracker.rows(sim.pools)

@@ -41,6 +41,10 @@ MEASURES = (
     Measure("backlog_daily", "open cases per day (mean abs. error / mean)", "ratio", "l2csim"),
     Measure("chase_call_rate", "chase calls per case (relative error)", "ratio", "l2csim"),
     Measure("sla_attainment", "SLA attainment (absolute difference)", "share", "l2csim"),
+    Measure("sla_by_tier", "SLA attainment, worst tier (absolute difference)", "share", "l2csim"),
+    Measure(
+        "activity_waits", "wait before each activity (weighted relative error)", "ratio", "l2csim"
+    ),
 )
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from l2csim import layout
 from l2csim.errors import StudyError
 from l2csim.executors import backend
+from l2csim.fit.cases import case_table
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
 from l2csim.orders import judged_orders
@@ -35,6 +36,7 @@ from l2csim.sim.replications import RunSpec, origin, run_replications
 from l2csim.sim.run import event_frame
 from l2csim.sla import on_time_share
 from l2csim.study import Study, ValidationSpec
+from l2csim.validation import figures as f
 from l2csim.validation import measures as m
 from l2csim.validation.naive import naive_log
 
@@ -113,7 +115,7 @@ def validate(
     horizon = (end - begin) / HOUR
     run = RunSpec(
         params, Policy(), "as_is", spec.seed, horizon_hours=horizon, warmup_hours=0.0,
-        event_log=True,
+        event_log=True, intake=intake_hours(log, inputs.study, begin),
     )  # fmt: skip
     with backend(settings.jobs, settings.scheduler) as where:
         results = run_replications(run, spec.replications, executor=where.executor)
@@ -149,7 +151,25 @@ def validate(
                 m.chase_rate(_early(real, cutoff), chase), m.chase_rate(_early(other, cutoff), chase)
             ) if chase else math.nan  # fmt: skip
             values["sla_attainment"] = abs(sla - real_sla) if math.isfinite(real_sla) else math.nan
+            values["sla_by_tier"] = math.nan  # over the replications, below
+            values["activity_waits"] = math.nan
             per_source[source].append(values)
+
+    # The figures behind the measures: log and model side by side.
+    tier_names = [t.name for t in params.tiers]
+    log_figures = f.log_kpis(log, inputs.study, params)
+    model_figures = f.model_kpis(results, tier_names, horizon)
+    tiers = f.tier_sla(log_figures, model_figures)
+    real_segments = case_table(log.events, inputs.study, None)["segment"]
+    waits = f.wait_table(log.events, real_segments, simulated, params, end)
+    staffed = [p.name for p in params.pools if not p.external]
+    load = f.utilisation(results, staffed)
+    if tiers["difference"].notna().any():
+        for values in per_source["model"]:
+            values["sla_by_tier"] = float(tiers["difference"].max())
+    for values in per_source["model"]:
+        values["activity_waits"] = f.weighted_error(waits)
+    not_applicable = f.not_applicable(params, inputs.study)
 
     thresholds = spec.thresholds.model_dump()
     rows = []
@@ -172,12 +192,16 @@ def validate(
                 "naive": naive if math.isfinite(naive) else None,
                 "threshold": limit,
                 "status": ("pass" if value <= limit else "fail") if available else "n/a",
+                "why_not": None if available else not_applicable.get(measure.name, "no data"),
                 "better_than_naive": bool(value < naive)
                 if available and math.isfinite(naive)
                 else None,
             }
         )
     failed = [r["measure"] for r in rows if r["status"] == "fail"]
+    why = f.causes(failed, waits, tiers, load, log_figures, model_figures)
+    for row in rows:
+        row["cause"] = why.get(row["measure"])
     document = {
         "schema_version": SCHEMA_VERSION,
         "log": Path(log.source).name,
@@ -192,6 +216,12 @@ def validate(
         "passed": not failed,
         "failed": failed,
         "measures": rows,
+        "log_kpis": log_figures,
+        "model_kpis": model_figures,
+        "sla_by_tier": tiers.to_dict(orient="records"),
+        "activity_waits": waits.to_dict(orient="records"),
+        "utilisation": load,
+        "calibration": params.calibration,
         "notes": notes,
     }
     table = pd.DataFrame.from_records(rows)
@@ -200,6 +230,14 @@ def validate(
         write_csv(out / layout.VALIDATION_CSV, table),
     ]
     return ValidationResult(document, table, written)
+
+
+def intake_hours(log: EventLog, study: Study | None, begin: pd.Timestamp) -> tuple[float, float]:
+    """When the log's orders came in, in hours of the replay's clock (first to last order)."""
+    from l2csim.orders import OrderSpec, order_table
+
+    received = order_table(log.events, OrderSpec.of_study(study)).orders["received"]
+    return (received.min() - begin) / HOUR, (received.max() - begin) / HOUR
 
 
 def _early(events: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
