@@ -55,7 +55,7 @@ class Calls:
         if i < CHASE_ROWS:
             return order.chase_u[i], order.chase_z[i]
         if order.more_u is None:
-            rng = substream(self.world.seed, "order_more", *order.key)
+            rng = substream(self.world.entropy, "order_more", *order.key)
             order.more_u = rng.random((400, 5))
             order.more_z = rng.standard_normal((400, 3))
         j = min(i - CHASE_ROWS, 399)

@@ -22,7 +22,7 @@ import numpy as np
 from l2csim.sample.testbed import names as naming
 from l2csim.sample.testbed.calendars import Calendar, Clock, WorkingDays, hhmm
 from l2csim.sample.testbed.spec import CHANNELS, EDI, EMAIL, OperationSpec, TierSpec
-from l2csim.sample.testbed.streams import substream
+from l2csim.sample.testbed.streams import Entropy, substream
 
 F_MAX = 3.0  # the largest demand factor a run can use
 VALUE_SIGMA = 0.5  # spread of one order's value around the customer's median (lognormal)
@@ -182,7 +182,12 @@ _CACHE: dict[tuple, tuple[OperationSpec, Base]] = {}
 
 
 def build_base(
-    spec: OperationSpec, seed: int, days: int, clock: Clock, office: WorkingDays, phone: Calendar
+    spec: OperationSpec,
+    seed: Entropy,
+    days: int,
+    clock: Clock,
+    office: WorkingDays,
+    phone: Calendar,
 ) -> Base:
     """The customers and their potential orders over `days` + the extraction tail."""
     key = (spec.name, id(spec), seed, days)
@@ -335,7 +340,7 @@ def build_base(
 
 
 def _name_customers(
-    spec: OperationSpec, seed: int, customers: list[Customer], n_regular: int
+    spec: OperationSpec, seed: Entropy, customers: list[Customer], n_regular: int
 ) -> None:
     """Names for everybody, with the hard cases of the operation's name spec planted."""
     names_spec = spec.names
@@ -398,7 +403,7 @@ def _number_customers(
     customers: list[Customer],
     n_initial: int,
     planned: list[tuple],
-    seed: int,
+    seed: Entropy,
 ) -> None:
     """Customer numbers as an ERP hands them out: the initial base first (not grouped by
     tier), then new customers, one-time buyers and re-keyed second records as they first

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from l2csim.sample.testbed.streams import substream
+from l2csim.sample.testbed.streams import Entropy, substream
 
 WORDS = {
     "DE": {
@@ -179,7 +179,7 @@ def company_name(locale: str, rng: np.random.Generator) -> str:
 
 
 @lru_cache(maxsize=64)
-def distinct_names(locale: str, seed: int, count: int) -> tuple[str, ...]:
+def distinct_names(locale: str, seed: Entropy, count: int) -> tuple[str, ...]:
     """`count` company names no two of which look alike (only planted cases may)."""
     rng = substream(seed, "names", 0)
     names: list[str] = []

@@ -48,9 +48,10 @@ LATE_SHIFT = Pattern.weekdays((("14:00", "18:00"), ("18:30", "22:00")))
 EARLY_SAT = Pattern((*EARLY_SHIFT.week[:5], (("07:00", "12:00"),), ()))
 LATE_SAT = Pattern((*LATE_SHIFT.week[:5], (("07:00", "12:00"),), ()))
 US_OFFICE = Pattern.weekdays((("08:00", "12:00"), ("12:30", "17:00")))
+US_OFFICE_B = Pattern.weekdays((("08:00", "12:30"), ("13:00", "17:00")))
 US_PART = Pattern.weekdays((("09:00", "13:00"),))
 PHONE_DE = Pattern.weekdays((("08:00", "16:30"),))
-PHONE_US = Pattern.weekdays((("07:30", "17:30"),))
+PHONE_US = Pattern.weekdays((("08:00", "17:00"),))
 
 
 def people(names: str, pattern: Pattern, vacation: int = 28) -> tuple[PersonSpec, ...]:
@@ -208,7 +209,7 @@ def standard_tiers(
         TierSpec(
             KEY_ACCOUNT,
             customers=n(key_accounts),
-            new_per_year=n(key_accounts) * 0.10,
+            new_per_year=n(key_accounts) * 0.14,
             cadence_days=(6.0, 14.0),
             cadence_cv=0.25,
             value_factor=1.5,
@@ -230,7 +231,7 @@ def standard_tiers(
         TierSpec(
             PRIORITY,
             customers=n(priority),
-            new_per_year=n(priority) * 0.11,
+            new_per_year=n(priority) * 0.14,
             cadence_days=(18.0, 45.0),
             cadence_cv=0.4,
             value_factor=1.1,
@@ -252,7 +253,7 @@ def standard_tiers(
         TierSpec(
             OCCASIONAL,
             customers=n(occasional),
-            new_per_year=n(occasional) * 0.12,
+            new_per_year=n(occasional) * 0.17,
             cadence_days=(35.0, 120.0),
             cadence_cv=0.9,
             value_factor=0.8,
@@ -363,17 +364,18 @@ LINE_TEAMS_DE = {
     "Spare parts": "Team Spares",
     "Custom systems": "Team Systems",
 }
+COMPLETION_DIMENSION = "completion only"
+START_END_DIMENSION = "start and end"
 
 
 def _shared_teams_core(
     name: str,
     description: str,
     *,
-    warehouse: tuple[PersonSpec, ...],
     pick_minutes: tuple[float, float, float],
     load: str,
     escalation_minutes: float,
-    volume: float = 1.0,
+    volume: float,
 ) -> OperationSpec:
     invoice, payment = finance_steps("Finance")
     lines = industrial_lines(
@@ -383,42 +385,19 @@ def _shared_teams_core(
         carriers=DE_CARRIERS,
         pick_minutes=pick_minutes,
     )
-    line_activities = (
-        "Credit check",
-        "Enter order",
-        "Correct order data",
-        "Order confirmed",
-        "Courtesy call",
-        "Expedite order",
-    )
     teams = (
+        TeamSpec("Team Pumps", people("Anna Becker", FULL) + people("Petra Lang", MORNINGS)),
+        TeamSpec("Team Spares", people("Sven Krüger", FULL) + people("Melanie Brandt", MON_WED)),
+        TeamSpec("Team Systems", people("Dr. Katrin Vogt, Lukas Hartmann", FULL_LATE)),
         TeamSpec(
-            "Team Pumps",
-            people("Anna Becker", FULL) + people("Petra Lang", MORNINGS),
-            line_activities,
-        ),
-        TeamSpec(
-            "Team Spares",
-            people("Sven Krüger", FULL) + people("Melanie Brandt", MON_WED),
-            ("Check stock dashboard", *line_activities),
-        ),
-        TeamSpec(
-            "Team Systems",
-            people("Dr. Katrin Vogt, Lukas Hartmann", FULL_LATE),
-            ("Technical clarification", *line_activities),
-        ),
-        TeamSpec(
-            "Customer Service",
-            people("Sabine Koch", FULL) + people("Daniel Schulte", FULL_B),
-            ("Order received", "Key in order", "Customer chase call", "Expedite order"),
+            "Customer Service", people("Sabine Koch", FULL) + people("Daniel Schulte", FULL_B)
         ),
         TeamSpec(
             "Warehouse",
-            warehouse,
-            ("Pick and pack", "Shipped", "Expedite order"),
+            people("Marek Nowak, Heinz Pohl, Olga Schmidt", WAREHOUSE_DAY),
             hire_names=("Tomasz Wójcik",),
         ),
-        TeamSpec("Finance", people("Claudia Neumann", FULL), ("Invoice sent",)),
+        TeamSpec("Finance", people("Claudia Neumann", FULL)),
     )
     return OperationSpec(
         name=name,
@@ -438,19 +417,19 @@ def _shared_teams_core(
             inbox_delay=Dist.lognormal(1.5, 1.0),
         ),
         calls=shared_calls("Customer Service", None, escalation_minutes=escalation_minutes),
-        churn=ChurnSpec(),
+        churn=ChurnSpec(courtesy=-0.4),
         log=LogFormat(columns=DE_COLUMNS, tiers="crm"),
         names=NameSpec("DE", "moderate"),
         bottleneck=("Warehouse", "Pick and pack"),
         dimensions={
-            "teams": "shared",
-            "timestamps": "completion",
-            "intake": "arrival logged, e-mail keyed by customer service",
+            "teams": "shared (a team per product line does all its office steps)",
+            "timestamps": COMPLETION_DIMENSION,
+            "intake": "arrival logged; e-mails keyed by customer service",
             "load": load,
-            "names": "moderate",
+            "names": "moderate (re-keyed: umlauts, legal form, typos)",
             "tiers": "CRM export",
             "promise": "promised date",
-            "time_zone": "Europe/Berlin",
+            "courtesy_retains": "yes",
         },
         system_users=("EDI gateway", "Order mailbox", "Goods receipt", "Bank import", *DE_CARRIERS),
     )
@@ -462,9 +441,8 @@ def shared_teams() -> OperationSpec:
         "Three product-line teams each do credit check, entry, correction, confirmation and "
         "courtesy calls; a 2-person customer service keys e-mailed orders and answers chase "
         "calls; a 3-person warehouse; invoicing and customer payment. Moderate load.",
-        warehouse=people("Marek Nowak, Heinz Pohl, Olga Schmidt", WAREHOUSE_DAY),
         pick_minutes=(44.0, 25.0, 105.0),
-        load="moderate",
+        load="moderate (warehouse about 70 %)",
         escalation_minutes=15.0,
         volume=1.3,
     )
@@ -473,19 +451,649 @@ def shared_teams() -> OperationSpec:
 def near_capacity() -> OperationSpec:
     return _shared_teams_core(
         "near_capacity",
-        "Like shared_teams, but the 3-person warehouse runs near 90 % and chase escalations "
-        "land on it: some seeds tip into a chase-call spiral.",
-        warehouse=people("Marek Nowak, Heinz Pohl, Olga Schmidt", WAREHOUSE_DAY),
+        "Like shared_teams, but the 3-person warehouse runs near 85-90 % and chase escalations "
+        "land on whichever team holds the order: in some years the summer holidays tip it "
+        "into a chase-call spiral that takes customer service down with it.",
         pick_minutes=(53.0, 30.0, 126.0),
-        load="near capacity",
+        load="near capacity (warehouse 85-90 %; some years spiral)",
         escalation_minutes=25.0,
         volume=1.3,
     )
 
 
+GB_LINES = ("Pumps", "Spare parts", "Engineered systems")
+
+
+def specialised() -> OperationSpec:
+    team_of_role = {
+        "check": "Order Desk",
+        "credit": "Credit Control",
+        "entry": "Order Desk",
+        "correct": "Order Desk",
+        "clarify": "Applications Engineering",
+        "confirm": "Order Desk",
+    }
+    invoice, payment = finance_steps("Billing", payment_days=30.0)
+    lines = industrial_lines(
+        line_team=lambda line, role: team_of_role[role],
+        invoice=invoice,
+        payment=payment,
+        carriers=GB_CARRIERS,
+        pick_minutes=(38.0, 22.0, 90.0),
+        names=GB_LINES,
+        value_scale=0.85,
+        entry_minutes=18.0,
+    )
+    gb = 25
+    teams = (
+        TeamSpec("Order Intake", people("Priya Shah", FULL, gb) + people("Tom Hughes", FULL_B, gb)),
+        TeamSpec("Credit Control", people("Margaret Ellis", FULL, gb)),
+        TeamSpec(
+            "Order Desk",
+            people("Daniel Price, Chloe Bennett", FULL, gb) + people("Aisha Khan", MORNINGS, gb),
+            hire_names=("Oliver Grant",),
+        ),
+        TeamSpec("Applications Engineering", people("Dr. Ian Murray", FULL_LATE, gb)),
+        TeamSpec(
+            "Customer Care", people("Sophie Turner", FULL, gb) + people("Ryan Cooper", FULL_B, gb)
+        ),
+        TeamSpec(
+            "Warehouse",
+            people("Gary Webb, Karen Holmes, Lee Marshall, Dave Fletcher", WAREHOUSE_DAY, gb),
+        ),
+        TeamSpec("Billing", people("Helen Lloyd", AFTERNOONS, gb)),
+    )
+    return OperationSpec(
+        name="specialised",
+        description="One team per step (order intake, credit control, order desk, "
+        "applications engineering, customer care for all calls, warehouse, billing); start "
+        "and end times; comfortable load.",
+        timezone="Europe/London",
+        country="GB",
+        currency="GBP",
+        tiers=standard_tiers(volume=1.2, one_time_per_week=14.0),
+        lines=lines,
+        teams=teams,
+        intake=IntakeSpec(
+            mode="arrival",
+            keyer="Order Intake",
+            phone="Order Intake",
+            key_work=Dist.lognormal(13.0, 0.5),
+            phone_work=Dist.lognormal(12.0, 0.4),
+            inbox_delay=Dist.lognormal(1.0, 1.0),
+            mailbox_resource="Sales inbox",
+        ),
+        calls=shared_calls("Customer Care", "Customer Care", phone=PHONE_DE),
+        churn=ChurnSpec(courtesy=-0.4),
+        log=LogFormat(
+            columns=START_END_COLUMNS,
+            timestamps="start_end",
+            tiers="crm",
+            order_prefix="SO",
+            first_order_number=700001,
+            customer_prefix="UK",
+            first_customer_number=40001,
+        ),
+        names=NameSpec(
+            "GB", "moderate", rekeyed_kinds=("capitals", "legal_form", "typo", "ampersand")
+        ),
+        bottleneck=("Order Desk", "Enter order"),
+        dimensions={
+            "teams": "specialised (one team per step)",
+            "timestamps": START_END_DIMENSION,
+            "intake": "arrival logged; e-mails keyed by the order intake team",
+            "load": "comfortable (order desk about 55 %)",
+            "names": "moderate (re-keyed: capitals, Ltd/Limited, &/and, typos)",
+            "tiers": "CRM export",
+            "promise": "promised date",
+            "courtesy_retains": "yes",
+        },
+        system_users=("EDI gateway", "Sales inbox", "Goods receipt", "Bank import", *GB_CARRIERS),
+    )
+
+
+US_COLUMNS = (
+    ("order", "order_no"),
+    ("activity", "step"),
+    ("time", "completed_at"),
+    ("resource", "user_name"),
+    ("customer", "account_no"),
+    ("customer_name", "account_name"),
+    ("line", "product_family"),
+    ("value", "net_value"),
+    ("promised", "promise_date"),
+    ("channel", "order_channel"),
+    ("tier", "customer_tier"),
+)
+US_LINES = ("Pumps", "Parts", "Packaged systems")
+
+
+def inbox_intake() -> OperationSpec:
+    invoice, payment = finance_steps(None, payment_days=35.0, batch=True)
+    cs_roles = ("entry", "correct", "confirm", "check")
+    lines = industrial_lines(
+        line_team=lambda line, role: "Customer Service" if role in cs_roles else "Inside Sales",
+        invoice=invoice,
+        payment=payment,
+        carriers=US_CARRIERS,
+        pick_minutes=(36.0, 20.0, 80.0),
+        names=US_LINES,
+        warehouse="Shipping",
+        value_scale=1.1,
+    )
+    us = 15
+    teams = (
+        TeamSpec(
+            "Customer Service",
+            people("Maria Lopez", US_OFFICE, us) + people("Kevin Brooks", US_OFFICE_B, us),
+            hire_names=("Jordan Kelly",),
+        ),
+        TeamSpec(
+            "Inside Sales",
+            people("Mike Howard", US_OFFICE, us) + people("Jennifer Cox", US_PART, us),
+        ),
+        TeamSpec("Shipping", people("Earl Watson, Rosa Flores, Dwayne Bell", WAREHOUSE_DAY, us)),
+    )
+    return OperationSpec(
+        name="inbox_intake",
+        description="E-mailed orders wait in customer service's inbox, often for a day or "
+        "more; the log's 'Order received' is when an agent keyed the order, so the inbox wait "
+        "shows only through the promise date and the channel. Customer service also takes "
+        "phone orders and answers every chase call (calls first): it runs near capacity.",
+        timezone="America/Chicago",
+        country="US",
+        currency="USD",
+        tiers=standard_tiers(
+            volume=1.1, one_time_per_week=14.0, edi_share=0.5, sla_days=(5, 7, 9, 10)
+        ),
+        lines=lines,
+        teams=teams,
+        intake=IntakeSpec(
+            mode="keyed",
+            keyer="Customer Service",
+            phone="Customer Service",
+            key_work=Dist.lognormal(18.0, 0.5),
+            phone_work=Dist.lognormal(15.0, 0.4),
+            inbox_delay=Dist.lognormal(4.0, 0.9),
+        ),
+        calls=shared_calls("Customer Service", None, phone=PHONE_US, escalation_minutes=20.0),
+        churn=ChurnSpec(courtesy=0.0),
+        log=LogFormat(
+            columns=US_COLUMNS,
+            tiers="attribute",
+            order_prefix="",
+            first_order_number=5100001,
+            customer_prefix="A-",
+            first_customer_number=2001,
+        ),
+        names=NameSpec("US", "moderate", rekeyed_kinds=("capitals", "legal_form", "typo")),
+        bottleneck=("Customer Service", "Customer chase call"),
+        dimensions={
+            "teams": "shared (customer service keys, enters, confirms and calls for every "
+            "line; inside sales checks credit and clarifies)",
+            "timestamps": COMPLETION_DIMENSION,
+            "intake": "keyed logged: 'Order received' when keyed; the inbox wait is invisible",
+            "load": "near capacity (customer service 80-90 %)",
+            "names": "moderate (re-keyed: capitals, Inc./Incorporated, typos)",
+            "tiers": "case attribute customer_tier",
+            "promise": "promised date (counted from the day the customer ordered)",
+            "courtesy_retains": "no (coefficient 0)",
+        },
+        system_users=("EDI gateway", "Goods receipt", "Finance batch", "Bank import", *US_CARRIERS),
+    )
+
+
+HARD_COLUMNS = tuple(c for c in DE_COLUMNS if c[0] != "promised")
+
+
+def hard_names() -> OperationSpec:
+    invoice, payment = finance_steps("Accounts", payment_days=28.0)
+    lines = industrial_lines(
+        line_team=lambda line, role: "Sales Office",
+        invoice=invoice,
+        payment=payment,
+        carriers=GB_CARRIERS,
+        pick_minutes=(30.0, 14.0, 55.0),
+        names=("Pumps", "Valves and fittings", "Pipe systems"),
+        systems_lead=0,
+        shortage=(0.15, 0.08, 0.25),
+        dashboard=False,
+        value_scale=0.4,
+    )
+    gb = 25
+    teams = (
+        TeamSpec(
+            "Trade Counter",
+            people("Emma Clarke", FULL, gb) + people("Jack Robinson", FULL_B, gb),
+            hire_names=("Megan Shaw",),
+        ),
+        TeamSpec(
+            "Sales Office",
+            people("Neil Carter, Rachel Green", FULL, gb) + people("Sam Patel", AFTERNOONS, gb),
+        ),
+        TeamSpec(
+            "Warehouse",
+            people("Craig Dixon, Paul Mason, Stuart Knight", WAREHOUSE_DAY, gb),
+            hire_names=("Kieran Hunt",),
+        ),
+        TeamSpec("Accounts", people("Julie Palmer", MORNINGS, gb)),
+    )
+    hours = (120.0, 168.0, 216.0, 240.0)
+    return OperationSpec(
+        name="hard_names",
+        description="A trade counter and distributor: many one-time walk-in buyers recorded "
+        "as 'Walk-in buyer N', re-keyed customers under a second number (capitals, "
+        "Ltd/Limited, Group/GRP, &/and, typos), two different customers with the same name, "
+        "generic names, numbered branches; promises in hours, no promise date in the log.",
+        timezone="Europe/London",
+        country="GB",
+        currency="GBP",
+        tiers=standard_tiers(
+            volume=1.0,
+            one_time_per_week=32.0,
+            sla_hours=hours,
+            rekeyed=0.12,
+            lines=((0.4, 0.45, 0.15),) * 3 + ((0.25, 0.7, 0.05),),
+        ),
+        lines=lines,
+        teams=teams,
+        intake=IntakeSpec(
+            mode="arrival",
+            keyer="Trade Counter",
+            phone="Trade Counter",
+            key_work=Dist.lognormal(10.0, 0.5),
+            phone_work=Dist.lognormal(9.0, 0.4),
+            inbox_delay=Dist.lognormal(1.0, 1.0),
+            mailbox_resource="Counter inbox",
+        ),
+        calls=shared_calls("Trade Counter", None, phone=PHONE_DE),
+        churn=ChurnSpec(courtesy=0.0),
+        log=LogFormat(
+            columns=HARD_COLUMNS,
+            tiers="crm",
+            order_prefix="TC-",
+            first_order_number=100001,
+            customer_prefix="",
+            first_customer_number=300001,
+        ),
+        names=NameSpec(
+            "GB",
+            "hard",
+            walk_in_share=0.7,
+            same_name_pairs=3,
+            generic_names=5,
+            branch_groups=3,
+            rekeyed_kinds=("capitals", "legal_form", "group", "ampersand", "typo"),
+        ),
+        promise="hours",
+        bottleneck=("Sales Office", "Enter order"),
+        dimensions={
+            "teams": "shared (one sales office does every line's office steps)",
+            "timestamps": COMPLETION_DIMENSION,
+            "intake": "arrival logged; e-mails keyed at the trade counter",
+            "load": "moderate (sales office about 65 %)",
+            "names": "hard (walk-ins, same name, generic, branches, re-keyed variants)",
+            "tiers": "CRM export",
+            "promise": "hours after receipt (no promise date in the log)",
+            "courtesy_retains": "no (coefficient 0)",
+        },
+        system_users=("EDI gateway", "Counter inbox", "Goods receipt", "Bank import", *GB_CARRIERS),
+    )
+
+
+SYSTEMS_COLUMNS = (
+    ("order", "case_id"),
+    ("activity", "activity"),
+    ("start", "start_timestamp"),
+    ("time", "end_timestamp"),
+    ("resource", "resource"),
+    ("customer", "customer_number"),
+    ("customer_name", "customer_name"),
+    ("line", "product_line"),
+    ("value", "order_value"),
+    ("promised", "promised_by"),
+    ("channel", "channel"),
+    ("tier", "tier"),
+)
+
+
+def systems_and_waits() -> OperationSpec:
+    invoice, payment = finance_steps(None, payment_days=21.0, batch=True)
+    team_of_role = {
+        "check": "Order Entry",
+        "credit": "Credit Desk",
+        "entry": "Order Entry",
+        "correct": "Order Entry",
+        "clarify": "Order Entry",
+        "confirm": "Order Entry",
+    }
+    supplier = wait(
+        "Supplier delivery received",
+        Dist.uniform(3.0, 12.0),
+        "days",
+        ("Supplier portal",),
+        probability=0.3,
+        expeditable=True,
+        rush=Dist.lognormal(16.0, 0.6),
+    )
+    customs = wait(
+        "Export documents cleared",
+        Dist.lognormal(30.0, 0.6),
+        "office",
+        ("Customs broker",),
+        probability=0.12,
+    )
+    lines = industrial_lines(
+        line_team=lambda line, role: team_of_role[role],
+        invoice=invoice,
+        payment=payment,
+        carriers=DE_CARRIERS,
+        stock_resource="ERP stock posting",
+        pick_minutes=(55.0, 31.0, 130.0),
+        shortage=(0.15, 0.10, 1.0),
+        invoice_after_delivery=False,
+        extra_steps={
+            "Industrial pumps": (supplier, customs),
+            "Custom systems": (customs,),
+        },
+    )
+    teams = (
+        TeamSpec(
+            "Order Entry",
+            people("Ines Hahn, Florian Jung", FULL) + people("Bettina Krause", AFTERNOONS),
+        ),
+        TeamSpec("Credit Desk", people("Rolf Albrecht", MORNINGS)),
+        TeamSpec("Customer Service", people("Nadine Scholz", FULL) + people("Emre Aydin", FULL_B)),
+        TeamSpec(
+            "Warehouse",
+            people("Piotr Zielinski, Uwe Franke, Jana Winter", WAREHOUSE_DAY),
+            shared_login="LAGER-TERMINAL",
+            shared_login_share=0.3,
+            hire_names=("Mirko Stein",),
+        ),
+    )
+    return OperationSpec(
+        name="systems_and_waits",
+        description="Systems and waits nobody works on: EDI gateway, stock postings, supplier "
+        "deliveries (supplier portal), export clearance (customs broker), carriers, a nightly "
+        "invoicing batch and the bank import of payments; warehouse work partly booked under "
+        "a shared terminal login; specialised teams; start and end times.",
+        timezone="Europe/Berlin",
+        country="DE",
+        currency="EUR",
+        tiers=standard_tiers(
+            volume=1.15, one_time_per_week=12.0, edi_share=1.0, sla_days=(6, 8, 10, 11)
+        ),
+        lines=lines,
+        teams=teams,
+        intake=IntakeSpec(
+            mode="arrival",
+            keyer="Order Entry",
+            phone="Customer Service",
+            key_work=Dist.lognormal(12.0, 0.5),
+            phone_work=Dist.lognormal(11.0, 0.4),
+            inbox_delay=Dist.lognormal(1.5, 1.0),
+        ),
+        calls=shared_calls("Customer Service", "Customer Service"),
+        churn=ChurnSpec(courtesy=0.0),
+        log=LogFormat(
+            columns=SYSTEMS_COLUMNS,
+            timestamps="start_end",
+            tiers="attribute",
+            order_prefix="A",
+            first_order_number=4500001,
+        ),
+        names=NameSpec("DE", "moderate"),
+        bottleneck=("Warehouse", "Pick and pack"),
+        dimensions={
+            "teams": "specialised (order entry, credit desk, customer service, warehouse)",
+            "timestamps": START_END_DIMENSION,
+            "intake": "arrival logged; e-mails keyed by order entry",
+            "load": "moderate (warehouse about 70 %)",
+            "names": "moderate",
+            "tiers": "case attribute tier",
+            "promise": "promised date",
+            "courtesy_retains": "no (coefficient 0)",
+        },
+        system_users=(
+            "EDI gateway",
+            "Order mailbox",
+            "ERP stock posting",
+            "Supplier portal",
+            "Customs broker",
+            "Finance batch",
+            "Bank import",
+            "LAGER-TERMINAL",
+            *DE_CARRIERS,
+        ),
+    )
+
+
+SHIFTS_COLUMNS = (
+    ("order", "order_id"),
+    ("activity", "activity"),
+    ("start", "started_at"),
+    ("time", "completed_at"),
+    ("resource", "user_id"),
+    ("customer", "customer_id"),
+    ("customer_name", "customer_name"),
+    ("line", "product_line"),
+    ("value", "order_value"),
+    ("channel", "channel"),
+    ("tier", "tier"),
+)
+
+
+def shifts() -> OperationSpec:
+    invoice, payment = finance_steps("Billing", payment_days=32.0)
+    team_of_role = {
+        "check": "Order Management",
+        "credit": "Order Management",
+        "entry": "Order Management",
+        "correct": "Order Management",
+        "clarify": "Order Management",
+        "confirm": "Order Management",
+    }
+    lines = industrial_lines(
+        line_team=lambda line, role: team_of_role[role],
+        invoice=invoice,
+        payment=payment,
+        carriers=US_CARRIERS,
+        warehouse="Distribution Center",
+        pick_minutes=(66.0, 36.0, 120.0),
+        names=("Filters", "Valves", "Controls"),
+        systems_lead=0,
+        shortage=(0.12, 0.08, 0.2),
+        value_scale=0.3,
+    )
+    us = 15
+    teams = (
+        TeamSpec(
+            "Order Management",
+            people("Brenda Scott, Eric Bailey", US_OFFICE, us)
+            + people("Carlos Nguyen", US_PART, us)
+            + people("Diane Peterson", MON_WED, us),
+        ),
+        TeamSpec(
+            "Customer Care",
+            people("Latoya Rogers, Mark Evans", US_OFFICE, us)
+            + people("Greg Morgan", US_OFFICE_B, us),
+        ),
+        TeamSpec(
+            "Distribution Center",
+            people("Ray Collins, Hector Torres", EARLY_SAT, us)
+            + people("Shawn Murphy", EARLY_SHIFT, us)
+            + people("Tina Ward, Luis Campbell", LATE_SHIFT, us)
+            + people("Dean Baker", LATE_SAT, us),
+            hire_pattern=LATE_SHIFT,
+            hire_names=("Amber Young",),
+            shared_login="DC-SCANNER-2",
+            shared_login_share=0.15,
+        ),
+        TeamSpec("Billing", people("Patricia Hill", US_PART, us)),
+    )
+    hours = (120.0, 168.0, 216.0, 216.0)
+    return OperationSpec(
+        name="shifts",
+        description="A distribution center in two shifts (06:00-14:00, 14:00-22:00) with "
+        "Saturday mornings, part-time office staff, US holidays in Chicago; many small "
+        "orders; promises in hours; start and end times; hard customer names.",
+        timezone="America/Chicago",
+        country="US",
+        currency="USD",
+        tiers=standard_tiers(
+            volume=1.3,
+            one_time_per_week=22.0,
+            sla_hours=hours,
+            edi_share=0.8,
+            rekeyed=0.08,
+        ),
+        lines=lines,
+        teams=teams,
+        intake=IntakeSpec(
+            mode="arrival",
+            keyer="Customer Care",
+            phone="Customer Care",
+            key_work=Dist.lognormal(8.0, 0.5),
+            phone_work=Dist.lognormal(8.0, 0.4),
+            inbox_delay=Dist.lognormal(1.0, 1.0),
+            mailbox_resource="orders@ inbox",
+        ),
+        calls=shared_calls("Customer Care", "Customer Care", phone=PHONE_US),
+        churn=ChurnSpec(courtesy=-0.4),
+        log=LogFormat(
+            columns=SHIFTS_COLUMNS,
+            timestamps="start_end",
+            tiers="attribute",
+            order_prefix="WO-",
+            first_order_number=880001,
+            customer_prefix="CU",
+            first_customer_number=5001,
+        ),
+        names=NameSpec(
+            "US",
+            "hard",
+            walk_in_share=0.25,
+            same_name_pairs=2,
+            generic_names=3,
+            branch_groups=2,
+            rekeyed_kinds=("capitals", "legal_form", "ampersand", "typo"),
+        ),
+        promise="hours",
+        bottleneck=("Distribution Center", "Pick and pack"),
+        edi_hours=(0.0, 24.0),
+        dimensions={
+            "teams": "specialised (order management, customer care, distribution, billing)",
+            "timestamps": START_END_DIMENSION,
+            "intake": "arrival logged; e-mails keyed by customer care",
+            "load": "comfortable (distribution center about 55 %)",
+            "names": "hard (walk-ins, same name, generic, branches, re-keyed variants)",
+            "tiers": "case attribute tier",
+            "promise": "hours after receipt (no promise date in the log)",
+            "courtesy_retains": "yes",
+            "calendars": "two warehouse shifts and Saturdays; part-time office staff",
+        },
+        system_users=(
+            "EDI gateway",
+            "orders@ inbox",
+            "Goods receipt",
+            "Bank import",
+            "DC-SCANNER-2",
+            *US_CARRIERS,
+        ),
+    )
+
+
+def small_team() -> OperationSpec:
+    invoice, payment = finance_steps("Billing", payment_days=20.0)
+    lines = industrial_lines(
+        line_team=lambda line, role: "Order Desk",
+        invoice=invoice,
+        payment=payment,
+        carriers=("Carrier DHL",),
+        pick_minutes=(45.0, 25.0, 100.0),
+        names=("Dosierpumpen", "Ersatzteile", "Anlagen"),
+        dashboard=False,
+    )
+    jana = PersonSpec("Jana Wolff", FULL, 28)
+    teams = (
+        TeamSpec("Customer Service", (jana, PersonSpec("Tobias Kern", MORNINGS, 28))),
+        TeamSpec(
+            "Order Desk",
+            (jana, PersonSpec("Tobias Kern", MORNINGS, 28)),
+            hire_pattern=MORNINGS,
+            hire_names=("Lea Brandt",),
+        ),
+        TeamSpec("Billing", (jana,)),
+        TeamSpec(
+            "Warehouse",
+            people("Ali Yıldız", WAREHOUSE_DAY)
+            + people("Greta Sommer", Pattern.weekdays((("07:00", "12:00"),), days=(0, 1, 2))),
+        ),
+    )
+    return OperationSpec(
+        name="small_team",
+        description="A small firm: few customers, low volume, one person (Jana Wolff) "
+        "covering customer service, the order desk and billing, Tobias Kern (mornings) on "
+        "customer service and the order desk; e-mailed orders are keyed "
+        "when someone gets to them and logged then; no tier list at all.",
+        timezone="Europe/Berlin",
+        country="DE",
+        currency="EUR",
+        tiers=standard_tiers(
+            volume=0.25,
+            one_time_per_week=2.5,
+            key_accounts=24,
+            priority=40,
+            occasional=120,
+            edi_share=0.3,
+            rekeyed=0.04,
+        ),
+        lines=lines,
+        teams=teams,
+        intake=IntakeSpec(
+            mode="keyed",
+            keyer="Customer Service",
+            phone="Customer Service",
+            key_work=Dist.lognormal(14.0, 0.5),
+            phone_work=Dist.lognormal(12.0, 0.4),
+            inbox_delay=Dist.lognormal(3.0, 0.9),
+        ),
+        calls=shared_calls("Customer Service", None),
+        churn=ChurnSpec(courtesy=0.0),
+        log=LogFormat(
+            columns=DE_COLUMNS,
+            tiers="none",
+            order_prefix="AB-",
+            first_order_number=24001,
+            customer_prefix="K",
+            first_customer_number=101,
+        ),
+        names=NameSpec("DE", "easy", rekeyed_kinds=("umlaut", "typo")),
+        bottleneck=("Order Desk", "Enter order"),
+        dimensions={
+            "teams": "one person on several teams (customer service, order desk, billing)",
+            "timestamps": COMPLETION_DIMENSION,
+            "intake": "keyed logged: 'Order received' when keyed; the inbox wait is invisible",
+            "load": "comfortable (low volume)",
+            "names": "easy",
+            "tiers": "none (no CRM export, no tier attribute)",
+            "promise": "promised date",
+            "courtesy_retains": "no (coefficient 0)",
+        },
+        system_users=("EDI gateway", "Goods receipt", "Bank import", "Carrier DHL"),
+    )
+
+
 OPERATIONS: dict[str, Callable[[], OperationSpec]] = {
     "shared_teams": shared_teams,
+    "specialised": specialised,
     "near_capacity": near_capacity,
+    "inbox_intake": inbox_intake,
+    "hard_names": hard_names,
+    "systems_and_waits": systems_and_waits,
+    "shifts": shifts,
+    "small_team": small_team,
 }
 
 

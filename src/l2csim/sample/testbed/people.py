@@ -15,7 +15,7 @@ import numpy as np
 
 from l2csim.sample.testbed.calendars import DAY, Calendar, Clock, Pattern
 from l2csim.sample.testbed.spec import PersonSpec
-from l2csim.sample.testbed.streams import name_key, substream
+from l2csim.sample.testbed.streams import Entropy, name_key, substream
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _working_days(clock: Clock, pattern: Pattern, days: int, holidays: frozenset
 
 
 def absences(
-    spec: PersonSpec, clock: Clock, days: int, holidays: frozenset[dt.date], seed: int
+    spec: PersonSpec, clock: Clock, days: int, holidays: frozenset[dt.date], seed: Entropy
 ) -> tuple[frozenset[int], frozenset[int]]:
     """(vacation days, sick days) as day offsets: a summer block, days around New Year,
     the rest in short blocks; sick spells start on a working day with `sick_rate`."""
@@ -97,7 +97,7 @@ def build_person(
     clock: Clock,
     days: int,
     holidays: frozenset[dt.date],
-    seed: int,
+    seed: Entropy,
 ) -> Person:
     vacation, sick = absences(spec, clock, days, holidays, seed)
     calendar = Calendar.build(clock, spec.pattern, days, holidays, vacation | sick)

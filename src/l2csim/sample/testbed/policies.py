@@ -76,6 +76,11 @@ def slug(text: str) -> str:
 def policies_for(spec: OperationSpec) -> list[WorldPolicy]:
     """The operation's policies: priorities, courtesy calls, one more person, more demand."""
     bottleneck_team, bottleneck_activity = spec.bottleneck
+    chase_team = spec.calls.chase_team
+    # A pool is named by what it does, so it survives a refit that renames pools.
+    bottleneck_pool = (
+        "role:chase_call" if bottleneck_team == chase_team else f"activity:{bottleneck_activity}"
+    )
     out = [
         WorldPolicy(
             name="tier_priority",
@@ -117,10 +122,9 @@ def policies_for(spec: OperationSpec) -> list[WorldPolicy]:
             name=f"one_more_{slug(bottleneck_team)}",
             description=f"One more person in {bottleneck_team} (the bottleneck).",
             add_staff=((bottleneck_team, 1),),
-            scenario={"staffing": {"pools": {f"activity:{bottleneck_activity}": {"add": 1}}}},
+            scenario={"staffing": {"pools": {bottleneck_pool: {"add": 1}}}},
         ),
     ]
-    chase_team = spec.calls.chase_team
     if chase_team != bottleneck_team:
         out.append(
             WorldPolicy(

@@ -187,7 +187,6 @@ class TeamSpec:
 
     name: str
     members: tuple[PersonSpec, ...]
-    activities: tuple[str, ...]
     hire_pattern: Pattern | None = None  # the hours a new hire works (policy: one more)
     hire_names: tuple[str, ...] = ()
     shared_login: str | None = None
@@ -323,5 +322,32 @@ class OperationSpec:
     def tier_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.tiers)
 
+    def team_activities(self) -> dict[str, list[str]]:
+        """What each team's people do, derived from the lines, intake and calls.
+
+        Escalations ("Expedite order") go to whichever team holds the order's next task, so
+        every team that works on orders can get them (and the line owners, for waits)."""
+        out: dict[str, dict[str, None]] = {t.name: {} for t in self.teams}
+        intake = self.intake
+        if intake.mode == "arrival":
+            out[intake.keyer][intake.key_activity] = None
+        else:
+            out[intake.keyer][intake.received_activity] = None
+        out[intake.phone][intake.received_activity] = None
+        for line in self.lines:
+            for step in line.steps:
+                if step.kind == "work" and step.team:
+                    out[step.team][step.activity] = None
+        calls = self.calls
+        out[calls.chase_team][calls.chase_activity] = None
+        callers = [calls.courtesy_team] if calls.courtesy_team else [x.owner for x in self.lines]
+        for team in callers:
+            out[team][calls.courtesy_activity] = None
+        holders = {intake.keyer, intake.phone, *(x.owner for x in self.lines)}
+        holders |= {s.team for x in self.lines for s in x.steps if s.kind == "work" and s.team}
+        for team in holders:
+            out[team][calls.escalation_activity] = None
+        return {team: list(acts) for team, acts in out.items()}
+
     def teams_of(self, activity: str) -> list[str]:
-        return [t.name for t in self.teams if activity in t.activities]
+        return [t for t, acts in self.team_activities().items() if activity in acts]

@@ -33,7 +33,15 @@ def name_key(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def substream(seed: int, stream: str, *keys: int) -> np.random.Generator:
+Entropy = int | tuple[int, ...]
+
+
+def world_entropy(seed: int, operation: str) -> tuple[int, int]:
+    """A world's root entropy: its seed and its operation, so operations do not share draws."""
+    return (seed, name_key(operation))
+
+
+def substream(seed: Entropy, stream: str, *keys: int) -> np.random.Generator:
     """The generator of `stream` for the thing identified by `keys` under `seed`."""
     sequence = np.random.SeedSequence(seed, spawn_key=(STREAMS[stream], *keys))
     return np.random.Generator(np.random.PCG64(sequence))

@@ -49,9 +49,8 @@ from l2csim.sample.testbed.spec import (
     OperationSpec,
     PersonSpec,
     StepSpec,
-    TierSpec,
 )
-from l2csim.sample.testbed.streams import substream
+from l2csim.sample.testbed.streams import substream, world_entropy
 from l2csim.sample.testbed.teams import ABANDONED, QUEUED, Member, Task, Team
 
 OFFICE_HOURS = Pattern.weekdays((("08:00", "17:00"),))  # the clock of `office` waits
@@ -147,6 +146,7 @@ class World:
         self, spec: OperationSpec, seed: int, days: int, policy: WorldPolicy = BASELINE
     ) -> None:
         self.spec, self.seed, self.days, self.policy = spec, seed, days, policy
+        self.entropy = world_entropy(seed, spec.name)
         self.end = float(days + spec.extract_after_days) * 1440.0
         self.window = (0.0, float(days) * 1440.0)
         span = days + spec.extract_after_days + CALENDAR_MARGIN_DAYS
@@ -155,7 +155,7 @@ class World:
         self.office = WorkingDays(self.clock, span, self.holidays)
         self.office_hours = Calendar.build(self.clock, OFFICE_HOURS, span, self.holidays)
         self.phone = Calendar.build(self.clock, spec.calls.phone_hours, span, self.holidays)
-        self.base: Base = build_base(spec, seed, days, self.clock, self.office, self.phone)
+        self.base: Base = build_base(spec, self.entropy, days, self.clock, self.office, self.phone)
         self.env = simpy.Environment()
         self.people = self._people(span)
         self.teams: dict[str, Team] = {t.name: Team(t.name) for t in spec.teams}
@@ -167,7 +167,7 @@ class World:
                 team.members.append(member)
             self.members[person.name] = member
         self.logins = {t.name: (t.shared_login, t.shared_login_share) for t in spec.teams}
-        self.log_rng = substream(seed, "logging", 0)
+        self.log_rng = substream(self.entropy, "logging", 0)
         self.milestones = list(
             dict.fromkeys(s.activity for line in spec.lines for s in line.steps if s.milestone)
         )
@@ -175,7 +175,8 @@ class World:
         self.states = [CustomerState(c) for c in self.base.customers]
         self.planned = [p for p in self.base.planned if kept(p, policy.demand_factor)]
         self.orders: list[Order] = []
-        self.records: list[tuple[int, str, str, float, float]] = []
+        # (order index, activity, resource, start, end, work minutes or wait minutes)
+        self.records: list[tuple[int, str, str, float, float, float]] = []
         self.calls = Calls(self)
         self.seq = 0
         self.abandoned_calls = 0
@@ -204,7 +205,7 @@ class World:
                 teams_of[name] = [team.name]
         return [
             build_person(
-                specs[name], tuple(teams_of[name]), self.clock, span, self.holidays, self.seed
+                specs[name], tuple(teams_of[name]), self.clock, span, self.holidays, self.entropy
             )
             for name in specs
         ]
@@ -247,7 +248,7 @@ class World:
         order.line_index = planned.line
         order.channel = CHANNELS[planned.channel]
         order.arrival = planned.time
-        rng = substream(self.seed, "order", *order.key)
+        rng = substream(self.entropy, "order", *order.key)
         u = rng.random(8 + 64 + 60 + 8)
         z = rng.standard_normal(4 + 32 + 36 + 4)
         head_u, head_z = u[:8], z[:4]
@@ -440,7 +441,14 @@ class World:
         if task.state == ABANDONED:
             self.abandoned_calls += 1
             return task
-        self.record(order, activity, self._login(team_name, task.member.name), task.start, task.end)
+        self.record(
+            order,
+            activity,
+            self._login(team_name, task.member.name),
+            task.start,
+            task.end,
+            task.minutes,
+        )
         return task
 
     def _hang_up(self, task: Task, hold: float) -> Generator[Any, Any, None]:
@@ -489,10 +497,16 @@ class World:
             return login
         return name
 
-    def record(self, order: Order, activity: str, resource: str, start: float, end: float) -> None:
-        self.records.append((order.index, activity, resource, start, end))
-
-    # --- read-outs -----------------------------------------------------------------------
-
-    def tier_of(self, order: Order) -> TierSpec:
-        return order.tier_spec
+    def record(
+        self,
+        order: Order,
+        activity: str,
+        resource: str,
+        start: float,
+        end: float,
+        work: float | None = None,
+    ) -> None:
+        """Log an event; `work` is the work minutes (None: a wait or instant, end - start)."""
+        self.records.append(
+            (order.index, activity, resource, start, end, end - start if work is None else work)
+        )
