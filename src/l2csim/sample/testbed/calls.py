@@ -87,6 +87,7 @@ class Calls:
                 if order.delivered_at is not None:
                     return
             minutes = calls.chase_work.draw(float(z[1]), float(u[4]))
+            order.chase_attempts += 1
             task = yield from world.call(
                 order,
                 calls.chase_team,
@@ -170,7 +171,7 @@ class Calls:
         logit = (
             order.tier_spec.churn_intercept
             + churn.late * late
-            + churn.per_chase * order.chases
+            + churn.per_chase * order.chase_attempts
             + churn.courtesy * order.courtesy
         )
         p = 1.0 / (1.0 + math.exp(-logit))
@@ -180,6 +181,7 @@ class Calls:
                 "order_ref": order.ref,
                 "late": bool(late),
                 "chase_calls": order.chases,
+                "chase_attempts": order.chase_attempts,
                 "courtesy_calls": order.courtesy,
                 "probability": round(p, 6),
             }

@@ -23,10 +23,10 @@ time, and the world starts empty like the log does. Times in hours, shares 0-1.
   they were at work (a person on k teams counts 1/k of their hours to each), in the window.
 - `runaway`: the backlog ran away and is not coming back: the mean daily backlog (open
   orders at the end of each local day) of the last quarter of the window exceeds
-  `RUNAWAY_RATIO` times the reference (the median daily backlog of the first half, after
-  the first four weeks), and the least-squares trend of the last quarter, carried one more
-  quarter ahead, still leaves it above that (a rising or stuck backlog; a crisis that is
-  draining is not a runaway).
+  `RUNAWAY_RATIO` times the backlog the promises allow (Little's law: orders placed per day
+  in that quarter x their mean promised lead time in days), and the least-squares trend of
+  the last quarter, carried one more quarter ahead, still leaves it above that (a rising
+  or stuck backlog; a crisis that is draining is not a runaway).
 - `weekly`: orders arrived, chase calls, and the backlog at the end of each week of the
   window (to show that demand is flat).
 """
@@ -42,7 +42,7 @@ import numpy as np
 if TYPE_CHECKING:
     from l2csim.sample.testbed.world import World
 
-RUNAWAY_RATIO = 2.0
+RUNAWAY_RATIO = 1.5
 DIGITS = 6
 
 
@@ -81,23 +81,25 @@ def daily_backlog(world: World, w0: float, w1: float) -> tuple[np.ndarray, np.nd
     return np.array(days), open_orders.astype(float)
 
 
-def runaway(days: np.ndarray, backlog: np.ndarray) -> dict[str, Any]:
-    """Whether the backlog is still rising at the end of the window (see module doc)."""
+def runaway(days: np.ndarray, backlog: np.ndarray, promised: float) -> dict[str, Any]:
+    """Whether the backlog ran away by the end of the window (see the module docstring).
+
+    `promised`: the backlog the promises allow (Little's law: orders placed per day in the
+    last quarter x their mean promised lead time in days)."""
     n = len(backlog)
     if n < 28:
         return {"runaway": False, "reason": "window shorter than four weeks"}
     quarter = max(7, n // 4)
-    reference = backlog[min(28, n // 4) : max(min(28, n // 4) + 7, n // 2)]
     last = backlog[-quarter:]
     slope = float(np.polyfit(days[-quarter:], last, 1)[0])
-    ref = max(float(np.median(reference)), 1.0)
-    ratio = float(last.mean()) / ref
-    projected = float(last.mean()) + slope * quarter
+    mean = float(last.mean())
+    projected = mean + slope * quarter
+    limit = RUNAWAY_RATIO * max(promised, 1.0)
     return {
-        "runaway": bool(ratio > RUNAWAY_RATIO and projected > RUNAWAY_RATIO * ref),
-        "last_quarter_mean_backlog": _round(float(last.mean())),
-        "reference_median_backlog": _round(ref),
-        "ratio": _round(ratio),
+        "runaway": bool(mean > limit and projected > limit),
+        "last_quarter_mean_backlog": _round(mean),
+        "promised_backlog": _round(promised),
+        "ratio": _round(mean / max(promised, 1.0)),
         "last_quarter_slope_per_day": _round(slope),
         "projected_next_quarter": _round(projected),
     }
@@ -146,6 +148,16 @@ def measure(world: World, warmup_days: float = 0.0) -> dict[str, Any]:
         end = o.delivered_at if o.delivered_at is not None else math.inf
         overlap += max(0.0, min(end, w1) - max(o.arrival, w0))
     days, backlog = daily_backlog(world, w0, w1)
+    quarter_start = w1 - max(7, len(backlog) // 4) * 1440.0
+    recent = [o for o in orders if o.arrival >= quarter_start]
+    promised = (
+        len(recent)
+        / ((w1 - quarter_start) / 1440.0)
+        * float(np.mean([o.deadline - o.arrival for o in recent]))
+        / 1440.0
+        if recent
+        else 0.0
+    )
 
     teams = {}
     share = defaultdict(int)
@@ -198,7 +210,7 @@ def measure(world: World, warmup_days: float = 0.0) -> dict[str, Any]:
         "by_tier": by_tier,
         "by_team": teams,
         "by_person": people,
-        "runaway": runaway(days, backlog),
+        "runaway": runaway(days, backlog, promised),
         "weekly": {
             "orders": weekly_orders.tolist(),
             "chase_calls": weekly_chases.tolist(),

@@ -236,6 +236,9 @@ class CallSpec:
 class ChurnSpec:
     """logit P(leave after a delivered order) = tier intercept + late + chases + courtesy.
 
+    Chases count every time the customer chased the order, answered or not (a customer who
+    cannot get through is no happier).
+
     Decided `decide_after_hours` after delivery (a courtesy call at delivery counts).
     `courtesy` is the hypothesis: negative where courtesy calls do retain, 0 where not.
     """

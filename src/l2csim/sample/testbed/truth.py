@@ -394,7 +394,8 @@ def build_truth(world: World, events: pd.DataFrame) -> dict[str, Any]:
         },
         "churn": {
             "model": "logit P(leave after a delivered order) = intercept[tier] + late * late + "
-            "per_chase * chase calls on the order + courtesy * courtesy calls on the order",
+            "per_chase * times the customer chased the order (answered or not) + courtesy * "
+            "courtesy calls on the order",
             "intercept": {t.name: t.churn_intercept for t in spec.tiers},
             "late": churn.late,
             "per_chase": churn.per_chase,

@@ -88,6 +88,7 @@ class Order:
         "arrival",
         "calm_until",
         "channel",
+        "chase_attempts",
         "chase_u",
         "chase_z",
         "chases",
@@ -130,7 +131,7 @@ class Order:
         self.expedite_event: simpy.Event | None = None
         self.delivered_at: float | None = None
         self.finished_at: float | None = None
-        self.chases = self.courtesy = 0
+        self.chases = self.courtesy = self.chase_attempts = 0
         self.calm_until = 0.0
         self.task: Task | None = None
         self.more_u = self.more_z = None
