@@ -4,7 +4,7 @@ For seed i = seed, seed + 1, ..., seed + K - 1 the world runs once as-is and onc
 policy, with the same random streams (same customers, orders, contents, absences), so the
 difference is the policy's effect alone. Per KPI: the baseline's and the policy's values
 per seed, the effect (policy - baseline) per seed, its mean, min, max, and `sign_robust`:
-every seed's effect has the same sign and the mean is clearly non-zero (at least
+at least two seeds, every seed's effect has the same sign and the mean is clearly non-zero (at least
 `SHARE_TOLERANCE` for shares, at least `RELATIVE_TOLERANCE` of the baseline mean
 otherwise).
 
@@ -89,7 +89,7 @@ def effect(kpi: str, baseline: list[float | None], policy: list[float | None]) -
     mean = float(diffs.mean())
     tolerance = _tolerance(kpi, float(np.mean([b for b, _ in pairs])))
     same_sign = bool((diffs > 0).all() or (diffs < 0).all())
-    robust = same_sign and abs(mean) >= tolerance
+    robust = same_sign and abs(mean) >= tolerance and len(diffs) >= 2
     return {
         "per_seed": [round(float(d), 6) for d in diffs],
         "mean": round(mean, 6),

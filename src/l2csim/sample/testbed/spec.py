@@ -12,8 +12,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-
 from l2csim.sample.testbed.calendars import Pattern
 
 EDI, EMAIL, PHONE = "EDI", "e-mail", "phone"
@@ -61,10 +59,6 @@ class Dist:
         if self.kind == "uniform":
             return self.low + (self.high - self.low) * u
         return self.mean
-
-    def draw_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        z, u = rng.standard_normal(size), rng.random(size)
-        return np.array([self.draw(a, b) for a, b in zip(z, u, strict=True)])
 
     def describe(self, unit: str, scale: float = 1.0) -> dict[str, Any]:
         """The distribution for the truth file, scaled (e.g. minutes -> hours by 1/60)."""

@@ -258,7 +258,6 @@ class World:
         order.courtesy_u, order.courtesy_z = u[132:140], z[72:76]
         order.patience_z, order.patience_u = float(head_z[3]), float(head_u[1])
         order.churn_u = float(head_u[2])
-        self._head = (head_u, head_z)
         order.value = round(
             customer.value_level * line.value_median * math.exp(VALUE_SIGMA * head_z[0]), 2
         )

@@ -1,0 +1,139 @@
+"""Benchmark and data set: every test-bed operation, one year, with its counterfactual truth.
+
+Writes each operation as a study folder into tests/benchmarks/.data/testbed/<name>/
+(git-ignored; `write_operation`, seed 0, K counterfactual seeds with the demand headroom),
+then prints two tables: the operations (orders, events, bottleneck utilisation, chase calls
+per week, SLA per tier, runaway share over the K seeds, demand headroom, seconds to generate
+the as-is year on one core) and the policies' true effects (mean over the K seeds; `*` when
+the sign is robust: the same in every seed and clearly non-zero). The numbers also go to
+tests/benchmarks/results/testbed.json.
+
+    python tests/benchmarks/make_testbed.py [--days 365] [--seeds 5] [--jobs 2] [--only NAME...]
+
+Not collected by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "src"))
+
+from l2csim.output import write_json  # noqa: E402
+from l2csim.sample.testbed import OPERATIONS, generate_operation, operation  # noqa: E402
+from l2csim.sample.testbed.counterfactual import counterfactual  # noqa: E402
+from l2csim.sample.testbed.write import write_run  # noqa: E402
+
+DATA = HERE / ".data" / "testbed"
+RESULTS = HERE / "results" / "testbed.json"
+TIERS = ("key_account", "priority", "occasional", "one_time")
+EFFECT_KPIS = (
+    "sla_attainment",
+    "sla_attainment[key_account]",
+    "sla_attainment[one_time]",
+    "chase_calls_per_week",
+    "customers_churned",
+)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", nargs="*", default=None)
+    args = parser.parse_args()
+    names = args.only or list(OPERATIONS)
+    rows, effects = [], {}
+    for name in names:
+        folder = DATA / name
+        start = time.process_time()
+        run = generate_operation(name, args.seed, args.days)
+        generate_seconds = time.process_time() - start
+        write_run(folder, run)
+        wall = time.perf_counter()
+        truth = counterfactual(name, args.seed, args.days, args.seeds, jobs=args.jobs)
+        write_json(folder / "event_logs" / f"{name}_counterfactual.json", truth)
+        cf_seconds = time.perf_counter() - wall
+        kpis = run.truth["kpis"]
+        team = operation(name).bottleneck[0]
+        row = {
+            "operation": name,
+            "orders": kpis["overall"]["orders_arrived"],
+            "events": len(run.events),
+            "bottleneck": team,
+            "bottleneck_utilisation": kpis["by_team"][team]["staff_utilisation"],
+            "chase_calls_per_week": kpis["overall"]["chase_calls_per_week"],
+            "sla": {t: kpis["by_tier"][t]["sla_attainment"] for t in TIERS},
+            "runaway": kpis["runaway"]["runaway"],
+            "runaway_share": sum(truth["baseline"]["runaway"]) / args.seeds,
+            "headroom": truth["headroom"]["demand_factor"],
+            "generate_seconds": round(generate_seconds, 2),
+            "counterfactual_wall_seconds": round(cf_seconds, 1),
+        }
+        rows.append(row)
+        effects[name] = {
+            policy: {
+                k: {"mean": v["effects"][k]["mean"], "sign_robust": v["effects"][k]["sign_robust"]}
+                for k in EFFECT_KPIS
+            }
+            for policy, v in truth["policies"].items()
+        }
+        print(
+            f"{name}: done ({generate_seconds:.1f} s as-is year, {cf_seconds:.0f} s "
+            "counterfactual)",
+            flush=True,
+        )
+
+    print()
+    print(
+        "| operation | orders | events | bottleneck utilisation | chase calls/week | SLA % "
+        "key / prio / occ / one-time | runaway share | headroom | s to generate |"
+    )
+    print("| --- | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |")
+    for r in rows:
+        sla = " / ".join(_pct(r["sla"][t]) for t in TIERS)
+        print(
+            f"| {r['operation']} | {r['orders']:,} | {r['events']:,} | {r['bottleneck']} "
+            f"{100 * r['bottleneck_utilisation']:.0f} % | {r['chase_calls_per_week']:.0f} | "
+            f"{sla} | {r['runaway_share']:.1f} | {r['headroom']} | {r['generate_seconds']} |"
+        )
+    print()
+    print(
+        "| operation | policy | Δ SLA (pts) | Δ SLA key accounts | Δ SLA one-time | "
+        "Δ chase calls/week | Δ churned |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, by_policy in effects.items():
+        for policy, e in by_policy.items():
+            cells = []
+            for k in EFFECT_KPIS:
+                mean = e[k]["mean"]
+                scale = 100 if k.startswith("sla") else 1
+                text = "–" if mean is None else f"{scale * mean:+.1f}"
+                cells.append(text + ("*" if e[k]["sign_robust"] else ""))
+            print(f"| {name} | {policy} | " + " | ".join(cells) + " |")
+    write_json(
+        RESULTS,
+        {
+            "days": args.days,
+            "seeds": args.seeds,
+            "machine": {"python": platform.python_version(), "processor": platform.machine()},
+            "operations": rows,
+            "effects": effects,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
