@@ -293,7 +293,11 @@ def build_base(
         base_rng = substream(seed, "schedule", REGULAR, customer.index)
         start_day = customer.joined / 1440.0
         if customer.index < n_initial:
-            start_day += float(base_rng.uniform(0, customer.cadence_days))
+            # In steady state: the rest of a length-biased gap (gamma with shape + 1), so the
+            # first weeks are neither busier nor quieter than the rest of the year.
+            shape = 1.0 / tier.cadence_cv**2
+            scale = customer.cadence_days / shape
+            start_day += float(base_rng.uniform()) * float(base_rng.gamma(shape + 1.0, scale))
         else:
             start_day += float(base_rng.uniform(0, 3))
         end_day = horizon if customer.stop_at is None else min(horizon, customer.stop_at / 1440)
@@ -363,7 +367,12 @@ def _name_customers(
             customer.name = naming.company_name(names_spec.locale, extra_rng)
 
     regulars = list(range(n_regular))
-    order = [int(i) for i in rng.permutation(regulars)]
+    # Hard cases go to frequent buyers first, so that they show in a short log too.
+    frequent = {"key_account": 0, "priority": 1}
+    order = sorted(
+        (int(i) for i in rng.permutation(regulars)),
+        key=lambda i: frequent.get(customers[i].tier, 2),
+    )
     taken: set[int] = set()
 
     def take(count: int) -> list[int]:

@@ -237,8 +237,8 @@ class ChurnSpec:
     `courtesy` is the hypothesis: negative where courtesy calls do retain, 0 where not.
     """
 
-    late: float = 1.2
-    per_chase: float = 0.5
+    late: float = 1.0
+    per_chase: float = 0.4
     courtesy: float = -0.4
     decide_after_hours: float = 48.0
 
