@@ -16,6 +16,7 @@ Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
 import time
@@ -55,6 +56,11 @@ def main() -> None:
     args = parser.parse_args()
     names = args.only or list(OPERATIONS)
     rows, effects = [], {}
+    if args.only and RESULTS.is_file():  # keep the other operations' earlier results
+        earlier = json.loads(RESULTS.read_text(encoding="utf-8"))
+        if (earlier["days"], earlier["seeds"]) == (args.days, args.seeds):
+            rows = [r for r in earlier["operations"] if r["operation"] not in names]
+            effects = {k: v for k, v in earlier["effects"].items() if k not in names}
     for name in names:
         folder = DATA / name
         start = time.process_time()

@@ -679,7 +679,7 @@ def hard_names() -> OperationSpec:
         ),
         TeamSpec("Accounts", people("Julie Palmer", MORNINGS, gb)),
     )
-    hours = (120.0, 168.0, 216.0, 240.0)
+    hours = (144.0, 192.0, 240.0, 264.0)
     return OperationSpec(
         name="hard_names",
         description="A trade counter and distributor: many one-time walk-in buyers recorded "
@@ -790,7 +790,7 @@ def systems_and_waits() -> OperationSpec:
         payment=payment,
         carriers=DE_CARRIERS,
         stock_resource="ERP stock posting",
-        pick_minutes=(55.0, 31.0, 130.0),
+        pick_minutes=(50.0, 28.0, 118.0),
         shortage=(0.15, 0.10, 1.0),
         invoice_after_delivery=False,
         extra_steps={
@@ -803,7 +803,9 @@ def systems_and_waits() -> OperationSpec:
             "Order Entry",
             people("Ines Hahn, Florian Jung", FULL) + people("Bettina Krause", AFTERNOONS),
         ),
-        TeamSpec("Credit Desk", people("Rolf Albrecht", MORNINGS)),
+        TeamSpec(
+            "Credit Desk", people("Rolf Albrecht", MORNINGS) + people("Sandra Vogel", WED_FRI)
+        ),
         TeamSpec("Customer Service", people("Nadine Scholz", FULL) + people("Emre Aydin", FULL_B)),
         TeamSpec(
             "Warehouse",
@@ -933,7 +935,7 @@ def shifts() -> OperationSpec:
         ),
         TeamSpec("Billing", people("Patricia Hill", US_PART, us)),
     )
-    hours = (120.0, 168.0, 216.0, 216.0)
+    hours = (144.0, 192.0, 240.0, 240.0)
     return OperationSpec(
         name="shifts",
         description="A distribution center in two shifts (06:00-14:00, 14:00-22:00) with "
