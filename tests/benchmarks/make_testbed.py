@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE.parents[1] / "src"))
 from l2csim.output import write_json  # noqa: E402
 from l2csim.sample.testbed import OPERATIONS, generate_operation, operation  # noqa: E402
 from l2csim.sample.testbed.counterfactual import counterfactual  # noqa: E402
+from l2csim.sample.testbed.policies import slug  # noqa: E402
 from l2csim.sample.testbed.write import write_run  # noqa: E402
 
 DATA = HERE / ".data" / "testbed"
@@ -53,7 +54,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument(
+        "--print",
+        dest="print_only",
+        action="store_true",
+        help="Only print the tables of the last results.",
+    )
     args = parser.parse_args()
+    if args.print_only:
+        results = json.loads(RESULTS.read_text(encoding="utf-8"))
+        print_tables(results["operations"], results["effects"])
+        return
     names = args.only or list(OPERATIONS)
     rows, effects = [], {}
     if args.only and RESULTS.is_file():  # keep the other operations' earlier results
@@ -101,6 +112,25 @@ def main() -> None:
             flush=True,
         )
 
+    order = list(OPERATIONS)
+    rows.sort(key=lambda r: order.index(r["operation"]))
+    effects = {name: effects[name] for name in order if name in effects}
+    write_json(
+        RESULTS,
+        {
+            "days": args.days,
+            "seeds": args.seeds,
+            "machine": {"python": platform.python_version(), "processor": platform.machine()},
+            "operations": rows,
+            "effects": effects,
+        },
+    )
+
+    print_tables(rows, effects)
+
+
+def print_tables(rows: list[dict], effects: dict) -> None:
+    """The operations table and, per policy, the effect on SLA and chase calls (Markdown)."""
     print()
     print(
         "| operation | orders | events | bottleneck utilisation | chase calls/week | SLA % "
@@ -114,31 +144,48 @@ def main() -> None:
             f"{100 * r['bottleneck_utilisation']:.0f} % | {r['chase_calls_per_week']:.0f} | "
             f"{sla} | {r['runaway_share']:.1f} | {r['headroom']} | {r['generate_seconds']} |"
         )
-    print()
-    print(
-        "| operation | policy | Δ SLA (pts) | Δ SLA key accounts | Δ SLA one-time | "
-        "Δ chase calls/week | Δ churned |"
+    columns = (
+        "tier_priority",
+        "key_accounts_first_with_calls",
+        "key_account_calls",
+        "earliest_promise",
+        "one_more_bottleneck",
+        "one_more_chase_team",
+        "demand_plus_15",
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    for name, by_policy in effects.items():
-        for policy, e in by_policy.items():
+    for kpi, label, scale in (
+        ("sla_attainment", "Δ SLA attainment (points)", 100),
+        ("sla_attainment[key_account]", "Δ key-account SLA attainment (points)", 100),
+        ("chase_calls_per_week", "Δ chase calls per week", 1),
+    ):
+        print()
+        print(f"{label}, mean of the seeds; * sign robust")
+        print("| operation | " + " | ".join(columns) + " |")
+        print("| --- |" + " ---: |" * len(columns))
+        for name in (n for n in OPERATIONS if n in effects):
+            by_policy = effects[name]
+            bottleneck = operation(name).bottleneck[0]
             cells = []
-            for k in EFFECT_KPIS:
-                mean = e[k]["mean"]
-                scale = 100 if k.startswith("sla") else 1
-                text = "–" if mean is None else f"{scale * mean:+.1f}"
-                cells.append(text + ("*" if e[k]["sign_robust"] else ""))
-            print(f"| {name} | {policy} | " + " | ".join(cells) + " |")
-    write_json(
-        RESULTS,
-        {
-            "days": args.days,
-            "seeds": args.seeds,
-            "machine": {"python": platform.python_version(), "processor": platform.machine()},
-            "operations": rows,
-            "effects": effects,
-        },
-    )
+            for column in columns:
+                policy = _policy_column(column, by_policy, bottleneck)
+                if policy is None:
+                    cells.append("(same)")
+                    continue
+                e = by_policy[policy][kpi]
+                text = "–" if e["mean"] is None else f"{scale * e['mean']:+.1f}"
+                cells.append(text + ("*" if e["sign_robust"] else ""))
+            print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def _policy_column(column: str, by_policy: dict, bottleneck: str) -> str | None:
+    """The operation's policy in a table column (the one-more policies are named by team)."""
+    if not column.startswith("one_more_"):
+        return column
+    mine = f"one_more_{slug(bottleneck)}"
+    if column == "one_more_bottleneck":
+        return mine
+    other = [p for p in by_policy if p.startswith("one_more_") and p != mine]
+    return other[0] if other else None
 
 
 if __name__ == "__main__":
