@@ -373,18 +373,67 @@ def check(inputs: Inputs, out: Path | None) -> None:
     show_default=True,
     help="Length of the intake period in days (28 to 3650; reorder cadences need weeks).",
 )
-def sample(out: Path | None, seed: int, days: int) -> None:
+@click.option(
+    "--operation",
+    metavar="NAME",
+    help="Write a test-bed operation of known truth instead (see --list-operations); "
+    "default --out outputs/testbed/NAME.",
+)
+@click.option(
+    "--counterfactual-seeds",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="With --operation: seeds for the policies' true effects and the headroom (0: none).",
+)
+@click.option("--list-operations", is_flag=True, help="List the test-bed operations and exit.")
+@click.pass_context
+def sample(
+    ctx: click.Context,
+    out: Path | None,
+    seed: int,
+    days: int,
+    operation: str | None,
+    counterfactual_seeds: int,
+    list_operations: bool,
+) -> None:
     """Generate the bundled sample study: a year of a mid-market lead-to-cash operation.
 
     Writes a study folder (event_logs/ with the log, its ground truth and a CRM tier list;
     scenarios/ with study.yaml and the documented process). The shipped sample is seed 42.
+    With --operation, writes a test-bed operation instead: its log, truth, the policies'
+    true effects (counterfactual) and one scenario per policy.
 
     \b
-    Example:
+    Examples:
       l2csim sample --out outputs/sample --seed 7
       l2csim check outputs/sample
+      l2csim sample --list-operations
+      l2csim sample --operation near_capacity --seed 1 --counterfactual-seeds 5
     """
     from l2csim.output import writing_folder
+
+    if list_operations:
+        from l2csim.sample.testbed import list_operations as operations
+
+        for name, description in operations().items():
+            console().print(f"[bold]{name}[/bold]: {escape(description)}")
+        return
+    if operation is not None:
+        from l2csim.sample.testbed import OPERATIONS, write_operation
+
+        if operation not in OPERATIONS:
+            raise click.BadParameter(
+                f"unknown operation {operation!r}; one of: {', '.join(OPERATIONS)}.",
+                param_hint="--operation",
+            )
+        out = out or layout.default_out("testbed") / operation
+        with writing_folder(out) as folder:
+            written = write_operation(
+                folder, operation, seed=seed, days=days, counterfactual_seeds=counterfactual_seeds
+            )
+        _wrote(written, folder, out)
+        return
     from l2csim.sample import write_sample
 
     out = out or layout.default_out("sample")
