@@ -275,6 +275,8 @@ class ChaseBehaviour(_Frozen):
     max_calls: int = Field(default=3, ge=0)
     patience: dict[str, CensoredWait] = Field(default_factory=dict)
     repeat: CensoredWait | None = None
+    # The pool that answers for the segments where another team does; others use `pool`.
+    pool_by_segment: dict[str, str] = Field(default_factory=dict)
     call: Distribution
     pool: str
     expedite_probability: float = Field(ge=0, le=1)
@@ -285,6 +287,7 @@ class ChaseBehaviour(_Frozen):
     # Optional (simulation): how long an order expedited while it waits for someone outside
     # (stock, a supplier) still waits after the expedite, in hours; None: the wait is not cut.
     rushed_wait: Distribution | None = None
+    rushed_steps: list[str] = Field(default_factory=list)  # the steps whose waits it cuts
 
 
 class CourtesyPractice(_Frozen):
@@ -294,6 +297,9 @@ class CourtesyPractice(_Frozen):
     call: Distribution
     pool: str
     provenance: Provenance
+    # The pool that makes the calls for the segments where another team does (each product
+    # line's team calls its own customers); other segments use `pool`.
+    pool_by_segment: dict[str, str] = Field(default_factory=dict)
 
 
 class RetentionParams(_Frozen):
@@ -341,6 +347,9 @@ class ModelParams(_Frozen):
     created_from: LogFingerprint | None = None
     timezone: str = "UTC"
     working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    # An order placed at or after this local hour (or on a non-working day) counts its
+    # promise from the next working day.
+    promise_cutoff_hour: float = Field(default=24.0, ge=0, le=24)
     roles: ModelRoles = ModelRoles()
     segment_attribute: str | None = None
     tiers: list[Tier]
@@ -373,7 +382,11 @@ class ModelParams(_Frozen):
             for segment, pool in a.pool_by_segment.items()
             if pool not in pools
         ]
-        for pool in (self.chase.pool, self.courtesy.pool):
+        called = [
+            self.chase.pool, self.courtesy.pool,
+            *self.chase.pool_by_segment.values(), *self.courtesy.pool_by_segment.values(),
+        ]  # fmt: skip
+        for pool in called:
             if pool not in pools:
                 problems.append(f"calls use unknown pool {pool!r}")
         expedite = self.chase.expedite_activity

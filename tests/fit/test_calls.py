@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from l2csim.fit import FitOptions, fit_model
+from l2csim.fit.calibration import CalibrationSettings
 from l2csim.fit.calls import censored_wait
 from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.policy import Policy
@@ -47,12 +48,14 @@ def test_calls_before_the_promise_are_kept_as_negative_patience() -> None:
 
 @pytest.mark.slow
 def test_the_fitted_sample_rings_and_keeps_promises_as_the_log_does() -> None:
-    """A year of the fitted sample: chase calls a week within 30 % of the log and on-time
-    shares within 5 points overall and per tier."""
+    """A year of the fitted sample, fitted as a study fits it (calibration included): chase
+    calls a week within 30 % of the log and on-time shares within 5 points overall and for
+    the tiers with most orders."""
     inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
     log = read_inputs_log(inputs)
     tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
-    params = fit_model(log, inputs.study, FitOptions(tier_table=tiers))
+    settings = CalibrationSettings(trials=12, jobs=2)
+    params = fit_model(log, inputs.study, FitOptions(tier_table=tiers, calibration=settings))
     spec = RunSpec(params, Policy(), seed=3, horizon_hours=395 * 24.0, warmup_hours=30 * 24.0)
     kpis = kpi_frame(run_replications(spec, 2, jobs=2), "as-is")
     whole = kpis[(kpis["segment"] == "") & (kpis["pool"] == "") & kpis["week"].isna()]
@@ -65,5 +68,6 @@ def test_the_fitted_sample_rings_and_keeps_promises_as_the_log_does() -> None:
     real_calls = events["concept:name"].isin(inputs.study.roles.chase_call).sum() / weeks
     assert mean("chase_calls_per_week") == pytest.approx(real_calls, rel=0.3)
     real_sla = {"": 0.871, "key_account": 0.824, "priority": 0.863, "occasional": 0.909}
+    assert params.calibration is not None
     for tier, share in real_sla.items():
         assert mean("sla_attainment", tier) == pytest.approx(share, abs=0.05), tier

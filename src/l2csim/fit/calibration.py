@@ -7,7 +7,9 @@ arriving when the log's came) and the work of each staffed team is scaled to bri
 simulated log close to the real one, with optuna (a well-kept optimiser; SIMOD tunes its
 models the same way with hyperopt) within a stated budget of replays: one TPE study per
 team, run in lockstep, each told how far the waits before its own steps and the shared lead
-times and backlog are off.
+times and backlog are off, plus a small cost for moving away from the work the log shows
+(`PRIOR_WEIGHT`): the log's estimate is evidence, and an as-is fit bought by distorting one
+team would mislead every what-if about it.
 
 The distance is the mean relative error over what congestion shows: lead time (mean and
 90th percentile) per segment, the daily backlog of orders between receipt and delivery,
@@ -39,6 +41,7 @@ HOUR = pd.Timedelta(hours=1)
 SCALE_RANGE = (0.25, 2.0)
 MIN_PART_DAYS = 28
 BATCH = 2
+PRIOR_WEIGHT = 0.1  # per unit of log-scale: x2 costs 0.07 of distance
 SEGMENT = "case:segment"
 
 
@@ -85,8 +88,11 @@ def measures(
         delivered = grouped[TIMESTAMP].max()
     segment = segments.reindex(first.index).fillna("all").astype(str)
     lead = (delivered - received) / HOUR
-    previous = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift()
-    wait = (ordered[TIMESTAMP] - previous) / HOUR
+    # The wait before a step: since the case's previous step of the flow (a call about the
+    # order in between does not end it).
+    flow = ~ordered[ACTIVITY].isin(list(left_out))
+    previous = ordered.loc[flow].groupby(CASE, sort=False)[TIMESTAMP].shift()
+    wait = ((ordered[TIMESTAMP] - previous.reindex(ordered.index)) / HOUR).where(flow)
     case_received = ordered[CASE].map(received)
     out: dict[str, dict[str, float]] = {}
     for part, mask in (
@@ -322,6 +328,8 @@ def calibrate(
                 shared = flow_error(real["train"], got["train"])
                 for pool, trial in row.items():
                     error = team_error(real["train"], got["train"], activities[pool]) + shared
+                    # The work read off the log is evidence too: moving away from it costs.
+                    error += PRIOR_WEIGHT * abs(math.log(trial.params["scale"]))
                     studies[pool].tell(trial, error)
             done += size
         scales = {pool: float(studies[pool].best_params["scale"]) for pool in pools}

@@ -42,6 +42,7 @@ HOUR = pd.Timedelta(hours=1)
 EM_ROUNDS = 30
 MIN_SURE_CALLS = 20
 MIN_CALLS = 5
+RUSHED_RATIO = 0.5
 
 
 def expedite_activities(activities: list[str]) -> list[str]:
@@ -154,17 +155,22 @@ def rushed_waits(
     chase_activities: list[str],
     expedite: list[str],
     delayed: set[str],
-) -> Distribution | None:
-    """How long an order still waited for someone outside after it was expedited.
+) -> tuple[Distribution | None, list[str]]:
+    """How long an order still waited for someone outside after it was expedited, and the
+    steps whose waits an expedite cuts (stock, perhaps; not a carrier's transit).
 
     The expedite moment is the order's first expedite step after its first chase (its first
-    chase when the log has no expedite step). For each expedited order whose next step with
-    a staff-free delay (stock, a supplier) was already waiting then, the time from the
-    expedite to the start of that step's work is a rushed wait. None below `MIN_CALLS`."""
+    chase when the log has no expedite step). An expedited order whose next step with a
+    staff-free delay (stock, a supplier) was already waiting then waited on for some hours;
+    orders that were not expedited but had waited as long by then waited on for others.
+    Per step: only when the expedited orders' remaining wait is clearly shorter (median
+    less than `RUSHED_RATIO` of the comparable orders') does an expedite cut that step's
+    wait; the remaining waits at those steps are the rushed wait. (None, []) otherwise, or
+    below `MIN_CALLS` orders."""
     calls = events[ACTIVITY].isin([*chase_activities, *expedite])
     chased = events.loc[events[ACTIVITY].isin(chase_activities), [CASE, TIMESTAMP]]
     if chased.empty or not delayed:
-        return None
+        return None, []
     first_chase = chased.groupby(CASE)[TIMESTAMP].min()
     moment = first_chase
     if expedite:
@@ -178,18 +184,45 @@ def rushed_waits(
         _enabled=flow.groupby(CASE)[TIMESTAMP].shift(),
         _moment=flow[CASE].map(moment),
     )
-    waiting = flow[
-        flow[ACTIVITY].isin(delayed)
-        & (flow["_enabled"] < flow["_moment"])
-        & (flow["_began"] >= flow["_moment"])
-    ]
-    hours = ((waiting["_began"] - waiting["_moment"]) / HOUR).groupby(waiting[CASE]).min()
-    if len(hours) < MIN_CALLS:
-        return None
-    return fit_distribution(
-        hours.to_numpy(dtype=float),
-        f"time from the expedite to the work of {len(hours):,} orders then waiting outside",
+    steps = flow[flow[ACTIVITY].isin(delayed) & flow["_enabled"].notna()]
+    waiting = steps[(steps["_enabled"] < steps["_moment"]) & (steps["_began"] >= steps["_moment"])]
+    waiting = waiting.sort_values("_moment").drop_duplicates(CASE)
+    if len(waiting) < MIN_CALLS:
+        return None, []
+    waiting = waiting.assign(
+        _left=(waiting["_began"] - waiting["_moment"]) / HOUR,
+        _gone=(waiting["_moment"] - waiting["_enabled"]) / HOUR,
     )
+    # Per step: the comparable orders, not expedited then and still waiting at that point.
+    others = steps[steps["_moment"].isna() | (steps["_moment"] > steps["_began"])]
+    cut: list[str] = []
+    lefts: list[float] = []
+    notes: list[str] = []
+    for activity, rows in waiting.groupby(ACTIVITY, sort=True):
+        same = others[others[ACTIVITY] == activity]
+        total = ((same["_began"] - same["_enabled"]) / HOUR).to_numpy(dtype=float)
+        pairs = []
+        for gone, left in zip(rows["_gone"], rows["_left"], strict=True):
+            still = total[total > gone] - gone
+            if len(still) >= MIN_CALLS:
+                pairs.append((left, float(np.median(still))))
+        if len(pairs) < MIN_CALLS:
+            continue
+        rushed = float(np.median([a for a, _ in pairs]))
+        usual = float(np.median([b for _, b in pairs]))
+        if usual > 0 and rushed < RUSHED_RATIO * usual:
+            cut.append(str(activity))
+            lefts += [a for a, _ in pairs]
+            notes.append(f"{activity}: median {rushed:,.0f} h left against {usual:,.0f} h")
+    if len(lefts) < MIN_CALLS:
+        return None, []
+    distribution = fit_distribution(
+        np.asarray(lefts, dtype=float),
+        "time from the expedite to the work of orders then waiting outside; "
+        + "; ".join(notes)
+        + " for orders waiting as long, not expedited",
+    )
+    return distribution, cut
 
 
 def fit_chase(

@@ -38,6 +38,9 @@ def tier_order(labels: list[str], study: Study | None, per_customer: pd.Series) 
     return [*named, *rest]
 
 
+CUTOFF_HOURS = (24.0, 20.0, 19.0, 18.0, 17.0, 16.0, 15.0, 14.0, 13.0, 12.0)
+
+
 def working_days_between(start: pd.Series, end: pd.Series, weekdays: list[int]) -> np.ndarray:
     """Working days d with start < d <= end (naive local dates)."""
     mask = np.zeros(7, dtype=bool)
@@ -53,26 +56,52 @@ WORKING_WEEKDAYS = [0, 1, 2, 3, 4]
 
 def promise_days(
     cases: pd.DataFrame, timezone: str
-) -> tuple[dict[tuple[str, str], int], list[int]]:
-    """(tier, segment) -> working days from the order's day to its promised day (the most
-    common count), for promises that are whole local days (a promised date); and the
-    working weekdays: those promised days fall on (Monday to Friday without them)."""
+) -> tuple[dict[tuple[str, str], int], list[int], float]:
+    """How promises are made, for promises that are whole local days (a promised date):
+    (tier, segment) -> working days from the order's business day to its promised day (the
+    most common count); the working weekdays (those promised days fall on; Monday to Friday
+    without them); and the cut-off hour after which an order counts from the next working
+    day (the hour that makes the counts most regular: a rule gives one count per tier and
+    segment; 24 when none beats the calendar day)."""
     promised = cases["promised"].dropna()
     if promised.empty:
-        return {}, WORKING_WEEKDAYS
+        return {}, WORKING_WEEKDAYS, 24.0
     local_deadline = promised.dt.tz_convert(timezone).dt.tz_localize(None)
     if not (local_deadline == local_deadline.dt.normalize()).mean() > 0.95:
-        return {}, WORKING_WEEKDAYS  # promised in hours, not days
+        return {}, WORKING_WEEKDAYS, 24.0  # promised in hours, not days
     day = (local_deadline - pd.Timedelta(days=1)).dt.normalize()
     counts = np.bincount(day.dt.weekday.to_numpy(), minlength=7)
     weekdays = [d for d in range(7) if counts[d] >= 0.2 * counts.max()]
     ordered = cases.loc[promised.index, "arrival"].dt.tz_convert(timezone).dt.tz_localize(None)
-    days = pd.Series(
-        working_days_between(ordered.dt.normalize(), day, weekdays), index=promised.index
-    )
     keys = cases.loc[promised.index, ["tier", "segment"]].astype(str)
-    counts = days.groupby([keys["tier"], keys["segment"]]).agg(lambda d: d.mode().iloc[0])
-    return {(str(t), str(s)): int(max(n, 0)) for (t, s), n in counts.items()}, weekdays
+    best: tuple[float, float, pd.Series] | None = None
+    for cutoff in CUTOFF_HOURS:
+        start = business_day(ordered, weekdays, cutoff)
+        days = pd.Series(working_days_between(start, day, weekdays), index=promised.index)
+        grouped = days.groupby([keys["tier"], keys["segment"]])
+        regular = float((days == grouped.transform(lambda d: d.mode().iloc[0])).mean())
+        if best is None or regular > best[0] + 0.01:
+            best = (regular, cutoff, grouped.agg(lambda d: d.mode().iloc[0]))
+    assert best is not None
+    rule = {(str(t), str(s)): int(max(n, 0)) for (t, s), n in best[2].items()}
+    return rule, weekdays, best[1]
+
+
+def business_day(local: pd.Series, weekdays: list[int], cutoff: float) -> pd.Series:
+    """The working day an order placed at `local` (naive local time) counts from: its own
+    day when it is a working day and the order came before `cutoff` o'clock, else the next
+    working day."""
+    hour = local.dt.hour + local.dt.minute / 60.0
+    today = local.dt.normalize()
+    working = today.dt.weekday.isin(weekdays) & (hour < cutoff)
+    mask = "".join("1" if d in weekdays else "0" for d in range(7))
+    following = pd.Series(
+        np.busday_offset(
+            today.to_numpy().astype("datetime64[D]"), 1, roll="forward", weekmask=mask
+        ).astype("datetime64[ns]"),
+        index=local.index,
+    )
+    return today.where(working, following)
 
 
 def fit_tiers(

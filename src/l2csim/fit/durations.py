@@ -131,14 +131,24 @@ def _member_of(days: np.ndarray, active_days: np.ndarray) -> np.ndarray:
 
 
 def event_times(
-    events: pd.DataFrame, members: dict[str, Member], systems: dict[str, str], timezone: str
+    events: pd.DataFrame,
+    members: dict[str, Member],
+    systems: dict[str, str],
+    timezone: str,
+    calls: set[str] = frozenset(),
 ) -> pd.DataFrame:
     """Per event (events sorted by case and time): when it was enabled (the case's previous
-    completion), when its work began (estimated or logged), its processing in working hours
-    (NaN when unknown; 0 for systems) and who did it ('person', 'system' or '')."""
+    completion; for a step of the flow, its previous flow step: a call about the order in
+    between does not enable it), when its work began (estimated or logged), its processing
+    in working hours (NaN when unknown; 0 for systems) and who did it ('person', 'system'
+    or '')."""
     times = events[TIMESTAMP]
     same_case = events[CASE].eq(events[CASE].shift())
     enabled = times.shift().where(same_case)
+    if calls:
+        flow = ~events[ACTIVITY].isin(list(calls))
+        flow_enabled = events.loc[flow].groupby(CASE, sort=False)[TIMESTAMP].shift()
+        enabled = enabled.where(~flow, flow_enabled.reindex(events.index))
     resource = events[RESOURCE] if RESOURCE in events else pd.Series(None, index=events.index)
     kind = np.where(
         resource.isin(list(systems)), "system", np.where(resource.isin(list(members)), "person", "")

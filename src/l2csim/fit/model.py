@@ -74,7 +74,7 @@ def fit_model(
     cases = case_table(events, study, case_tier)
     if tier_provenance.source == "default":
         notes.append(tier_provenance.detail)
-    days, weekdays = customers.promise_days(cases, timezone)
+    days, weekdays, cutoff = customers.promise_days(cases, timezone)
     tiers = customers.fit_tiers(cases, tier_provenance, study, _owed_milestones(study), days)
 
     expedite = calls.expedite_activities(log.activities) if roles.chase_call else []
@@ -87,15 +87,25 @@ def fit_model(
     )  # fmt: skip
     expedite_activity = _most_frequent(expedite, events)
     timed = sorted({*in_routing, *roles.chase_call, *roles.courtesy_call, *expedite})
-    staffing = staff.fit_staffing(events, cases["segment"], timezone)
+    outside = waiting.outside_waits(events, skip=set(call_activities))
+    waiting_steps = {*roles.waiting_steps, *outside}
+    if outside:
+        notes.append(
+            "waiting steps found in the log: "
+            + "; ".join(f"{a} ({why})" for a, why in sorted(outside.items()))
+        )
+    staffing = staff.fit_staffing(events, cases["segment"], timezone, waiting_steps)
     external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
     pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
-    times = durations.event_times(events, staffing.members, staffing.systems, timezone)
+    times = durations.event_times(
+        events, staffing.members, staffing.systems, timezone, set(call_activities)
+    )
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
     fitted = durations.fit_activity_durations(events, times, timed, method)
     shares = durations.system_shares(events, times)
+    outside_time = waiting.outside_hours(events, times, staffing, external, timezone)
     delays = waiting.fit_delays(
-        events, times, staffing, external, roles.waiting_steps, timezone,
+        events, times, staffing, external, sorted(waiting_steps), timezone,
         events[CASE].map(cases["segment"]), skip=set(call_activities),
     )  # fmt: skip
     if staffing.systems:
@@ -107,15 +117,18 @@ def fit_model(
     chase_pool = _call_pool(roles.chase_call, events, staffing, pools, notes)
     courtesy_pool = _call_pool(roles.courtesy_call, events, staffing, pools, notes)
     promise = cases["promised"].fillna(_promise_from_tiers(cases, tiers))
+    rushed, rushed_steps = calls.rushed_waits(
+        events, times, roles.chase_call, expedite, set(delays)
+    )
     chase = calls.fit_chase(
         events, cases, promise, roles.chase_call, expedite,
         _main_duration(roles.chase_call, events, fitted), chase_pool,
     ).model_copy(
         update={
+            "pool_by_segment": _call_pools(roles.chase_call, events, staffing, chase_pool),
             "expedite_activity": expedite_activity,
-            "rushed_wait": calls.rushed_waits(
-                events, times, roles.chase_call, expedite, set(delays)
-            ),
+            "rushed_wait": rushed,
+            "rushed_steps": rushed_steps,
         }
     )  # fmt: skip
     if chase.provenance.source == "default":
@@ -124,6 +137,11 @@ def fit_model(
         events, cases["tier"], roles.courtesy_call, roles.milestones,
         _main_duration(roles.courtesy_call, events, fitted), courtesy_pool,
     )  # fmt: skip
+    courtesy = courtesy.model_copy(
+        update={
+            "pool_by_segment": _call_pools(roles.courtesy_call, events, staffing, courtesy_pool)
+        }
+    )
     if courtesy.provenance.source == "default":
         notes.append(f"courtesy practice: {courtesy.provenance.detail}")
 
@@ -132,7 +150,11 @@ def fit_model(
         ActivityParams(
             name=a,
             pool=staffing.pool_of[a],
-            duration=durations.NO_WORK if staffing.pool_of[a] in external else fitted[a],
+            duration=(
+                outside_time.get(a, durations.NO_WORK)
+                if staffing.pool_of[a] in external
+                else fitted[a]
+            ),
             delay=delays[a].overall.distribution if a in delays else None,
             delay_probability=delays[a].overall.probability if a in delays else 1.0,
             delay_by_segment={
@@ -147,8 +169,8 @@ def fit_model(
     if external:
         notes.append(
             f"external pools (systems, outside parties, or only order intake or delivery): "
-            f"{', '.join(external)}; their steps take the log's waiting time as a staff-free "
-            "delay"
+            f"{', '.join(external)}; their steps never queue and take the log's time since "
+            "the previous step, in the party's own working hours"
         )
     waits = sorted(a for a in delays if staffing.pool_of.get(a) not in external)
     if waits:
@@ -160,6 +182,7 @@ def fit_model(
         created_from=fingerprint(log),
         timezone=timezone,
         working_weekdays=weekdays,
+        promise_cutoff_hour=cutoff,
         roles=roles,
         segment_attribute=" | ".join(study.segments) if study and study.segments else None,
         tiers=tiers,
@@ -247,6 +270,19 @@ def _call_pool(
         )
         notes.append(f"calls are taken by a default pool {DEFAULT_CALL_POOL!r} of 1 person")
     return DEFAULT_CALL_POOL
+
+
+def _call_pools(activities: list[str], events: pd.DataFrame, staffing, pool: str) -> dict[str, str]:
+    """Segment -> the pool that makes a role's calls there, where it is not `pool`."""
+    present = events.loc[events[ACTIVITY].isin(activities), ACTIVITY]
+    if present.empty:
+        return {}
+    main = present.value_counts().sort_index().idxmax()
+    return {
+        segment: other
+        for segment, other in sorted(staffing.pool_by_segment.get(main, {}).items())
+        if other != pool
+    }
 
 
 def _retention(options: FitOptions, notes: list[str]):

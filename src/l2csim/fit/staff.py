@@ -70,11 +70,17 @@ def local_times(frame: pd.DataFrame, timezone: str) -> pd.Series:
     return frame[TIMESTAMP].dt.tz_convert(timezone)
 
 
-def system_users(events: pd.DataFrame, timezone: str) -> dict[str, str]:
-    """Resource -> reason, for the resources that are systems rather than people."""
-    staffed = events.loc[events[RESOURCE].notna(), [RESOURCE, TIMESTAMP]]
+def system_users(
+    events: pd.DataFrame, timezone: str, waiting_steps: set[str] = frozenset()
+) -> dict[str, str]:
+    """Resource -> reason, for the resources that are systems rather than people (a
+    resource that only records the end of waiting steps, e.g. goods receipt, is one too)."""
+    staffed = events.loc[events[RESOURCE].notna(), [RESOURCE, TIMESTAMP, ACTIVITY]]
     if staffed.empty:
         return {}
+    only_waits = staffed.groupby(RESOURCE)[ACTIVITY].agg(
+        lambda a: len(a) >= MIN_EVENTS_TO_JUDGE and a.isin(list(waiting_steps)).all()
+    )
     local = local_times(staffed, timezone)
     hours = (local.dt.hour + local.dt.minute / 60.0).to_numpy()
     frame = pd.DataFrame(
@@ -86,6 +92,9 @@ def system_users(events: pd.DataFrame, timezone: str) -> dict[str, str]:
     for resource, rows in frame.groupby("r", sort=True):
         if SYSTEM_WORDS.search(resource):
             found[resource] = "its name says it is a system, gateway or outside party"
+            continue
+        if waiting_steps and bool(only_waits.get(resource, False)):
+            found[resource] = "it only records the end of waits for someone outside"
             continue
         if len(rows) < MIN_EVENTS_TO_JUDGE:
             continue
@@ -127,13 +136,18 @@ def resource_groups(events: pd.DataFrame) -> pd.Series:
     return pd.Series(labels, index=profile.index).astype(str)
 
 
-def fit_staffing(events: pd.DataFrame, case_segment: pd.Series, timezone: str) -> Staffing:
+def fit_staffing(
+    events: pd.DataFrame,
+    case_segment: pd.Series,
+    timezone: str,
+    waiting_steps: set[str] = frozenset(),
+) -> Staffing:
     """Teams, systems and their activities; events without a resource go to 'unassigned'."""
     frame = events
     if RESOURCE not in frame:
         frame = frame.assign(**{RESOURCE: None})
     frame = frame.assign(**{SEGMENT: case_segment.reindex(frame[CASE]).to_numpy()})
-    systems = system_users(frame, timezone)
+    systems = system_users(frame, timezone, waiting_steps)
     is_system = frame[RESOURCE].isin(list(systems))
     people = frame.loc[frame[RESOURCE].notna() & ~is_system]
     machines = frame.loc[is_system]

@@ -3,9 +3,15 @@
 Such waiting is a staff-free delay in the model, not a queue: more staff would not shorten
 it. Three kinds of step carry one:
 - steps done only by systems and outside parties (a carrier's "Delivered", a bank import's
-  "Payment received"): all their waiting since the case's previous step;
-- steps the study declares as waiting (`roles.waiting_steps`): all their waiting before the
-  work began, whoever records them;
+  "Payment received"): all their time since the case's previous step, counted in the
+  party's own working hours (`outside_hours`) — the model lets the party take that long
+  within its calendar, so deliveries land in its hours as they do in the log;
+- steps the study declares as waiting (`roles.waiting_steps`), and steps whose orders come
+  out in a different order than they went in (`outside_waits`): all their waiting before
+  the work began, whoever records them. A team works its queue roughly in order; waiting
+  for a supplier, a carrier or a customer ends in any order. So a step where more than
+  `INVERSION_LIMIT` of consecutive completions were overtaken (the later one enabled
+  earlier) and the median wait is a working day or more is waiting, not queueing;
 - any other step, for the occurrences that waited at least `MIN_DELAY_HOURS` working hours
   while the team that did it was mostly idle (it did less than `BUSY_LIMIT` of the work its
   people could have done meanwhile): the order was waiting for something other than the
@@ -22,13 +28,39 @@ import pandas as pd
 
 from l2csim.fit.durations import fit_distribution, working_hours
 from l2csim.fit.staff import Staffing
-from l2csim.log import ACTIVITY, RESOURCE, TIMESTAMP
+from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import Distribution, Member, Pool
 
 HOUR = pd.Timedelta(hours=1)
 MIN_DELAY_HOURS = 8.0
+INVERSION_LIMIT = 0.4
+MIN_ORDERED = 20
 BUSY_LIMIT = 0.6
 MIN_DELAYS = 10
+
+
+def outside_waits(events: pd.DataFrame, skip: set[str] = frozenset()) -> dict[str, str]:
+    """Steps whose waiting is for someone outside (see the module docstring): activity ->
+    why. `events` sorted by case and time; `skip` names steps that are not in the flow."""
+    flow = events.loc[~events[ACTIVITY].isin(list(skip))]
+    enabled = flow.groupby(CASE, sort=False)[TIMESTAMP].shift()
+    frame = pd.DataFrame(
+        {"activity": flow[ACTIVITY].astype(str), "done": flow[TIMESTAMP], "enabled": enabled}
+    ).dropna(subset=["enabled"])
+    found: dict[str, str] = {}
+    for name, rows in frame.groupby("activity", sort=True):
+        if name in skip or len(rows) < MIN_ORDERED:
+            continue
+        rows = rows.sort_values("done", kind="stable")
+        order = rows["enabled"].to_numpy()
+        overtaken = float((order[1:] < order[:-1]).mean())
+        wait = float(((rows["done"] - rows["enabled"]) / HOUR).median())
+        if overtaken > INVERSION_LIMIT and wait >= MIN_DELAY_HOURS:
+            found[str(name)] = (
+                f"its orders come out in a different order than they go in ({overtaken:.0%} "
+                f"overtaken) after a median wait of {wait:,.0f} h: waiting for someone outside"
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -64,16 +96,14 @@ def fit_delays(
     activity = events[ACTIVITY].astype(str)
     enabled = times["enabled"]
     known = enabled.notna()
-    since = ((events[TIMESTAMP] - enabled) / HOUR).clip(lower=0)  # waiting plus work
     before_work = ((times["began"].fillna(events[TIMESTAMP]) - enabled) / HOUR).clip(lower=0)
     delays: dict[str, StepDelays] = {}
     for name in sorted(set(activity[known].unique()) - set(skip)):
         rows = known & (activity == name)
         pool = pool_of.get(name)
         if pool in external:
-            values, waited = since, rows
-            what = "outside party's time since the case's previous step"
-        elif name in declared:
+            continue  # the party's own time: `outside_hours`
+        if name in declared:
             values, waited = before_work, rows
             what = "declared waiting step: time before its work"
         elif pool is not None and pool in pools and pools[pool].members:
@@ -103,6 +133,42 @@ def fit_delays(
             by_segment = {}
         delays[name] = StepDelays(overall, by_segment)
     return delays
+
+
+def outside_hours(
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    staffing: Staffing,
+    external: list[str],
+    timezone: str,
+) -> dict[str, Distribution]:
+    """For each step an outside party does: its time since the case's previous step of
+    the flow, in the party's own working hours (its fitted calendar)."""
+    pools = {p.name: p for p in staffing.pools}
+    out: dict[str, Distribution] = {}
+    activity = events[ACTIVITY].astype(str)
+    known = times["enabled"].notna()
+    for name in sorted(activity[known].unique()):
+        pool = staffing.pool_of.get(name)
+        if pool not in external or pool not in pools:
+            continue
+        rows = known & (activity == name)
+        calendar = pools[pool].calendar
+        window = Member(
+            name=pool,
+            weekdays=calendar.weekdays,
+            start_hour=calendar.start_hour,
+            end_hour=calendar.end_hour,
+        )
+        hours = working_hours(
+            times.loc[rows, "enabled"], events.loc[rows, TIMESTAMP], window, timezone
+        )
+        out[name] = fit_distribution(
+            np.clip(hours, 0, None),
+            f"outside party's time since the case's previous step, in its working hours "
+            f"({calendar.start_hour:g}:00-{calendar.end_hour:g}:00), {int(rows.sum()):,} events",
+        )
+    return out
 
 
 def _delay(values: pd.Series, occurrences: int, what: str) -> Delay:

@@ -113,8 +113,9 @@ class Calls:
         tier_names: list[str],
         env: simpy.Environment,
         horizon: float,
-        chase_pool: StaffPool,
-        courtesy_pool: StaffPool,
+        chase_pool: Callable[[Order], StaffPool],
+        courtesy_pool: Callable[[Order], StaffPool],
+        calendar,
         kpis: Tracker,
         record: Callable,
         key: Callable[[Order], float],
@@ -125,8 +126,8 @@ class Calls:
         roles = params.roles
         self.env, self.horizon, self.kpis = env, horizon, kpis
         self.record, self.key, self.expedite = record, key, expedite
-        self.chase_pool, self.courtesy_pool = chase_pool, courtesy_pool
-        self.call_calendar = chase_pool.calendar
+        self.chase_pool, self.courtesy_pool = chase_pool, courtesy_pool  # per order's segment
+        self.call_calendar = calendar
         self.chase_activity = roles.chase_call[0] if roles.chase_call else "Customer chase call"
         self.courtesy_activity = roles.courtesy_call[0] if roles.courtesy_call else "Courtesy call"
         self.tier_names = tier_names
@@ -204,13 +205,14 @@ class Calls:
     def _chase_call(self, order: Order):
         """The customer phones; customer service answers (calls first), perhaps expedites."""
         work = self.call_length.next()
-        start, person = yield from self.chase_pool.serve(CALL_CLASS, 0.0, work)
+        pool = self.chase_pool(order)
+        start, person = yield from pool.serve(CALL_CLASS, 0.0, work)
         now = self.env.now
         order.chases += 1
         order.quiet_until = now + self.repeat.next()  # infinite: the customer stays quiet
         self.kpis.chase_call(order, now, work)
-        self.kpis.chase_hours(self.chase_pool, work)
-        self.record(order, self.chase_activity, start, now, self.chase_pool, person)
+        self.kpis.chase_hours(pool, work)
+        self.record(order, self.chase_activity, start, now, pool, person)
         u = self.expedite_u.next()
         if self.expedite_on_chase and not order.expedited and u < self.expedite_probability:
             self.expedite(order)
@@ -219,11 +221,12 @@ class Calls:
     def _courtesy_call(self, order: Order, owed: bool):
         """Customer service phones the customer with news; the customer is content for a while."""
         work = self.courtesy_length.next()
-        start, person = yield from self.courtesy_pool.serve(WORK_CLASS, self.key(order), work)
+        pool = self.courtesy_pool(order)
+        start, person = yield from pool.serve(WORK_CLASS, self.key(order), work)
         now = self.env.now
         order.courtesy += 1
         self.kpis.courtesy_made(order, owed, now)
-        self.record(order, self.courtesy_activity, start, now, self.courtesy_pool, person)
+        self.record(order, self.courtesy_activity, start, now, pool, person)
         if order.delivered_at is None:
             quiet = now + self.repeat_after_news.next()
             order.quiet_until = max(order.quiet_until, quiet)

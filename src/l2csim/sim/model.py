@@ -81,6 +81,7 @@ class Simulation:
             hours = sla.promised_hours if sla and sla.promised_hours else tier.promised_hours
             self.promised.append(hours)
         self.working_day = [d in params.working_weekdays for d in range(7)]
+        self.promise_cutoff = params.promise_cutoff_hour
 
         # Segments: the routing's, in the order the arrivals name them.
         routing = {r.segment: r for r in params.routing}
@@ -138,6 +139,15 @@ class Simulation:
             self.pool_table.append(per_segment)
         chase_pool, courtesy_pool = by_name[params.chase.pool], by_name[params.courtesy.pool]
         self.courtesy_pool = courtesy_pool
+        # The team that takes each segment's calls (each product line's team calls its own).
+        chase_pools = [
+            by_name[params.chase.pool_by_segment.get(s, params.chase.pool)]
+            for s in self.segment_names
+        ]
+        courtesy_pools = [
+            by_name[params.courtesy.pool_by_segment.get(s, params.courtesy.pool)]
+            for s in self.segment_names
+        ]
 
         # Random streams (each element its own; see streams.py).
         self.work = [
@@ -189,6 +199,7 @@ class Simulation:
         self.key = queue_key(rule, self.expedite_on_chase)
         self.mean_work = [a.duration.mean for a in params.activities]
         rushed = params.chase.rushed_wait
+        self.rushed_steps = {act_index[a] for a in params.chase.rushed_steps if a in act_index}
         self.rushed = (
             sampler(rushed, substreams(streams["chase"], 1)[0]) if rushed is not None else None
         )
@@ -232,8 +243,10 @@ class Simulation:
         )
         self.orders_created = 0
         self.calls = Calls(
-            params, policy, streams, self.tier_names, self.env, horizon, chase_pool,
-            courtesy_pool, self.kpis, self.record, self.key, self.expedite,
+            params, policy, streams, self.tier_names, self.env, horizon,
+            lambda order: chase_pools[order.segment],
+            lambda order: courtesy_pools[order.segment],
+            chase_pool.calendar, self.kpis, self.record, self.key, self.expedite,
             self.expedite_on_chase,
         )  # fmt: skip
 
@@ -389,6 +402,10 @@ class Simulation:
         working = self.working_day
         if not any(working):
             return now + self.promised[tier]
+        if not working[day % 7] or now - day * 24.0 >= self.promise_cutoff:
+            day += 1  # counts from the next working day
+            while not working[day % 7]:
+                day += 1
         while days > 0:
             day += 1
             if working[day % 7]:
@@ -408,9 +425,9 @@ class Simulation:
             return
         mean_work = self.mean_work
         remaining = sum(mean_work[a] for a, _, _ in order.path)
-        rushed = self.rushed
         for step, (a, work, delay) in enumerate(order.path):
             if delay > 0:
+                rushed = self.rushed if a in self.rushed_steps else None
                 if rushed is not None and order.expedited:
                     delay = min(delay, rushed.next())
                     yield env.timeout(delay)

@@ -80,6 +80,8 @@ class StaffPool:
         env = self.env
         if self.external:
             start = env.now
+            # An outside party takes its time (fitted in its own working hours) within its
+            # calendar, and never queues.
             end = self.calendar.finish(start, work)
             if end > start:
                 yield env.timeout(end - start)
