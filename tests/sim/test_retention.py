@@ -85,3 +85,11 @@ def test_churn_off_loses_nobody() -> None:
     frame = run(off, Policy(), replications=1)
     assert (values(frame, "customers_churned") == 0).all()
     assert (values(frame, "customers_churned_tier_only") == 0).all()
+
+
+def test_a_churn_model_whose_tiers_match_none_is_refused() -> None:
+    from l2csim.errors import InputError
+
+    stray = FITTED.model_copy(update={"churn_tiers": ["gold", "silver"]})
+    with pytest.raises(InputError, match="match none of the model's tiers"):
+        run(stray, Policy(), replications=1)

@@ -60,7 +60,7 @@ class Simulation:
         event_log: bool = False,
         intake: tuple[float, float] | None = None,
     ) -> None:
-        check_retention(params.retention)
+        check_retention(params.retention, [t.name for t in params.tiers])
         self.params = params
         # Orders arrive from intake[0] to intake[1] (hours); replaying a log's own period,
         # they come when the log's orders came, not in the days before or after it.

@@ -18,12 +18,21 @@ from l2csim.params import RetentionParams
 EXPERIENCE = ("late_orders", "chase_calls", "courtesy_calls")
 
 
-def check_retention(params: RetentionParams) -> None:
+def check_retention(params: RetentionParams, tiers: Iterable[str] | None = None) -> None:
+    """Refuse experience variables the simulation does not know, and a churn model whose
+    tiers match none of the model's (it would silently lose nobody)."""
     unknown = sorted(set(params.coefficients) - set(EXPERIENCE))
     if unknown:
         raise InputError(
             f"retention.coefficients: unknown experience variable(s) {unknown}; "
             f"the simulation knows {list(EXPERIENCE)}."
+        )
+    names = sorted(tiers or [])
+    if params.enabled and params.churn_tiers and names and not set(names) & set(params.churn_tiers):
+        raise InputError(
+            f"retention: the churn model's tiers {sorted(params.churn_tiers)} match none of the "
+            f"model's tiers {names}; fit with --tiers set to the customers analysis' "
+            "customers.csv so both use the same tiers."
         )
 
 
