@@ -458,7 +458,7 @@ def customers(inputs: Inputs, out: Path | None, as_of: str | None) -> None:
     back with the study key customers.merges), then writes customers.csv, tier_summary.csv,
     tiers.json, sla.csv, overdue.csv and retention_model.json, and prints the tiers, SLA
     attainment per tier and the overdue reorders. A log without a customer column still
-    gets sla.csv and the fallback retention model (exit code 0).
+    gets sla.csv and a retention model that switches churn off (exit code 0).
 
     \b
     Examples:
@@ -554,7 +554,7 @@ def _customer_tables(out: Path) -> list[Any]:
     "--retention",
     "retention_model",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="retention_model.json from `l2csim customers` (without it: stated default churn).",
+    help="retention_model.json from `l2csim customers` (without it: no churn, stated).",
 )
 @click.option(
     "--calibrate/--no-calibrate",

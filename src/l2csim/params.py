@@ -302,21 +302,56 @@ class CourtesyPractice(_Frozen):
     pool_by_segment: dict[str, str] = Field(default_factory=dict)
 
 
+class RetentionEffect(_Frozen):
+    """One experience effect as the customers analysis estimated it (log-odds per unit).
+
+    status: `estimated` (a logit coefficient with its 95 % CI), `not_estimable` (the data
+    cannot estimate it: 0 in the simulation, `note` says why) or `assumed` (the study file's
+    stated value). `deliveries_with`: deliveries at risk with the experience;
+    `churned_with`: churned customers who had it on a delivery that could have decided it.
+    """
+
+    estimate: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    status: Literal["estimated", "not_estimable", "assumed"] = "estimated"
+    deliveries_with: int | None = None
+    churned_with: int | None = None
+    note: str = ""
+
+
+class RetentionTierOnly(_Frozen):
+    """The churn model without the experience hypothesis: each tier's own rate per order."""
+
+    intercept: float
+    tier_offsets: dict[str, float] = Field(default_factory=dict)
+
+
 class RetentionParams(_Frozen):
-    """Churn after each completed order: logit(p) = intercept + sum(coefficient * experience).
+    """Churn after each completed order: logit(p) = intercept + tier offset +
+    sum(coefficient * experience).
 
     Experience variables: late_orders, chase_calls, courtesy_calls (counts over the
-    customer's recent orders).
+    customer's recent orders). The experience effects are a hypothesis (associations in the
+    log within each tier); `tier_only` is the model without them, which a policy can choose
+    (`retention.experience_effects: false`) and every run counts beside (the `_tier_only`
+    KPIs).
     """
 
     intercept: float
     coefficients: dict[str, float]
     provenance: Provenance
     # Optional (simulation): how many of the customer's most recent orders the experience
-    # counts cover (1 = the order just completed), and a per-tier offset added to the logit
-    # (e.g. -20 for a tier whose contracts rule churn out).
+    # counts cover (1 = the order just completed), and a per-tier offset added to the logit.
     window_orders: int = Field(default=1, ge=1)
     tier_offsets: dict[str, float] = Field(default_factory=dict)
+    # False: no churn is simulated (e.g. a log without customers). `churn_tiers`: the tiers
+    # whose customers can churn (None: every tier); tiers left out were never judged (one-time
+    # buyers, orders without a customer) and lose no customers.
+    enabled: bool = True
+    churn_tiers: list[str] | None = None
+    tier_only: RetentionTierOnly | None = None
+    effects: dict[str, RetentionEffect] = Field(default_factory=dict)
 
 
 class LogFingerprint(_Frozen):

@@ -1,9 +1,10 @@
 """Policies: the levers a scenario pulls on the fitted model, as plain validated data.
 
 A Policy says how work is queued, what each tier is promised, who gets courtesy calls,
-how pools are staffed, how much demand comes in, how often order data needs rework and
-whether overdue key accounts get a reminder. Every field has the as-is value as default, so
-an empty policy replays today's operation. All of them combine freely.
+how pools are staffed, how much demand comes in, how often order data needs rework,
+whether overdue key accounts get a reminder and whether churn follows the experience
+hypothesis. Every field has the as-is value as default, so an empty policy replays today's
+operation. All of them combine freely.
 """
 
 from __future__ import annotations
@@ -111,6 +112,18 @@ class ProactiveReview(_Strict):
     win_back_probability: float = Field(default=0.3, ge=0, le=1)
 
 
+class Retention(_Strict):
+    """Which churn model the scenario's headline retention KPIs follow.
+
+    `experience_effects: true` (default): the fitted experience effects (late orders, chase
+    and courtesy calls) change each customer's churn — a stated hypothesis; `false`: each
+    tier churns at its own rate whatever happens to its orders. Every run also counts churn
+    without the hypothesis (the `_tier_only` KPIs), so the two can be read side by side.
+    """
+
+    experience_effects: bool = True
+
+
 class Policy(_Strict):
     """The whole set of levers. The defaults are today's operation."""
 
@@ -125,6 +138,7 @@ class Policy(_Strict):
     demand: Demand = Demand()
     data_quality: DataQuality = DataQuality()
     proactive_review: ProactiveReview = ProactiveReview()
+    retention: Retention = Retention()
 
     @model_validator(mode="after")
     def _expedite_possible(self) -> Policy:

@@ -196,19 +196,37 @@ class CrmTiers(_Strict):
     tier_column: str | None = None
 
 
-class ChurnSpec(_Strict):
-    """Churn = no order for `k` cadences; fallback log-odds per delivered order (retention.py)."""
+CHURN_FALLBACK_KEYS = ("const", "late", "chase_calls", "courtesy_calls")
 
-    k: float = Field(default=3.0, gt=0)
+
+class ChurnSpec(_Strict):
+    """When a customer counts as churned, and the churn model's fallback (customers/churn.py).
+
+    Churned: a customer with at least `min_orders` orders whose silence since its last order
+    would have been broken by an order with probability `confidence` under its own rhythm
+    (the overdue test) and lasts at least `k` of its cadences. `fallback`: stated log-odds
+    (const, late, chase_calls, courtesy_calls) used only when the log cannot fit the model.
+    """
+
+    k: float = Field(default=2.0, gt=0)
+    confidence: float = Field(default=0.975, gt=0.5, lt=1)
+    min_orders: int = Field(default=4, ge=3)
     min_churned: int = Field(default=8, ge=1)
-    fallback: dict[str, float] = Field(
-        default_factory=lambda: {
-            "const": -5.0,
-            "late": 1.0,
-            "chase_calls": 0.5,
-            "courtesy_calls": -0.3,
-        }
-    )
+    fallback: dict[str, float] | None = None
+
+    @field_validator("fallback")
+    @classmethod
+    def _known_terms(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return value
+        unknown = sorted(set(value) - set(CHURN_FALLBACK_KEYS))
+        if unknown:
+            raise ValueError(
+                f"unknown term(s) {unknown}; the churn model has {list(CHURN_FALLBACK_KEYS)}"
+            )
+        if "const" not in value:
+            raise ValueError("needs 'const', the log-odds of churn after an order")
+        return value
 
 
 class ReorderSpec(_Strict):

@@ -29,8 +29,9 @@ def test_log_without_customers_still_reports_sla(shared_data: Path, tmp_path: Pa
     total = sla[(sla["tier"] == "all") & (sla["month"] == "all") & (sla["segment"] == "all")]
     assert total["orders"].tolist() == [1434]  # every case of the receipt log
     model = json.loads((tmp_path / "retention_model.json").read_text())
-    assert model["source"] == "study_fallback" and "no customer column" in model["reason"]
-    assert model["coefficients"]["late"]["estimate"] == 1.0
+    assert model["source"] == "off" and "no customer column" in model["reason"]
+    assert model["simulation"] == {"enabled": False}  # nobody can be seen leaving: no churn
+    assert "churn is not simulated" in result.output
 
 
 def test_helpdesk_customers_are_profiled(shared_data: Path, tmp_path: Path) -> None:

@@ -58,6 +58,12 @@ KPI_INFO: dict[str, KpiInfo] = {
     "hours_lost_to_chase_calls": KpiInfo("hours lost to chase calls", "lower", unit="hours"),
     "customers_churned": KpiInfo("customers lost", "lower", unit="customers"),
     "revenue_at_risk_annual": KpiInfo("revenue at risk", "lower", unit="{money} a year"),
+    "customers_churned_tier_only": KpiInfo(
+        "customers lost without the experience hypothesis", "lower", unit="customers"
+    ),
+    "revenue_at_risk_annual_tier_only": KpiInfo(
+        "revenue at risk without the experience hypothesis", "lower", unit="{money} a year"
+    ),
     "review_reminders": KpiInfo("review reminders", "neither", unit="reminders"),
     "customers_won_back": KpiInfo("customers won back", "higher", unit="customers"),
 }

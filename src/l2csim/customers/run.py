@@ -3,7 +3,7 @@
 Wires the customer modules together in the order the analysis needs them: merges first
 (nothing is counted under a duplicate id), then profiles and tiers, then SLA judgement per
 tier (which gives each customer's lateness), then overdue reorders and the retention model.
-A log without customers still gets SLA attainment and the fallback retention model.
+A log without customers still gets SLA attainment; its retention model switches churn off.
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from l2csim import layout
-from l2csim.customers.churn import churn_flags, churn_probability, fit_retention
+from l2csim.customers.churn import (
+    churn_flags,
+    churn_probability,
+    fit_retention,
+    label_churn,
+)
 from l2csim.customers.crm import crm_tier_of_canonical, disagreement, read_tier_table
 from l2csim.customers.identity import parse_names
 from l2csim.customers.merges import (
@@ -40,7 +45,7 @@ NO_CUSTOMERS = (
     "no customer column in this log: customer merges, profiles, tiers, overdue reorders and "
     "the fitted churn model are skipped (map the customer id with --customer or "
     "log.columns.customer); SLA attainment is reported for all orders as tier 'unknown' and "
-    "retention_model.json holds the study file's fallback parameters"
+    "retention_model.json switches churn off: without customers nobody can be seen leaving"
 )
 
 
@@ -156,9 +161,13 @@ def analyse(
         names = judged.dropna(subset=["customer_name"]).groupby("customer")["customer_name"].first()
         overdue = overdue_table(outlook, names, tier, tz)
         paths.append(write_csv(out / layout.OVERDUE_CSV, overdue))
-        retention = fit_retention(judged, profile, spec.churn, moment)
+        labels = label_churn(profile, spec.churn)
+        retention = fit_retention(
+            judged, profile, spec.churn, moment, until=judged_at, labels=labels
+        )
+        messages.append(_churn_note(retention))
         customers = _customer_table(
-            canonical, profile, tiering, tier, crm_tier, outlook, retention, spec, names, tz
+            canonical, profile, tiering, tier, crm_tier, outlook, retention, labels, names, tz
         )
         paths.append(write_csv(out / layout.CUSTOMERS_CSV, customers))
         summary = tier_summary(profile, tiering, spec.tiers.labels, spec.tiers.one_time)
@@ -174,8 +183,15 @@ def analyse(
         retention = fit_retention(
             judged, None, spec.churn, moment, reason="no customer column in the log"
         )
-    if retention["source"] != "fitted":
-        messages.append(f"retention model: study fallback parameters ({retention['reason']})")
+    if retention["source"] == "study_fallback":
+        messages.append(f"retention model: {retention['reason']}")
+    elif retention["source"] == "tier_rates":
+        messages.append(
+            f"retention model: each tier's churn rate only, experience effects 0 "
+            f"({retention['reason']})"
+        )
+    elif retention["source"] == "off":
+        messages.append(f"retention model: churn is not simulated ({retention['reason']})")
     paths.append(write_json(out / layout.RETENTION_MODEL_JSON, retention))
     return CustomersResult(paths, messages, customers, overdue, retention)
 
@@ -242,8 +258,22 @@ def _as_of(value: str | pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timesta
     return moment
 
 
+def _churn_note(retention: dict) -> str:
+    """How many customers the churn label judged, found churned and censored."""
+    label = retention["label"]
+    if "judged" not in label:
+        return "churn: no customers to judge"
+    return (
+        f"churn: {label['judged']} customers judged (at least {label['min_orders']} orders), "
+        f"{label['churned']} churned (silence improbable at {label['confidence']:.1%} under "
+        f"their own rhythm, at least {label['k_cadences']:g} cadences), {label['censored']} "
+        f"censored (silence not yet improbable), {label['not_judged']} not judged (fewer "
+        "orders)"
+    )
+
+
 def _customer_table(
-    canonical, profile, tiering, tier, crm_tier, outlook, retention, spec, names, tz
+    canonical, profile, tiering, tier, crm_tier, outlook, retention, labels, names, tz
 ):
     """customers.csv: one row per customer id as the log writes it, with its canonical profile."""
     rows = pd.DataFrame({"customer_id": canonical.index, "canonical_id": canonical.to_numpy()})
@@ -257,7 +287,9 @@ def _customer_table(
     for column in ("first_order", "last_order"):
         shown[column] = shown[column].dt.tz_convert(tz).dt.strftime("%Y-%m-%d")
     shown = shown.drop(columns=["log_gap_mean", "log_gap_sd", "judged_orders"])
-    shown["churned"] = churn_flags(profile, spec.churn.k)
+    shown["churned"] = churn_flags(labels)
+    shown["churn_status"] = labels["status"]
+    shown["churn_confidence"] = labels["confidence"].round(4)
     experience = pd.DataFrame(
         {
             "late": profile["late_share"],
@@ -265,7 +297,9 @@ def _customer_table(
             "courtesy_calls": profile["courtesy_per_order"],
         }
     )
-    shown["churn_risk_per_order"] = churn_probability(retention, experience).round(5)
+    shown["churn_risk_per_order"] = churn_probability(
+        retention, experience, tier.reindex(shown.index)
+    ).round(5)
     shown["overdue"] = outlook["overdue"].reindex(shown.index, fill_value=False).astype(bool)
     numeric = shown.select_dtypes(include=[np.number]).columns
     shown[numeric] = shown[numeric].round(4)

@@ -13,6 +13,7 @@ from l2csim.report.charts import mean_ci, scenario_chart, tiers_of
 from l2csim.report.html import esc, figure, missing, para, table
 from l2csim.report.numbers import with_ci
 from l2csim.report.outputs import StudyOutputs
+from l2csim.report.retention import retention_block
 from l2csim.report.svg import sanitise_svg
 from l2csim.report.words import Words
 
@@ -73,6 +74,9 @@ def simulation_section(outputs: StudyOutputs, words: Words | None = None) -> str
         parts.append("<h3>All options side by side</h3>" + "".join(overview))
     else:
         parts.append(missing("the comparison charts (compare/*.svg)", "Run `l2csim compare`."))
+    retention = retention_block(outputs, scenarios, words)
+    if retention:
+        parts.append("<h3>Retention: with and without the experience hypothesis</h3>" + retention)
     comparison = outputs.json(layout.rel(layout.COMPARE, layout.COMPARISON_JSON)) or {}
     described = {s.get("name"): s.get("description", "") for s in comparison.get("scenarios", [])}
     inert = set((comparison.get("recommendation") or {}).get("changes_nothing") or [])

@@ -59,6 +59,8 @@ class TierStats:
     rework: int = 0
     churned: int = 0
     revenue_at_risk: float = 0.0
+    churned_tier_only: int = 0  # the same draws without the experience hypothesis
+    revenue_at_risk_tier_only: float = 0.0
     reminders: int = 0
     won_back: int = 0
 
@@ -148,6 +150,13 @@ class Tracker:
             stats.churned += 1
             stats.revenue_at_risk += customer.annual_revenue
 
+    def churned_tier_only(self, customer, now: float) -> None:
+        """A customer the tier's own rate would have lost (no experience effects)."""
+        if now >= self.warmup:
+            stats = self.tiers[customer.tier]
+            stats.churned_tier_only += 1
+            stats.revenue_at_risk_tier_only += customer.annual_revenue
+
     def won_back(self, customer, now: float) -> None:
         if now >= self.warmup:
             stats = self.tiers[customer.tier]
@@ -187,6 +196,8 @@ class Tracker:
             add("rework_steps", stats.rework, tier=name)
             add("customers_churned", stats.churned, tier=name)
             add("revenue_at_risk_annual", stats.revenue_at_risk, tier=name)
+            add("customers_churned_tier_only", stats.churned_tier_only, tier=name)
+            add("revenue_at_risk_annual_tier_only", stats.revenue_at_risk_tier_only, tier=name)
             if stats.reminders:
                 add("review_reminders", stats.reminders, tier=name)
                 add("customers_won_back", stats.won_back, tier=name)
@@ -203,6 +214,8 @@ class Tracker:
         add("rework_steps", total.rework)
         add("customers_churned", total.churned)
         add("revenue_at_risk_annual", total.revenue_at_risk)
+        add("customers_churned_tier_only", total.churned_tier_only)
+        add("revenue_at_risk_annual_tier_only", total.revenue_at_risk_tier_only)
         for pool in pools:
             available = pool.available_hours(self.warmup, self.horizon)
             add("staff_busy_hours", pool.busy_hours, pool=pool.name)
@@ -249,3 +262,5 @@ def _merge(total: TierStats, stats: TierStats) -> None:
     total.rework += stats.rework
     total.churned += stats.churned
     total.revenue_at_risk += stats.revenue_at_risk
+    total.churned_tier_only += stats.churned_tier_only
+    total.revenue_at_risk_tier_only += stats.revenue_at_risk_tier_only

@@ -60,7 +60,7 @@ class Simulation:
         event_log: bool = False,
         intake: tuple[float, float] | None = None,
     ) -> None:
-        check_retention(params.retention)
+        check_retention(params.retention, [t.name for t in params.tiers])
         self.params = params
         # Orders arrive from intake[0] to intake[1] (hours); replaying a log's own period,
         # they come when the log's orders came, not in the days before or after it.
@@ -189,6 +189,8 @@ class Simulation:
         self.pick_u = uniforms(pick_rng)
         self.value_z = Buffered(value_rng.standard_normal)
         self.churn_u = uniforms(streams["churn"])
+        self.experience_effects = policy.retention.experience_effects
+        self.tier_only_lost: dict[int, float] = {}  # customer -> when it left, tier-only count
         self.review_u = uniforms(streams["review"])
         rule = discipline(policy.discipline)
         self.expedite_on_chase = (
@@ -464,10 +466,21 @@ class Simulation:
         self.kpis.order_delivered(order, now)
         customer = order.customer
         customer.recent.append((int(now > order.promise), order.chases, order.courtesy))
-        p = churn_probability(self.params.retention, self.tier_names[order.tier], customer.recent)
-        if self.churn_u.next() < p and customer.active:
+        retention, tier = self.params.retention, self.tier_names[order.tier]
+        u = self.churn_u.next()
+        p = churn_probability(retention, tier, customer.recent, self.experience_effects)
+        if u < p and customer.active:
             customer.active = False
             self.kpis.churned(customer, now)
+        # The same draw without the experience hypothesis (the tier's own rate): counted
+        # beside, never acted on. A customer it lost is replaced for orders placed after.
+        left = self.tier_only_lost.get(customer.index)
+        if left is not None and order.arrival > left:
+            del self.tier_only_lost[customer.index]
+            left = None
+        if left is None and u < churn_probability(retention, tier, (), experience=False):
+            self.tier_only_lost[customer.index] = now
+            self.kpis.churned_tier_only(customer, now)
 
     def _milestone(self, order: Order, activity: int, now: float) -> None:
         self.calls.milestone(order, self.act_names[activity], now)
