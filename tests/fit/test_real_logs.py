@@ -43,7 +43,8 @@ def helpdesk(helpdesk_log) -> ModelParams:
 
 def test_purchasing_mean_durations_match_end_minus_start(purchasing) -> None:
     """Work inside one day is end - start; work over several days counts the performer's
-    working hours (their fitted shift), so it is a little less than the calendar span."""
+    working hours (their fitted shift) on the days they did anything, so it is less than
+    the calendar span (a job left over days off waited, it was not worked on)."""
     raw, model = purchasing
     start = pd.to_datetime(raw["start_time"], utc=True)
     end = pd.to_datetime(raw["end_time"], utc=True)
@@ -56,7 +57,7 @@ def test_purchasing_mean_durations_match_end_minus_start(purchasing) -> None:
         if same_day[activity] > 0.97:
             assert fitted[activity].mean == pytest.approx(mean, rel=0.1, abs=1e-3), activity
         else:
-            assert 0.7 * mean < fitted[activity].mean <= mean, activity
+            assert 0.5 * mean < fitted[activity].mean <= mean, activity
     assert (same_day < 0.97).sum() >= 1  # the multi-day case is really tested
     details = {d.provenance.detail.split(",")[0] for d in fitted.values()}
     assert details == {"working time from logged start to end"}

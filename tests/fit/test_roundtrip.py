@@ -5,7 +5,8 @@ written, so the log comes from a small numpy generator: Poisson order arrivals p
 a known first-order Markov chain per segment (with a rework loop), exponential processing
 times with start and end timestamps, exponential waits between steps. Tolerances are about
 three standard errors of each estimate at this size: arrival rates ±6 %, transition
-probabilities ±0.03, mean processing times ±8 %.
+probabilities ±0.03, mean processing times ±8 %. Shipping is shared by four people: one
+person shipping every order would work on two orders at once, which only a system does.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ CHAINS = {
     },
 }
 MEAN_HOURS = {"Receive": 0.1, "Check": 0.5, "Fix data": 0.75, "Ship": 2.0}
-STAFF = {"Receive": ["Ann", "Bo"], "Check": ["Cy", "Di"], "Fix data": ["Cy", "Di"], "Ship": ["Ed"]}
+STAFF = {"Receive": ["Ann", "Bo"], "Check": ["Cy", "Di"], "Fix data": ["Cy", "Di"], "Ship": ["Ed", "Flo", "Gus", "Hal"]}
 
 
 def generate(rng: np.random.Generator) -> pd.DataFrame:

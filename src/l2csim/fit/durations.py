@@ -191,8 +191,19 @@ def event_times(
         known = usable & began.notna() & (began <= rows[TIMESTAMP])
         hours = np.full(len(rows), np.nan)
         if known.any():
+            # Only the days the person was at work count (a job left over a holiday
+            # waited; it was not worked on).
+            begun_days = began[known].dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+            present = np.unique(
+                np.concatenate(
+                    [
+                        days.to_numpy(),
+                        begun_days.to_numpy().astype("datetime64[D]").astype(np.int64),
+                    ]
+                )
+            )
             worked = working_hours(
-                began[known], rows.loc[known, TIMESTAMP], member, timezone, None, logged
+                began[known], rows.loc[known, TIMESTAMP], member, timezone, present, logged
             )
             cap = np.inf if logged else CAP_DAYS * (member.end_hour - member.start_hour)
             hours[known.to_numpy()] = np.where(worked <= cap, worked, np.nan)

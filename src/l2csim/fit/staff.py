@@ -4,8 +4,9 @@
 carrier, bank import, shared interface login) when its name says so, when it works around
 the clock (more than `ROUND_THE_CLOCK` of its events fall in the quietest eight hours of the
 day, where any person sleeps), or when it completes events in batches (more than
-`BATCH_SHARE` of its events share their second with another of its events) — the last two
-only while they set it apart: when most resources look so, the operation (or a generated
+`BATCH_SHARE` of its events share their second with another of its events), or when, with
+logged start times, it works on `AT_ONCE` or more cases at once — the round-the-clock and
+batch signals only while they set it apart: when most resources look so, the operation (or a generated
 log) runs around the clock and they are people. Systems form
 external pools: their steps never queue, and the time before them is a staff-free delay.
 
@@ -44,6 +45,7 @@ ROUND_THE_CLOCK = 0.05
 BATCH_SHARE = 0.5
 MIN_EVENTS_TO_JUDGE = 20
 MAX_ODD_SHARE = 0.5
+AT_ONCE = 1.0
 GROUP = "org:group"
 UNASSIGNED = "unassigned"
 SEGMENT = "_segment"
@@ -75,9 +77,11 @@ def system_users(
 ) -> dict[str, str]:
     """Resource -> reason, for the resources that are systems rather than people (a
     resource that only records the end of waiting steps, e.g. goods receipt, is one too)."""
-    staffed = events.loc[events[RESOURCE].notna(), [RESOURCE, TIMESTAMP, ACTIVITY]]
+    columns = [RESOURCE, TIMESTAMP, ACTIVITY, *([START] if START in events else [])]
+    staffed = events.loc[events[RESOURCE].notna(), columns]
     if staffed.empty:
         return {}
+    at_once = concurrency(staffed)
     only_waits = staffed.groupby(RESOURCE)[ACTIVITY].agg(
         lambda a: len(a) >= MIN_EVENTS_TO_JUDGE and a.isin(list(waiting_steps)).all()
     )
@@ -95,6 +99,12 @@ def system_users(
             continue
         if waiting_steps and bool(only_waits.get(resource, False)):
             found[resource] = "it only records the end of waits for someone outside"
+            continue
+        if at_once.get(resource, 0.0) >= AT_ONCE:
+            found[resource] = (
+                f"it works on {at_once[resource]:.1f} cases at once on average (logged start "
+                "and end times): no person does"
+            )
             continue
         if len(rows) < MIN_EVENTS_TO_JUDGE:
             continue
@@ -115,6 +125,24 @@ def system_users(
     if judged and len(odd) <= MAX_ODD_SHARE * judged:
         found.update(odd)
     return found
+
+
+def concurrency(events: pd.DataFrame) -> dict[str, float]:
+    """Per resource, with logged start times: how many of its other jobs are open, on
+    average, when one of its jobs starts (a person: about 0)."""
+    if START not in events or not events[START].notna().any():
+        return {}
+    out = {}
+    for resource, rows in events.groupby(RESOURCE, sort=True):
+        begun = rows[START].fillna(rows[TIMESTAMP]).to_numpy()
+        starts, ends = np.sort(begun), np.sort(rows[TIMESTAMP].to_numpy())
+        open_then = (
+            np.searchsorted(starts, begun, side="right")
+            - np.searchsorted(ends, begun, side="right")
+            - 1
+        )
+        out[str(resource)] = float(np.mean(open_then)) if len(open_then) else 0.0
+    return out
 
 
 def resource_groups(events: pd.DataFrame) -> pd.Series:
