@@ -203,6 +203,15 @@ period_options = _options(
     click.option("--warmup", default="30d", show_default=True, help="Start-up period left out."),
 )
 
+fit_uncertainty_option = click.option(
+    "--fit-uncertainty/--no-fit-uncertainty",
+    "fit_uncertainty",
+    default=None,
+    help="Run replication i on the model's parameter draw i mod B (model_draws.json from "
+    "`l2csim fit`), so intervals carry the fit's own uncertainty [on when the model has "
+    "draws].",
+)
+
 run_options = _options(
     replications_option("10"),
     click.option(
@@ -222,12 +231,13 @@ run_options = _options(
     period_options,
     jobs_option(),
     scheduler_option,
+    fit_uncertainty_option,
 )
 """Options of the commands that run replications (simulate, compare)."""
 
 RUN_OPTION_NAMES = (
     "replications", "precision", "max_replications", "seed", "horizon", "warmup", "jobs",
-    "scheduler",
+    "scheduler", "fit_uncertainty",
 )  # fmt: skip
 
 
@@ -514,6 +524,21 @@ def _customer_tables(out: Path) -> list[Any]:
     "off for a bare log].",
 )
 @click.option("--trials", type=int, help="Calibration budget in model runs [12].")
+@click.option(
+    "--draws",
+    type=click.IntRange(0, 1000),
+    default=20,
+    show_default=True,
+    help="Parameter sets to draw by a bootstrap over the log's orders (the fit's own "
+    "uncertainty), written beside the model as <model>_draws.json; 0: none.",
+)
+@click.option(
+    "--draws-seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap.",
+)
 @jobs_option(default=1)
 def fit(
     inputs: Inputs,
@@ -522,6 +547,8 @@ def fit(
     retention_model: Path | None,
     calibrate: bool | None,
     trials: int | None,
+    draws: int,
+    draws_seed: int,
     jobs: int,
 ) -> None:
     """Fit a simulation model of today's operation from the log and write model.json.
@@ -538,7 +565,9 @@ def fit(
           --retention outputs/customers/retention_model.json
       l2csim fit helpdesk.xes.gz --out outputs/helpdesk/model.json
       l2csim fit scenarios --calibrate --trials 30 --jobs 2
+      l2csim fit scenarios --draws 50 --draws-seed 7
     """
+    from l2csim.draws import draws_path
     from l2csim.fit import FitOptions, calibration_settings, run
     from l2csim.output import out_folder_lock
 
@@ -547,8 +576,8 @@ def fit(
     options = FitOptions(
         tier_table=tier_table, retention_model=retention_model, calibration=settings
     )
-    with out_folder_lock(out):  # one file, written atomically
-        params, path = run(inputs, out, options)
+    with out_folder_lock(out):  # one file (and its draws), each written atomically
+        params, path = run(inputs, out, options, draws=draws, draws_seed=draws_seed)
     fitted_from = params.created_from
     if fitted_from is not None:
         echo(
@@ -561,6 +590,11 @@ def fit(
     for note in params.notes:
         echo(f"Note: {escape(note)}")
     _wrote(path)
+    if draws:
+        echo(
+            f"Wrote {escape(draws_path(path))} ({draws} parameter sets, a bootstrap over the "
+            f"log's orders, seed {draws_seed}; simulate uses them unless --no-fit-uncertainty)"
+        )
 
 
 @cli.command()
@@ -615,6 +649,7 @@ def mine(inputs: Inputs, out: Path | None) -> None:
 @period_options
 @jobs_option()
 @scheduler_option
+@fit_uncertainty_option
 @click.option(
     "--force",
     "force",

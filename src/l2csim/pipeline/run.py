@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from l2csim import __version__, layout
+from l2csim.draws import draws_path
 from l2csim.errors import L2csimError, StudyError
 from l2csim.executors import scheduler_address
 from l2csim.inputs import Inputs, read_inputs_log, resolve_inputs
@@ -206,7 +207,7 @@ def _study_options(options: RunSettings | None) -> StudyOptions:
 
 _RUN_FIELDS = (
     "replications", "seed", "horizon", "warmup", "precision", "max_replications", "jobs",
-    "scheduler",
+    "scheduler", "fit_uncertainty",
 )  # fmt: skip
 
 
@@ -246,6 +247,7 @@ def plan(
     base = (study.source, study.log_path, *_study_files(study))
     scenarios = scenario_files(study)
     model = out / layout.FIT / layout.MODEL_JSON
+    draws = draws_path(model)  # the fit's parameter draws (l2csim.draws)
     customers = out / layout.CUSTOMERS
     validation = out / layout.VALIDATE / layout.VALIDATION_JSON
     stages = [
@@ -271,7 +273,7 @@ def plan(
         stages.append(
             Stage(
                 f"simulate/{name}",
-                (*_extends_chain(path), model),
+                (*_extends_chain(path), model, draws),
                 _settings(options),
                 _simulation(path, model, options, executor),
                 steps=options.replications,
@@ -368,6 +370,7 @@ def _customers(inputs: Inputs, folder: Path) -> None:
 
 
 def _fit(inputs: Inputs, customers: Path, folder: Path, jobs: int = 1) -> None:
+    from l2csim.draws import DEFAULT_DRAWS
     from l2csim.fit import FitOptions, calibration_settings, run
 
     options = FitOptions(
@@ -375,7 +378,7 @@ def _fit(inputs: Inputs, customers: Path, folder: Path, jobs: int = 1) -> None:
         retention_model=customers / layout.RETENTION_MODEL_JSON,
         calibration=calibration_settings(inputs.study, jobs=jobs),
     )
-    run(inputs, folder / layout.MODEL_JSON, options)
+    run(inputs, folder / layout.MODEL_JSON, options, draws=DEFAULT_DRAWS)
 
 
 def _cores(jobs: int) -> int:
