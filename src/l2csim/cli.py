@@ -241,6 +241,68 @@ RUN_OPTION_NAMES = (
 )  # fmt: skip
 
 
+headroom_options = _options(
+    click.option(
+        "--headroom",
+        is_flag=True,
+        help="Also search the demand headroom: how much more demand until more than 10% of "
+        "replications run away (headroom.json; compare: comparison.json/.csv).",
+    ),
+    click.option(
+        "--headroom-replications",
+        type=click.IntRange(2, 1000),
+        default=10,
+        show_default=True,
+        help="Replications per demand factor in the headroom search.",
+    ),
+    click.option(
+        "--headroom-horizon",
+        default="180d",
+        show_default=True,
+        help="Simulated period of each headroom run (30-day warm-up included).",
+    ),
+    click.option(
+        "--headroom-top",
+        type=click.FloatRange(1.0, 10.0, min_open=True),
+        default=2.0,
+        show_default=True,
+        help="Highest demand factor searched.",
+    ),
+    click.option(
+        "--headroom-step",
+        type=click.FloatRange(0.0, 9.0, min_open=True),
+        default=0.1,
+        show_default=True,
+        help="Step between the demand factors searched.",
+    ),
+)
+"""The headroom search's options (simulate, compare)."""
+
+HEADROOM_OPTION_NAMES = (
+    "headroom", "headroom_replications", "headroom_horizon", "headroom_top", "headroom_step",
+)  # fmt: skip
+
+
+def _headroom_settings(kwargs: dict[str, Any]) -> Any:
+    """HeadroomSettings from the headroom options (popped), or None without --headroom."""
+    values = {name: kwargs.pop(name) for name in HEADROOM_OPTION_NAMES if name in kwargs}
+    if not values.get("headroom"):
+        return None
+    from l2csim.comparison.headroom import HeadroomSettings
+
+    return HeadroomSettings(
+        replications=values["headroom_replications"],
+        horizon=values["headroom_horizon"],
+        top=values["headroom_top"],
+        step=values["headroom_step"],
+    )
+
+
+def _print_headroom(record: dict) -> None:
+    style = "yellow" if record.get("status") != "beyond_range" else None
+    echo(escape(record["message"]), style=style)
+
+
 def _run_settings(kwargs: dict[str, Any], **extra: Any) -> RunSettings:
     """RunSettings from the run options (popped from the command's keyword arguments)."""
     from l2csim.settings import RunSettings
@@ -651,6 +713,14 @@ def mine(inputs: Inputs, out: Path | None) -> None:
 @scheduler_option
 @fit_uncertainty_option
 @click.option(
+    "--headroom-replications",
+    type=click.IntRange(0, 1000),
+    default=6,
+    show_default=True,
+    help="Replications per demand factor of each scenario's headroom search (120-day runs, "
+    "factors 1 to 2 in steps of 0.25); 0: no search.",
+)
+@click.option(
     "--force",
     "force",
     multiple=True,
@@ -676,6 +746,7 @@ def study(study_dir: Path | None, out: Path | None, force: tuple[str, ...], **kw
       l2csim study scenarios --replications 30 --seed 7
       l2csim study --force simulate
       l2csim study ../acme/scenarios --scheduler tcp://10.0.0.5:8786
+      l2csim study --headroom-replications 20 --no-fit-uncertainty
     """
     from l2csim.pipeline.progress import StudyProgress, timings_table
     from l2csim.pipeline.run import MANIFEST, StudyOptions, demo_wanted, run_study
@@ -724,6 +795,7 @@ def _progress(description: str, total: int | None) -> Iterator[Callable[[Any], N
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @run_options
 @click.option("--event-log", is_flag=True, help="Also write the simulated log (CSV and XES).")
+@headroom_options
 @out_option(layout.SIMULATE)
 def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -> None:
     """Simulate a scenario and write per-replication KPIs (kpis.parquet, kpis.csv).
@@ -740,17 +812,25 @@ def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -
       l2csim simulate scenarios/tier_priority.yaml --replications auto --precision 5%
       l2csim simulate scenarios/baseline.yaml --scheduler tcp://10.0.0.5:8786
       l2csim simulate outputs/fit/model.json --replications 1 --event-log
+      l2csim simulate scenarios/baseline.yaml --headroom --headroom-replications 20
     """
     from l2csim.output import writing_folder
     from l2csim.sim.run import simulate as run_simulation
 
+    headroom = _headroom_settings(kwargs)
     settings = _run_settings(kwargs, event_log=event_log)
     if out is None:
         name = scenario.stem if scenario.suffix.lower() in (".yaml", ".yml") else "baseline"
         out = layout.default_out(layout.SIMULATE, layout.study_file_beside(scenario)) / name
     total = settings.replications or settings.max_replications
+    found = None
     with writing_folder(out) as folder, _progress(f"Simulating {scenario.name}", total) as step:
         run = run_simulation(scenario, folder, settings, on_done=step)
+        if headroom is not None:
+            from l2csim.comparison.headroom import scenario_headroom, write_headroom
+
+            found = scenario_headroom(scenario, settings.but(event_log=False), headroom)
+            run.written.append(write_headroom(found, folder))
     echo(
         escape(
             f"{run.scenario}: {len(run.results)} replication(s), "
@@ -759,6 +839,9 @@ def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -
         )
     )
     _print_precision(run)
+    if found is not None:
+        _print_headroom(found.record())
+        echo(f"Headroom search: {found.runs} runs in {found.seconds:.1f} s")
     _wrote(run.written, folder, out)
 
 
@@ -776,6 +859,7 @@ def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -
     type=click.Path(dir_okay=False, path_type=Path),
     help="validation.json of the baseline model [found beside the model].",
 )
+@headroom_options
 @out_option(layout.COMPARE)
 def compare(
     baseline: str,
@@ -798,22 +882,42 @@ def compare(
           scenarios/one_more_cs_agent.yaml --replications 20
       l2csim compare outputs/simulate/baseline outputs/simulate/tier_priority
       l2csim compare scenarios/baseline.yaml scenarios/*.yaml --replications auto
+      l2csim compare scenarios/baseline.yaml scenarios/tier_priority.yaml --headroom
     """
     from l2csim.comparison import compare as run_compare
     from l2csim.output import writing_folder
 
+    headroom = _headroom_settings(kwargs)
     settings = _run_settings(kwargs)
     others = [s for s in scenarios if Path(s).resolve() != Path(baseline).resolve()]
     if out is None:
         out = layout.default_out(layout.COMPARE, layout.study_file_beside(Path(baseline)))
     with writing_folder(out) as folder, _progress("Simulating", None) as step:
         result = run_compare(
-            baseline, others, folder, settings, study=study, validation=validation, on_done=step
+            baseline,
+            others,
+            folder,
+            settings,
+            study=study,
+            validation=validation,
+            on_done=step,
+            headroom=headroom,
         )
     for warning in result.warnings:
         _warn(warning)
     for reading in result.document["readings"].values():
         echo(f"- {escape(reading)}")
+    for name, risk in result.document["risk"].items():
+        if risk.get("runaway_share") is not None:
+            echo(
+                escape(
+                    f"{name}: {risk['runaway_replications']} of {risk['judged']} replications "
+                    f"run away ({risk['runaway_share']:.0%}, 95% CI "
+                    f"{risk['runaway_low']:.0%}-{risk['runaway_high']:.0%})"
+                )
+            )
+    for record in result.document["headroom"].values():
+        _print_headroom(record)
     echo(escape(result.document["recommendation"]["statement"]))
     _wrote(result.written, folder, out)
 

@@ -108,7 +108,7 @@ def test_the_file_is_written_byte_identically_and_names_its_model(
     assert copy.read_bytes() == draws_path(model).read_bytes()
     data = json.loads(copy.read_text(encoding="utf-8"))
     assert data["schema"] == "l2csim/model-draws/1" and data["seed"] == 0
-    assert data["method"] == "poisson bootstrap over orders"
+    assert data["method"] == "Poisson bootstrap over orders"
     assert "teams, people and shifts (capacity)" in data["kept"]
     assert copy.stat().st_size < 200_000  # compact: changes, not 20 copies of the model
 

@@ -70,7 +70,7 @@ from l2csim.params import END_NODE, START_NODE, ModelParams
 from l2csim.settings import bounded_int
 from l2csim.study import Study
 
-METHOD = "poisson bootstrap over orders"
+METHOD = "Poisson bootstrap over orders"
 HOUR = pd.Timedelta(hours=1)
 MIN_SCALE = 1e-3  # a time scale never reaches 0 (a resample whose waits were all 0)
 VARIES = [
