@@ -132,3 +132,12 @@ def test_compare_shows_runaways_spread_and_headroom(scenarios: Path, tmp_path: P
         tmp_path / "runs" / "baseline", [tmp_path / "runs" / "two_servers"], tmp_path / "again"
     )
     assert again.document["headroom"] == doc["headroom"]
+    # an older search left beside a newer run (simulate rerun without --headroom keeps files
+    # it did not write) is not taken for the new run's
+    stale = tmp_path / "runs" / "two_servers" / "headroom.json"
+    stale.write_text(json.dumps({**json.loads(stale.read_text()), "run_key": "older"}))
+    third = compare(
+        tmp_path / "runs" / "baseline", [tmp_path / "runs" / "two_servers"], tmp_path / "third"
+    )
+    assert set(third.document["headroom"]) == {"baseline"}
+    assert any("belongs to an earlier run" in w for w in third.warnings)

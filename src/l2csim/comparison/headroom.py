@@ -121,6 +121,7 @@ class Headroom:
     points: list[Point] = field(default_factory=list)
     seconds: float = 0.0
     runs: int = 0
+    run_key: str | None = None  # which simulate run it belongs to (`run_key`)
 
     @property
     def headroom(self) -> float | None:
@@ -215,6 +216,7 @@ class Headroom:
                 for p in self.points
             ],
             "runs": self.runs,
+            "run_key": self.run_key,
         }
 
 
@@ -359,13 +361,40 @@ def scenario_headroom(
     parameter draws, as `simulate` runs it; on `executor`, else on `run.jobs` local
     processes or `run.scheduler`."""
     from l2csim.executors import backend
+    from l2csim.output import sha256_file
     from l2csim.sim.run import prepare_run
 
-    _, _, spec, _ = prepare_run(target, run)
+    scenario, _, spec, uncertainty = prepare_run(target, run)
+    key = run_key(
+        scenario.policy.model_dump(mode="json"),
+        sha256_file(scenario.model_path),
+        run.seed,
+        bool(uncertainty.get("used")),
+    )
     if executor is not None:
-        return headroom(spec, settings, executor=executor, on_point=on_point)
-    with backend(run.jobs, run.scheduler) as where:
-        return headroom(spec, settings, executor=where.executor, on_point=on_point)
+        found = headroom(spec, settings, executor=executor, on_point=on_point)
+    else:
+        with backend(run.jobs, run.scheduler) as where:
+            found = headroom(spec, settings, executor=where.executor, on_point=on_point)
+    return replace(found, run_key=key)
+
+
+def run_key(policy: dict, model_sha256: str | None, seed: int | None, draws: bool) -> str:
+    """What ties a headroom search to a simulate run: the policy, the model, the seed and
+    whether parameter draws were used (run.json holds all four)."""
+    from l2csim.output import sha256_json
+
+    return sha256_json(
+        {"policy": policy, "model_sha256": model_sha256, "seed": seed, "draws": draws}
+    )
+
+
+def belongs_to(record: dict, info: dict) -> bool:
+    """Whether a headroom.json was searched for the run its folder's run.json describes (an
+    older search left beside a newer run does not)."""
+    used = bool((info.get("fit_uncertainty") or {}).get("used"))
+    expected = run_key(info.get("policy") or {}, info.get("model_sha256"), info.get("seed"), used)
+    return record.get("run_key") == expected
 
 
 def write_headroom(found: Headroom, folder: Path) -> Path:

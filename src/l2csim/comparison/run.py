@@ -21,6 +21,7 @@ from l2csim import layout
 from l2csim.comparison.charts import write_charts
 from l2csim.comparison.headroom import (
     HeadroomSettings,
+    belongs_to,
     little_headroom,
     read_headroom,
     scenario_headroom,
@@ -289,6 +290,12 @@ def _headrooms(
     found: dict[str, dict] = {}
     for run in runs:
         record = read_headroom(run.folder)
+        if record is not None and not belongs_to(record, run.info):
+            warnings.append(
+                f"{run.name}: its headroom.json belongs to an earlier run in that folder; "
+                "not used" + (", searched again." if wanted is not None else ".")
+            )
+            record = None
         if record is None and wanted is not None:
             source = run.info.get("scenario_file") or run.info.get("model")
             if not source or not Path(source).is_file():
