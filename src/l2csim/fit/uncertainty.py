@@ -224,12 +224,12 @@ class _Evidence:
         }
         if self.patience is not None:
             hours, ended, tier, offset = self.patience
-            w = weights[self.patience_case]
+            w = weights[:-1]  # patience is per case, in the order table's order
             pooled = _km(hours, ended, w, offset)
             out["patience"] = {"": pooled}
             for i, name in enumerate(self.patience_tiers):
                 mine = tier == i
-                out["patience"][name] = _km(hours[mine], ended[mine], w[mine], offset)
+                out["patience"][name] = _km(hours[mine], ended[mine], w[mine], _offset(hours[mine]))
             out["patience_events"] = {
                 name: int((ended & (tier == i)).sum()) for i, name in enumerate(self.patience_tiers)
             }
@@ -241,10 +241,6 @@ class _Evidence:
             for name, (case, waited, values, segment) in self.delays.items()
         }
         return out
-
-    @property
-    def patience_case(self) -> np.ndarray:
-        return np.arange(self.cases)
 
     def draw(self, boot: dict, full: dict, params: ModelParams) -> ParameterSet:
         """The parameter set of one draw: its estimates relative to the whole log's."""
@@ -395,9 +391,14 @@ def _patience(
     until = first.where(ended, stop)
     hours = ((until - promise) / HOUR).to_numpy(dtype=float)
     codes, names = pd.factorize(table["tier"].astype(str), sort=True)
+    return (hours, ended.to_numpy(), np.asarray(codes), _offset(hours)), [str(n) for n in names]
+
+
+def _offset(hours: np.ndarray) -> float:
+    """Where a wait's distribution starts, as `calls.censored_wait` sets it: the earliest
+    wait when it is negative (a call before the promise), else 0."""
     finite = hours[np.isfinite(hours)]
-    offset = min(0.0, float(finite.min())) if len(finite) else 0.0
-    return (hours, ended.to_numpy(), np.asarray(codes), offset), [str(n) for n in names]
+    return min(0.0, float(finite.min())) if len(finite) else 0.0
 
 
 def _repeat(
