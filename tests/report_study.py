@@ -12,7 +12,10 @@ import pytest
 from l2csim.pipeline.run import StudyOptions, run_study
 
 REPO = Path(__file__).resolve().parents[1]
-FAST = StudyOptions(replications=3, horizon="60d", warmup="7d", jobs=1)
+FAST = StudyOptions(
+    replications=3, horizon="60d", warmup="7d", jobs=1,
+    headroom_replications=3, headroom_horizon="90d", headroom_step=0.5,  # factors 1, 1.5, 2
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -203,6 +203,15 @@ period_options = _options(
     click.option("--warmup", default="30d", show_default=True, help="Start-up period left out."),
 )
 
+fit_uncertainty_option = click.option(
+    "--fit-uncertainty/--no-fit-uncertainty",
+    "fit_uncertainty",
+    default=None,
+    help="Run replication i on the model's parameter draw i mod B (model_draws.json from "
+    "`l2csim fit`), so intervals carry the fit's own uncertainty [on when the model has "
+    "draws].",
+)
+
 run_options = _options(
     replications_option("10"),
     click.option(
@@ -222,13 +231,76 @@ run_options = _options(
     period_options,
     jobs_option(),
     scheduler_option,
+    fit_uncertainty_option,
 )
 """Options of the commands that run replications (simulate, compare)."""
 
 RUN_OPTION_NAMES = (
     "replications", "precision", "max_replications", "seed", "horizon", "warmup", "jobs",
-    "scheduler",
+    "scheduler", "fit_uncertainty",
 )  # fmt: skip
+
+
+headroom_options = _options(
+    click.option(
+        "--headroom",
+        is_flag=True,
+        help="Also search the demand headroom: how much more demand until more than 10% of "
+        "replications run away (headroom.json; compare: comparison.json/.csv).",
+    ),
+    click.option(
+        "--headroom-replications",
+        type=click.IntRange(2, 1000),
+        default=10,
+        show_default=True,
+        help="Replications per demand factor in the headroom search.",
+    ),
+    click.option(
+        "--headroom-horizon",
+        default="180d",
+        show_default=True,
+        help="Simulated period of each headroom run (30-day warm-up included).",
+    ),
+    click.option(
+        "--headroom-top",
+        type=click.FloatRange(1.0, 10.0, min_open=True),
+        default=2.0,
+        show_default=True,
+        help="Highest demand factor searched.",
+    ),
+    click.option(
+        "--headroom-step",
+        type=click.FloatRange(0.0, 9.0, min_open=True),
+        default=0.1,
+        show_default=True,
+        help="Step between the demand factors searched.",
+    ),
+)
+"""The headroom search's options (simulate, compare)."""
+
+HEADROOM_OPTION_NAMES = (
+    "headroom", "headroom_replications", "headroom_horizon", "headroom_top", "headroom_step",
+)  # fmt: skip
+
+
+def _headroom_settings(kwargs: dict[str, Any]) -> Any:
+    """HeadroomSettings from the headroom options (popped), or None without --headroom."""
+    values = {name: kwargs.pop(name) for name in HEADROOM_OPTION_NAMES if name in kwargs}
+    if not values.get("headroom"):
+        return None
+    from l2csim.comparison.headroom import HeadroomSettings
+
+    return HeadroomSettings(
+        replications=values["headroom_replications"],
+        horizon=values["headroom_horizon"],
+        top=values["headroom_top"],
+        step=values["headroom_step"],
+    )
+
+
+def _print_headroom(record: dict) -> None:
+    style = "yellow" if record.get("status") != "beyond_range" else None
+    echo(escape(record["message"]), style=style)
 
 
 def _run_settings(kwargs: dict[str, Any], **extra: Any) -> RunSettings:
@@ -563,6 +635,21 @@ def _customer_tables(out: Path) -> list[Any]:
     "off for a bare log].",
 )
 @click.option("--trials", type=int, help="Calibration budget in model runs [12].")
+@click.option(
+    "--draws",
+    type=click.IntRange(0, 1000),
+    default=20,
+    show_default=True,
+    help="Parameter sets to draw by a bootstrap over the log's orders (the fit's own "
+    "uncertainty), written beside the model as <model>_draws.json; 0: none.",
+)
+@click.option(
+    "--draws-seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap.",
+)
 @jobs_option(default=1)
 def fit(
     inputs: Inputs,
@@ -571,6 +658,8 @@ def fit(
     retention_model: Path | None,
     calibrate: bool | None,
     trials: int | None,
+    draws: int,
+    draws_seed: int,
     jobs: int,
 ) -> None:
     """Fit a simulation model of today's operation from the log and write model.json.
@@ -587,7 +676,9 @@ def fit(
           --retention outputs/customers/retention_model.json
       l2csim fit helpdesk.xes.gz --out outputs/helpdesk/model.json
       l2csim fit scenarios --calibrate --trials 30 --jobs 2
+      l2csim fit scenarios --draws 50 --draws-seed 7
     """
+    from l2csim.draws import draws_path
     from l2csim.fit import FitOptions, calibration_settings, run
     from l2csim.output import out_folder_lock
 
@@ -596,8 +687,8 @@ def fit(
     options = FitOptions(
         tier_table=tier_table, retention_model=retention_model, calibration=settings
     )
-    with out_folder_lock(out):  # one file, written atomically
-        params, path = run(inputs, out, options)
+    with out_folder_lock(out):  # one file (and its draws), each written atomically
+        params, path = run(inputs, out, options, draws=draws, draws_seed=draws_seed)
     fitted_from = params.created_from
     if fitted_from is not None:
         echo(
@@ -610,6 +701,11 @@ def fit(
     for note in params.notes:
         echo(f"Note: {escape(note)}")
     _wrote(path)
+    if draws:
+        echo(
+            f"Wrote {escape(draws_path(path))} ({draws} parameter sets, a bootstrap over the "
+            f"log's orders, seed {draws_seed}; simulate uses them unless --no-fit-uncertainty)"
+        )
 
 
 @cli.command()
@@ -664,6 +760,15 @@ def mine(inputs: Inputs, out: Path | None) -> None:
 @period_options
 @jobs_option()
 @scheduler_option
+@fit_uncertainty_option
+@click.option(
+    "--headroom-replications",
+    type=click.IntRange(0, 1000),
+    default=6,
+    show_default=True,
+    help="Replications per demand factor of each scenario's headroom search (120-day runs, "
+    "factors 1 to 2 in steps of 0.25); 0: no search.",
+)
 @click.option(
     "--force",
     "force",
@@ -690,6 +795,7 @@ def study(study_dir: Path | None, out: Path | None, force: tuple[str, ...], **kw
       l2csim study scenarios --replications 30 --seed 7
       l2csim study --force simulate
       l2csim study ../acme/scenarios --scheduler tcp://10.0.0.5:8786
+      l2csim study --headroom-replications 20 --no-fit-uncertainty
     """
     from l2csim.pipeline.progress import StudyProgress, timings_table
     from l2csim.pipeline.run import MANIFEST, StudyOptions, demo_wanted, run_study
@@ -738,6 +844,7 @@ def _progress(description: str, total: int | None) -> Iterator[Callable[[Any], N
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @run_options
 @click.option("--event-log", is_flag=True, help="Also write the simulated log (CSV and XES).")
+@headroom_options
 @out_option(layout.SIMULATE)
 def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -> None:
     """Simulate a scenario and write per-replication KPIs (kpis.parquet, kpis.csv).
@@ -754,17 +861,25 @@ def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -
       l2csim simulate scenarios/tier_priority.yaml --replications auto --precision 5%
       l2csim simulate scenarios/baseline.yaml --scheduler tcp://10.0.0.5:8786
       l2csim simulate outputs/fit/model.json --replications 1 --event-log
+      l2csim simulate scenarios/baseline.yaml --headroom --headroom-replications 20
     """
     from l2csim.output import writing_folder
     from l2csim.sim.run import simulate as run_simulation
 
+    headroom = _headroom_settings(kwargs)
     settings = _run_settings(kwargs, event_log=event_log)
     if out is None:
         name = scenario.stem if scenario.suffix.lower() in (".yaml", ".yml") else "baseline"
         out = layout.default_out(layout.SIMULATE, layout.study_file_beside(scenario)) / name
     total = settings.replications or settings.max_replications
+    found = None
     with writing_folder(out) as folder, _progress(f"Simulating {scenario.name}", total) as step:
         run = run_simulation(scenario, folder, settings, on_done=step)
+        if headroom is not None:
+            from l2csim.comparison.headroom import scenario_headroom, write_headroom
+
+            found = scenario_headroom(scenario, settings.but(event_log=False), headroom)
+            run.written.append(write_headroom(found, folder))
     echo(
         escape(
             f"{run.scenario}: {len(run.results)} replication(s), "
@@ -773,6 +888,9 @@ def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -
         )
     )
     _print_precision(run)
+    if found is not None:
+        _print_headroom(found.record())
+        echo(f"Headroom search: {found.runs} runs in {found.seconds:.1f} s")
     _wrote(run.written, folder, out)
 
 
@@ -790,6 +908,7 @@ def simulate(scenario: Path, event_log: bool, out: Path | None, **kwargs: Any) -
     type=click.Path(dir_okay=False, path_type=Path),
     help="validation.json of the baseline model [found beside the model].",
 )
+@headroom_options
 @out_option(layout.COMPARE)
 def compare(
     baseline: str,
@@ -812,22 +931,42 @@ def compare(
           scenarios/one_more_cs_agent.yaml --replications 20
       l2csim compare outputs/simulate/baseline outputs/simulate/tier_priority
       l2csim compare scenarios/baseline.yaml scenarios/*.yaml --replications auto
+      l2csim compare scenarios/baseline.yaml scenarios/tier_priority.yaml --headroom
     """
     from l2csim.comparison import compare as run_compare
     from l2csim.output import writing_folder
 
+    headroom = _headroom_settings(kwargs)
     settings = _run_settings(kwargs)
     others = [s for s in scenarios if Path(s).resolve() != Path(baseline).resolve()]
     if out is None:
         out = layout.default_out(layout.COMPARE, layout.study_file_beside(Path(baseline)))
     with writing_folder(out) as folder, _progress("Simulating", None) as step:
         result = run_compare(
-            baseline, others, folder, settings, study=study, validation=validation, on_done=step
+            baseline,
+            others,
+            folder,
+            settings,
+            study=study,
+            validation=validation,
+            on_done=step,
+            headroom=headroom,
         )
     for warning in result.warnings:
         _warn(warning)
     for reading in result.document["readings"].values():
         echo(f"- {escape(reading)}")
+    for name, risk in result.document["risk"].items():
+        if risk.get("runaway_share") is not None:
+            echo(
+                escape(
+                    f"{name}: {risk['runaway_replications']} of {risk['judged']} replications "
+                    f"run away ({risk['runaway_share']:.0%}, 95% CI "
+                    f"{risk['runaway_low']:.0%}-{risk['runaway_high']:.0%})"
+                )
+            )
+    for record in result.document["headroom"].values():
+        _print_headroom(record)
     echo(escape(result.document["recommendation"]["statement"]))
     _wrote(result.written, folder, out)
 

@@ -63,6 +63,7 @@ KPIS_CSV = "kpis.csv"
 RUN_JSON = "run.json"
 EVENTS_CSV = "events.csv"
 EVENTS_XES = "events.xes"
+HEADROOM_JSON = "headroom.json"  # simulate --headroom (and the study): the demand headroom
 
 COMPARISON_JSON = "comparison.json"  # compare
 COMPARISON_CSV = "comparison.csv"

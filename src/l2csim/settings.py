@@ -85,7 +85,9 @@ class RunSettings:
     is within `precision` of its mean, at most `max_replications`). horizon and warm-up as
     written ('365d', '12w', '48h'), checked and bounded when made. jobs: local processes (0:
     one per core); scheduler: a Dask scheduler address (or L2CSIM_DASK_SCHEDULER). jobs and
-    scheduler change where the work runs, never the numbers.
+    scheduler change where the work runs, never the numbers. fit_uncertainty: run the
+    replications on the model's parameter draws (model_draws.json, see l2csim.draws) —
+    None: when the model has draws that belong to it, True: required, False: never.
     """
 
     replications: int | None = DEFAULT_REPLICATIONS
@@ -97,6 +99,7 @@ class RunSettings:
     jobs: int = 0
     scheduler: str | None = None
     event_log: bool = False
+    fit_uncertainty: bool | None = None
     hours: tuple[float, float] = field(default=(0.0, 0.0), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -159,12 +162,15 @@ class RunSettings:
 
     def key(self) -> dict[str, Any]:
         """What decides the numbers (for a manifest): not jobs, not the scheduler."""
-        return {
+        key = {
             "replications": self.replications,
             "seed": self.seed,
             "horizon": self.horizon,
             "warmup": self.warmup,
         }
+        if self.fit_uncertainty is not None:  # the default (None) keeps older keys valid
+            key["fit_uncertainty"] = self.fit_uncertainty
+        return key
 
     def but(self, **changes: Any) -> RunSettings:
         """A copy with some settings changed (checked again)."""

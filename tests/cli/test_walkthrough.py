@@ -21,7 +21,8 @@ from l2csim.cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 CHASE = "Customer calls to chase"  # the sample's "Customer chase call", as this company says it
-FAST = ["--replications", "2", "--horizon", "60d", "--warmup", "7d", "--jobs", "1"]
+FAST = ["--replications", "2", "--horizon", "60d", "--warmup", "7d", "--jobs", "1",
+        "--headroom-replications", "2"]  # fmt: skip
 
 
 def invoke(*args: str) -> str:

@@ -27,7 +27,9 @@ from l2csim.pipeline.run import (
 from l2csim.study import load_study
 
 REPO = Path(__file__).resolve().parents[2]
-FAST = StudyOptions(replications=2, horizon="60d", warmup="7d", jobs=1)
+# The headroom search on a small budget (2 runs of 60 days at x1, x1.5, x2) in every study here.
+HEADROOM = {"headroom_replications": 2, "headroom_horizon": "60d", "headroom_step": 0.5}
+FAST = StudyOptions(replications=2, horizon="60d", warmup="7d", jobs=1, **HEADROOM)
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def test_changed_scenario_reruns_itself_and_what_reads_it(finished) -> None:
 def test_changed_setting_reruns_the_simulations_and_what_reads_them(finished) -> None:
     root, out, _ = finished
     settle(root, out)
-    options = StudyOptions(replications=3, horizon="60d", warmup="7d", jobs=1)
+    options = StudyOptions(replications=3, horizon="60d", warmup="7d", jobs=1, **HEADROOM)
     run = run_study(root / "scenarios", out, options)
     rerun = {o.name for o in run.outcomes if not o.reused}
     assert {n for n in rerun if not n.startswith("simulate/")} == {"compare", "report"}
@@ -120,7 +122,9 @@ def test_a_damaged_output_is_redone(finished) -> None:
 def test_force_redoes_the_named_stage(finished) -> None:
     root, out, _ = finished
     settle(root, out)
-    options = StudyOptions(replications=2, horizon="60d", warmup="7d", jobs=1, force=("fit",))
+    options = StudyOptions(
+        replications=2, horizon="60d", warmup="7d", jobs=1, force=("fit",), **HEADROOM
+    )
     run = run_study(root / "scenarios", out, options)
     # the refit writes the same bytes (deterministic), so nothing downstream reruns
     assert [o.name for o in run.outcomes if not o.reused] == ["fit"]
@@ -210,7 +214,7 @@ def test_simulations_on_a_dask_cluster_give_the_same_bytes_and_nothing_after_rer
     ) as cluster:  # fmt: skip
         options = StudyOptions(
             replications=2, horizon="60d", warmup="7d", jobs=1,
-            scheduler=cluster.scheduler_address, force=("simulate",),
+            scheduler=cluster.scheduler_address, force=("simulate",), **HEADROOM,
         )  # fmt: skip
         run = run_study(root / "scenarios", out, options)
     rerun = [o.name for o in run.outcomes if not o.reused]

@@ -19,13 +19,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from l2csim.comparison.kpis import READING_KPIS
+from l2csim.comparison.risk import risk  # noqa: F401  (risk and the runaway share: risk.py)
 from l2csim.comparison.table import Row
 from l2csim.confidence import HEADLINE_KPIS
-
-RUNAWAY_GROWTH = 1.5  # final-quarter mean backlog over first-quarter mean: the queue grows
 
 
 def scenario_title(name: str) -> str:
@@ -117,31 +115,6 @@ def scenario_reading(rows: list[Row], scenario: str) -> str:
     if worst:
         return f"{title} improves none of the KPIs read and {worst.reading}"
     return f"{title}: no clear difference from the baseline"
-
-
-def risk(kpis: pd.DataFrame, warmup_day: int | None = None) -> dict:
-    """Spread across replications beside the statistical error.
-
-    backlog_end_p90: the 90th percentile of the end backlog over replications;
-    runaway_share: the share of replications whose backlog grows (mean daily backlog of the
-    last quarter of the run above RUNAWAY_GROWTH times that of the first quarter).
-    """
-    end = kpis.loc[(kpis["kpi"] == "backlog_end"), "value"].to_numpy(dtype=float)
-    daily = kpis[kpis["kpi"] == "backlog_daily"]
-    runaway = math.nan
-    if len(daily):
-        series = daily.pivot_table(index="day", columns="replication", values="value")
-        quarter = max(1, len(series) // 4)
-        first = series.iloc[:quarter].mean()
-        last = series.iloc[-quarter:].mean()
-        grows = last > RUNAWAY_GROWTH * first.clip(lower=1)
-        runaway = float(grows.mean())
-    return {
-        "backlog_end_mean": float(np.mean(end)) if len(end) else None,
-        "backlog_end_p90": float(np.quantile(end, 0.9)) if len(end) else None,
-        "runaway_share": None if math.isnan(runaway) else runaway,
-        "replications": int(kpis["replication"].nunique()),
-    }
 
 
 def recommendation(rows: list[Row], scenarios: list[str], validation: dict | str) -> dict:

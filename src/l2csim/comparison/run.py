@@ -19,7 +19,21 @@ import pandas as pd
 
 from l2csim import layout
 from l2csim.comparison.charts import write_charts
-from l2csim.comparison.readings import recommendation, risk, scenario_reading
+from l2csim.comparison.headroom import (
+    HeadroomSettings,
+    belongs_to,
+    little_headroom,
+    read_headroom,
+    scenario_headroom,
+    write_headroom,
+)
+from l2csim.comparison.readings import recommendation, scenario_reading
+from l2csim.comparison.risk import (
+    headroom_rows,
+    percentile_columns,
+    risk,
+    runaway_rows,
+)
 from l2csim.comparison.table import Row, comparison_rows
 from l2csim.confidence import CONFIDENCE, HEADLINE_KPIS, require_replications
 from l2csim.errors import InputError, StudyError
@@ -28,7 +42,7 @@ from l2csim.output import sha256_file as sha256_of
 from l2csim.output import write_csv, write_json
 from l2csim.settings import RunSettings
 from l2csim.sim.replications import ReplicationResult
-from l2csim.sim.run import prepare, simulate
+from l2csim.sim.run import prepare, scenario_for, simulate
 from l2csim.study import load_study
 
 SCHEMA_VERSION = 1
@@ -126,11 +140,14 @@ def compare(
     validation: Path | None = None,
     confidence: float = CONFIDENCE,
     on_done: Callable[[ReplicationResult], None] | None = None,
+    headroom: HeadroomSettings | None = None,
 ) -> ComparisonResult:
     """Compare scenarios with the baseline and write comparison.csv/.json and the charts.
 
     Scenario files run with `settings` (the later ones with the baseline's replications and
-    seed) on one executor: `settings.jobs` local processes or `settings.scheduler`.
+    seed) on one executor: `settings.jobs` local processes or `settings.scheduler`. With
+    `headroom`, each scenario's demand headroom is searched too (`comparison.headroom`);
+    simulate folders that hold a headroom.json bring theirs either way.
     """
     settings = settings or RunSettings()
     targets = [baseline, *scenarios]
@@ -182,8 +199,12 @@ def compare(
                 if where.executor is None:
                     these = these.but(jobs=1)  # the backend chose one process: keep to it
                 simulate(target, folder, these, executor=where.executor, on_done=on_done)
+                if headroom is not None:
+                    found = scenario_headroom(target, these, headroom, executor=where.executor)
+                    write_headroom(found, folder)
                 run = read_run(folder)
             runs.append(run)
+        headrooms = _headrooms(runs, settings, headroom, where.executor, warnings)
     base = runs[0]
     for run in runs[1:]:
         for key in ("seed", "horizon_hours", "warmup_hours"):
@@ -213,6 +234,14 @@ def compare(
         )
     kpis = {run.name: run.kpis for run in runs}
     rows = comparison_rows(kpis, base.name, confidence)
+    warnings += _uncertainty_warnings(runs, headrooms)
+    spread = percentile_columns(kpis)
+    records = [
+        {**r.record(), **spread.get((r.scenario, r.kpi, r.tier, r.segment, r.pool), {})}
+        for r in rows
+    ]
+    records += runaway_rows(kpis, base.name, confidence)
+    records += headroom_rows(headrooms, base.name)
     names = [run.name for run in runs]
     readings = {name: scenario_reading(rows, name) for name in names[1:]}
     document = {
@@ -232,19 +261,76 @@ def compare(
             for r in rows
             if (r.kpi, r.tier) in HEADLINE_KPIS and not r.segment and not r.pool
         ],
-        "rows": [r.record() for r in rows],
+        "rows": records,
         "readings": readings,
-        "risk": {run.name: risk(run.kpis) for run in runs},
+        "risk": {run.name: risk(run.kpis, confidence) for run in runs},
+        "headroom": headrooms,
+        "fit_uncertainty": base.info.get("fit_uncertainty") or {"used": False},
         "recommendation": recommendation(rows, names[1:], checked),
         "warnings": warnings,
     }
-    frame = pd.DataFrame.from_records([r.record() for r in rows])
+    frame = pd.DataFrame.from_records(records)
     written = [
         write_csv(out / layout.COMPARISON_CSV, frame),
         write_json(out / layout.COMPARISON_JSON, document),
         *write_charts(kpis, out),
     ]
     return ComparisonResult(document, rows, written, warnings)
+
+
+def _headrooms(
+    runs: list[Run],
+    settings: RunSettings,
+    wanted: HeadroomSettings | None,
+    executor,
+    warnings: list[str],
+) -> dict[str, dict]:
+    """Each run's headroom: its folder's headroom.json, else (when wanted) searched here from
+    the scenario file its run.json names, with the run's seed and parameter draws."""
+    found: dict[str, dict] = {}
+    for run in runs:
+        record = read_headroom(run.folder)
+        if record is not None and not belongs_to(record, run.info):
+            warnings.append(
+                f"{run.name}: its headroom.json belongs to an earlier run in that folder; "
+                "not used" + (", searched again." if wanted is not None else ".")
+            )
+            record = None
+        if record is None and wanted is not None:
+            source = run.info.get("scenario_file") or run.info.get("model")
+            if not source or not Path(source).is_file():
+                warnings.append(f"{run.name}: no scenario file to search its headroom from.")
+                continue
+            target = scenario_for(source)
+            if run.info.get("model"):
+                target = target.model_copy(update={"model_path": Path(run.info["model"])})
+            used = (run.info.get("fit_uncertainty") or {}).get("used", False)
+            these = settings.but(seed=run.info.get("seed", settings.seed), fit_uncertainty=used)
+            record = scenario_headroom(target, these, wanted, executor=executor).record()
+        if record is not None:
+            found[run.name] = record
+    return found
+
+
+def _uncertainty_warnings(runs: list[Run], headrooms: dict[str, dict]) -> list[str]:
+    """Pairing on parameter draws, and a baseline with little headroom."""
+    out = []
+    used = {
+        run.name: (run.info.get("fit_uncertainty") or {}).get("model_sha256")
+        if (run.info.get("fit_uncertainty") or {}).get("used")
+        else None
+        for run in runs
+    }
+    if len(set(used.values())) > 1:
+        out.append(
+            "the scenarios did not all run on the same parameter draws ("
+            + ", ".join(f"{n}: {'draws' if d else 'no draws'}" for n, d in used.items())
+            + "); their differences are paired on random streams only."
+        )
+    base = headrooms.get(runs[0].name)
+    if little_headroom(base):
+        out.append(f"today's operation has little headroom: {base['message']}.")
+    return out
 
 
 def _study_beside(baseline: str | Path) -> Path | None:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from l2csim import layout
 from l2csim.comparison.kpis import SERIES_KPIS
 from l2csim.confidence import estimate
+from l2csim.draws import draws_for
 from l2csim.errors import StudyError
 from l2csim.executors import backend
 from l2csim.output import write_csv, write_parquet
@@ -108,7 +109,9 @@ def sweep(
     settings = settings or grid_settings(grid_file)
     settings.require_replications()
     reps = settings.replications or grid.replications
-    _, params = load_with_model(load_scenario(grid_file.parent / grid.base))
+    base, params = load_with_model(load_scenario(grid_file.parent / grid.base))
+    draws, _ = draws_for(base.model_path, settings.fit_uncertainty)  # the fit's uncertainty
+    sets = tuple(draws.sets) if draws is not None else ()
     raw_base = load_scenario(grid_file.parent / grid.base).policy.model_dump(mode="json")
     axes = list(grid.axes)
     points, specs = [], []
@@ -130,6 +133,7 @@ def sweep(
             RunSpec(
                 params, policy, name, settings.seed,
                 horizon_hours=settings.horizon_hours, warmup_hours=settings.warmup_hours,
+                draws=sets,
             )
         )  # fmt: skip
     with backend(settings.jobs, settings.scheduler) as where_run:

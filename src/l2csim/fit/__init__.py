@@ -47,9 +47,23 @@ def calibration_settings(
 
 
 def run(
-    inputs: Inputs, out: Path = DEFAULT_OUT, options: FitOptions | None = None
+    inputs: Inputs,
+    out: Path = DEFAULT_OUT,
+    options: FitOptions | None = None,
+    *,
+    draws: int = 0,
+    draws_seed: int = 0,
 ) -> tuple[ModelParams, Path]:
-    """Read the inputs' log, fit the model and write it; return it and the path written."""
+    """Read the inputs' log, fit the model and write it; return it and the path written.
+
+    With `draws` > 0 also write that many parameter sets beside it (model_draws.json, the
+    fit's uncertainty: `fit.uncertainty`); with 0 an earlier fit's draws are removed."""
+    from l2csim.fit.uncertainty import write_model_draws
+
     log = read_inputs_log(inputs)
     params = fit_model(log, inputs.study, options)
-    return params, write_params(params, out)
+    path = write_params(params, out)
+    write_model_draws(
+        log, inputs.study, params, path, count=draws, seed=draws_seed, options=options
+    )
+    return params, path

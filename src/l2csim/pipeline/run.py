@@ -23,9 +23,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from l2csim import __version__, layout
+from l2csim.draws import draws_path
 from l2csim.errors import L2csimError, StudyError
 from l2csim.executors import scheduler_address
 from l2csim.inputs import Inputs, read_inputs_log, resolve_inputs
@@ -41,6 +42,9 @@ from l2csim.output import (
 )
 from l2csim.settings import STUDY_REPLICATIONS, RunSettings
 from l2csim.study import DEFAULT_STUDY_FILE, Study, read_yaml_mapping
+
+if TYPE_CHECKING:
+    from l2csim.comparison.headroom import HeadroomSettings
 
 STUDY_OUT = Path(layout.OUTPUTS) / layout.STUDY
 SAMPLE_STUDY = Path(layout.OUTPUTS) / layout.SAMPLE_STUDY
@@ -66,12 +70,31 @@ class StudyOptions(RunSettings):
 
     replications: int | None = STUDY_REPLICATIONS
     force: tuple[str, ...] = ()  # stage names (a prefix such as "simulate" counts), or "all"
+    # The demand headroom of every scenario, searched in its simulate stage on a small
+    # budget (comparison.headroom): replications per factor (0: no search), each run's
+    # horizon, the step between demand factors 1.0..2.0.
+    headroom_replications: int = 6
+    headroom_horizon: str = "120d"
+    headroom_step: float = 0.25
 
     def __post_init__(self) -> None:
         if self.replications is None:
             raise StudyError("l2csim study needs a number of replications (not auto).")
         super().__post_init__()
         self.require_replications(2, "the study's comparison")
+        self.headroom()  # checked now, not after the first stages
+
+    def headroom(self) -> HeadroomSettings | None:
+        """The study's headroom search, or None when turned off (0 replications)."""
+        if self.headroom_replications == 0:
+            return None
+        from l2csim.comparison.headroom import HeadroomSettings
+
+        return HeadroomSettings(
+            replications=self.headroom_replications,
+            horizon=self.headroom_horizon,
+            step=self.headroom_step,
+        )
 
     def forces(self, stage: str) -> bool:
         return any(f == "all" or stage == f or stage.startswith(f"{f}/") for f in self.force)
@@ -206,7 +229,7 @@ def _study_options(options: RunSettings | None) -> StudyOptions:
 
 _RUN_FIELDS = (
     "replications", "seed", "horizon", "warmup", "precision", "max_replications", "jobs",
-    "scheduler",
+    "scheduler", "fit_uncertainty",
 )  # fmt: skip
 
 
@@ -232,6 +255,11 @@ def _settings(options: StudyOptions) -> dict[str, Any]:
     return options.key()
 
 
+def _headroom_key(options: StudyOptions) -> dict[str, Any] | None:
+    found = options.headroom()
+    return found.key() if found is not None else None
+
+
 def plan(
     inputs: Inputs,
     out: Path,
@@ -246,6 +274,7 @@ def plan(
     base = (study.source, study.log_path, *_study_files(study))
     scenarios = scenario_files(study)
     model = out / layout.FIT / layout.MODEL_JSON
+    draws = draws_path(model)  # the fit's parameter draws (l2csim.draws)
     customers = out / layout.CUSTOMERS
     validation = out / layout.VALIDATE / layout.VALIDATION_JSON
     stages = [
@@ -271,8 +300,8 @@ def plan(
         stages.append(
             Stage(
                 f"simulate/{name}",
-                (*_extends_chain(path), model),
-                _settings(options),
+                (*_extends_chain(path), model, draws),
+                {**_settings(options), "headroom": _headroom_key(options)},
                 _simulation(path, model, options, executor),
                 steps=options.replications,
             )
@@ -368,6 +397,7 @@ def _customers(inputs: Inputs, folder: Path) -> None:
 
 
 def _fit(inputs: Inputs, customers: Path, folder: Path, jobs: int = 1) -> None:
+    from l2csim.draws import DEFAULT_DRAWS
     from l2csim.fit import FitOptions, calibration_settings, run
 
     options = FitOptions(
@@ -375,7 +405,7 @@ def _fit(inputs: Inputs, customers: Path, folder: Path, jobs: int = 1) -> None:
         retention_model=customers / layout.RETENTION_MODEL_JSON,
         calibration=calibration_settings(inputs.study, jobs=jobs),
     )
-    run(inputs, folder / layout.MODEL_JSON, options)
+    run(inputs, folder / layout.MODEL_JSON, options, draws=DEFAULT_DRAWS)
 
 
 def _cores(jobs: int) -> int:
@@ -403,6 +433,11 @@ def _simulation(
         pool = executor()
         settings = options if pool is not None else options.but(jobs=1)
         simulate(scenario, folder, settings, executor=pool, on_done=lambda _result: step())
+        search = options.headroom()
+        if search is not None:  # beside the KPIs, with the same seed and parameter draws
+            from l2csim.comparison.headroom import scenario_headroom, write_headroom
+
+            write_headroom(scenario_headroom(scenario, settings, search, executor=pool), folder)
 
     return work
 

@@ -11,6 +11,7 @@ from l2csim.report.html import esc, missing, para, table
 from l2csim.report.numbers import sig
 from l2csim.report.outputs import StudyOutputs
 from l2csim.report.people import People
+from l2csim.report.risk import uncertainty_assumptions
 from l2csim.report.words import Words
 
 NAME_KEYS = ("name", "activity", "tier", "segment", "pool")
@@ -94,6 +95,7 @@ def assumptions(outputs: StudyOutputs, model: dict | None, words: Words | None =
             f"Intervals are t-based {round(100 * float(comparison.get('confidence', 0.95)))}% "
             "confidence intervals of the mean over replications."
         )
+        items.extend(uncertainty_assumptions(comparison))
     if model:
         created = model.get("created_from") or {}
         items.append(

@@ -19,6 +19,7 @@ from l2csim.comparison.readings import NO_EFFECT, gate, measure_words
 from l2csim.report.html import esc, missing
 from l2csim.report.numbers import fmt, share, sig, step_for, with_ci
 from l2csim.report.outputs import StudyOutputs
+from l2csim.report.risk import risk_table
 from l2csim.report.words import WHAT, Words, default_flags
 
 KIND_WORDS = {
@@ -334,18 +335,6 @@ def readings(comparison: dict) -> str:
             + "".join(f"<li>{esc(texts[k])}</li>" for k in sorted(texts))
             + "</ul>"
         )
-    risk = comparison.get("risk") or {}
-    runaway = [
-        f"{name.replace('_', ' ')}: {share(r.get('runaway_share'))}"
-        for name, r in sorted(risk.items())
-        if r.get("runaway_share")
-    ]
-    if runaway:
-        parts.append(
-            "<p>Share of simulated years whose backlog runs away: "
-            + esc("; ".join(runaway))
-            + "</p>"
-        )
     for warning in comparison.get("warnings", []):
         if "validation" in str(warning):  # said by the verdict line beside the answer
             continue
@@ -365,6 +354,7 @@ def executive_summary(outputs: StudyOutputs, words: Words | None = None) -> str:
     else:
         parts.append(options_table(comparison, outputs, words))
         parts.append(readings(comparison))
+        parts.append(risk_table(comparison, words))  # risk beside the statistical error
     parts.append("<h3>The three biggest pain points</h3>")
     parts.append(pain_points(outputs, words))
     parts.append(symptoms_line(outputs, words))

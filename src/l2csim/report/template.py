@@ -75,6 +75,9 @@ figcaption { color: var(--muted); font-size: 12px; text-align: center; }
 .side-by-side > .listing { flex: 1 1 380px; }
 .side-by-side figure svg { max-height: 1000px; }
 .pain-points li { margin-bottom: 6px; }
+table.risk td { font-variant-numeric: tabular-nums; }
+table.risk tr.at-risk td { color: var(--bad); background: #fdecea; }
+.risk-note { font-size: 12px; color: var(--muted); margin: 2px 0; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
   @page { size: A4; margin: 12mm 12mm; }
@@ -88,7 +91,8 @@ figcaption { color: var(--muted); font-size: 12px; text-align: center; }
   .answer { break-inside: avoid; margin: 6px 0; }
   .answer .verdict { font-size: 11.5px; }
   .recommendation { font-size: 12.5px; }
-  ul.readings, .symptoms, ul.defaults { font-size: 10px; }
+  ul.readings, .symptoms, ul.defaults, .risk-note { font-size: 10px; }
+  table.risk { font-size: 9.5px; break-inside: avoid; }
   section#trust, section#as-is, section#backlog, section#simulation, section#appendix
     { break-before: page; }
   table.parameters { font-size: 8.5px; }

@@ -4,6 +4,8 @@ Replication i always uses the streams of `SeedSequence(seed, spawn_key=(i,))` (s
 streams.py), whichever scenario runs, however many replications run and whichever executor
 runs them: the same replication index meets the same arrivals, paths and durations in every
 scenario (common random numbers), and results are identical on 1 or many processes.
+With parameter draws (`RunSpec.draws`, the fit's uncertainty, see l2csim.draws) replication
+i also runs on draw i mod B in every scenario (common draws), so differences stay paired.
 `run_replication` is a top-level function of picklable data, so any
 `concurrent.futures.Executor` (a process pool, or a Dask client's executor) can run it.
 """
@@ -18,6 +20,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from l2csim.draws import ParameterSet, apply_draw
 from l2csim.params import ModelParams
 from l2csim.policy import Policy
 from l2csim.sim.kpis import NO_KEY, Row
@@ -40,6 +43,13 @@ class RunSpec:
     warmup_hours: float = 30 * 24.0
     event_log: bool = False
     intake: tuple[float, float] | None = None  # orders arrive only in these hours
+    draws: tuple[ParameterSet, ...] = ()  # replication i runs on draws[i % len(draws)]
+
+    def params_for(self, replication: int) -> ModelParams:
+        """The model replication `replication` runs on: the fitted one, or its draw."""
+        if not self.draws:
+            return self.params
+        return apply_draw(self.params, self.draws[replication % len(self.draws)])
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,7 @@ def run_replication(spec: RunSpec, replication: int) -> ReplicationResult:
     """Run replication `replication` of the spec from its own streams."""
     began = time.perf_counter()
     sim = Simulation(
-        spec.params,
+        spec.params_for(replication),
         spec.policy,
         replication_streams(spec.seed, replication),
         horizon=spec.horizon_hours,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ import pandas as pd
 
 from l2csim import layout
 from l2csim.confidence import headline_precision, replications_needed, require_replications
-from l2csim.errors import InputError
+from l2csim.draws import draws_for
+from l2csim.errors import InputError, L2csimWarning
 from l2csim.executors import backend
 from l2csim.output import atomic_path, sha256_file, write_csv, write_json, write_parquet
 from l2csim.params import ModelParams
@@ -39,6 +41,7 @@ __all__ = [
     "parse_precision",
     "parse_replications",
     "prepare",
+    "prepare_run",
     "run_to_precision",
     "simulate",
 ]
@@ -75,8 +78,20 @@ def prepare(
     target: str | Path | Scenario, settings: RunSettings | None = None
 ) -> tuple[Scenario, ModelParams, RunSpec]:
     """The scenario, its model and the run spec: everything checked before any work starts."""
+    scenario, params, spec, _ = prepare_run(target, settings)
+    return scenario, params, spec
+
+
+def prepare_run(
+    target: str | Path | Scenario, settings: RunSettings | None = None
+) -> tuple[Scenario, ModelParams, RunSpec, dict]:
+    """As `prepare`, and what run.json says about the parameter draws the spec carries (the
+    fit's uncertainty: the draws beside the model, see `settings.fit_uncertainty`)."""
     settings = settings or RunSettings()
     scenario, params = load_with_model(scenario_for(target))
+    draws, uncertainty = draws_for(scenario.model_path, settings.fit_uncertainty)
+    if uncertainty.get("stale"):  # draws of another fit: said, and run without them
+        warnings.warn(uncertainty["reason"], L2csimWarning, stacklevel=2)
     spec = RunSpec(
         params=params,
         policy=scenario.policy,
@@ -85,8 +100,9 @@ def prepare(
         horizon_hours=settings.horizon_hours,
         warmup_hours=settings.warmup_hours,
         event_log=settings.event_log,
+        draws=tuple(draws.sets) if draws is not None else (),
     )
-    return scenario, params, spec
+    return scenario, params, spec, uncertainty
 
 
 def run_to_precision(
@@ -142,7 +158,7 @@ def simulate(
     target_precision = settings.precision
     max_replications = settings.max_replications
     seed, event_log = settings.seed, settings.event_log
-    scenario, params, spec = prepare(target, settings)
+    scenario, params, spec, uncertainty = prepare_run(target, settings)
     with contextlib.ExitStack() as stack:
         if executor is None:
             executor = stack.enter_context(backend(settings.jobs, settings.scheduler)).executor
@@ -189,6 +205,7 @@ def simulate(
                 "precision_met": met,
                 "horizon_hours": spec.horizon_hours,
                 "warmup_hours": spec.warmup_hours,
+                "fit_uncertainty": uncertainty,
                 "simulated_events": sum(r.events for r in results),
                 "orders": sum(r.orders for r in results),
             },
