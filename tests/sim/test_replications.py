@@ -113,3 +113,82 @@ def test_confidence_interval_and_replication_arithmetic() -> None:
     assert parse_precision("5%") == 0.05 and parse_replications("auto") is None
     with pytest.raises(InputError, match="precision"):
         parse_precision("500%")
+
+
+def _overloaded_spec(days: float = 60.0):
+    from l2csim.policy import Policy
+    from l2csim.sim.replications import RunSpec
+    from sim_models import sample_like_model
+
+    policy = Policy(demand={"factor": 3})  # thousands of orders left waiting at the end
+    return RunSpec(sample_like_model(), policy, seed=1, horizon_hours=days * 24, warmup_hours=0)
+
+
+def test_a_replication_runs_without_the_collector_and_restores_it(monkeypatch) -> None:
+    """Inside: no automatic collection, earlier objects frozen; after, error or not: the
+    collector as it was (on, nothing frozen), and a caller's own choices left alone."""
+    import gc
+
+    from l2csim.sim import replications
+    from l2csim.sim.model import Simulation
+
+    seen = []
+    real_run = Simulation.run
+
+    def watched(self):
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return real_run(self)
+
+    monkeypatch.setattr(Simulation, "run", watched)
+    spec = _overloaded_spec(10)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    replications.run_replication(spec, 0)
+    assert seen == [(False, True)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Simulation, "run", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        replications.run_replication(spec, 0)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+    monkeypatch.setattr(Simulation, "run", real_run)
+    gc.disable()  # a caller that keeps the collector off itself ...
+    gc.freeze()  # ... and froze its own objects: they stay frozen
+    frozen = gc.get_freeze_count()
+    try:
+        replications.run_replication(spec, 0)
+        assert not gc.isenabled() and gc.get_freeze_count() > frozen * 0.99
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_memory_stays_flat_over_many_overloaded_replications() -> None:
+    """16 overloaded replications (a thousand orders or more waiting at the end of each),
+    with the collector kept off by the caller, so only the replication's own clean-up frees
+    anything: the objects the collector tracks and the memory blocks Python holds do not
+    grow from the 4th on, and nothing collectable is left after each."""
+    import gc
+    import sys
+
+    from l2csim.sim.replications import run_replication
+
+    spec = _overloaded_spec(30)
+    counts, blocks, left = [], [], []
+    gc.collect()  # earlier tests' garbage: not this test's business
+    gc.disable()
+    try:
+        for i in range(16):
+            run_replication(spec, i)
+            counts.append(len(gc.get_objects()))
+            blocks.append(sys.getallocatedblocks())
+            if i in (5, 10, 15):
+                left.append(gc.collect())
+    finally:
+        gc.enable()
+    assert max(counts[3:]) - counts[3] < 500, counts
+    assert max(blocks[3:]) - blocks[3] < 2_000, blocks
+    assert max(left) < 100, left

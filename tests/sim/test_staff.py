@@ -96,3 +96,127 @@ def test_external_pool_never_queues() -> None:
         env.process(_job(env, pool, name, 0.0, 2.0, done))
     env.run()
     assert [d[2] for d in done] == [10.0, 10.0, 10.0]
+
+
+class _Holder:
+    """An order as the queue sees it: `entry` and `waiting_in` set while it waits."""
+
+    __slots__ = ("__weakref__", "entry", "name", "waiting_in")
+
+    def __init__(self, name: int) -> None:
+        self.name, self.entry, self.waiting_in = name, None, None
+
+
+def test_reprioritise_with_thousands_waiting_serves_in_the_order_of_the_latest_keys() -> None:
+    """2,000 jobs wait for one person (an hour each); every half hour in between, five waiting
+    jobs get new keys (10,000 moves, far more dead entries than the heap keeps). Each pick
+    must be the waiting job with the least (key, arrival) at that moment, as a plain list
+    recomputes it, and the heap stays within twice the waiting jobs plus the slack."""
+    import random
+
+    env = simpy.Environment()
+    always = WorkCalendar(Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24))
+    pool = StaffPool(env, "om", [always], always)
+    rng = random.Random(7)
+    n = 2000
+    keys = [float(rng.randrange(50)) for _ in range(n)]  # many ties: arrival decides
+    holders = [_Holder(i) for i in range(n)]
+    served: list[int] = []
+    sizes: list[tuple[int, int]] = []
+
+    def job(i):
+        yield from pool.serve(1, keys[i], 1.0, holders[i])
+        served.append(i)
+
+    moves = [[rng.randrange(n) for _ in range(5)] for _ in range(n)]
+    first_keys, state = list(keys), rng.getstate()
+
+    def mover():
+        for k in range(n):
+            yield env.timeout(0.5 if k == 0 else 1.0)
+            for i in moves[k]:
+                if holders[i].entry is not None:
+                    keys[i] = float(rng.randrange(50))
+                    pool.reprioritise(holders[i], 1, keys[i])
+            sizes.append((len(pool.queue), pool.waiting))
+
+    for i in range(n):
+        env.process(job(i))
+    env.process(mover())
+    env.run()
+
+    # The same history with a plain list: at each hour the least (key, arrival) is served.
+    keys = first_keys
+    rng.setstate(state)
+    waiting = list(range(1, n))  # job 0 found the person free
+    expected = [0]
+    for k in range(n - 1):
+        for i in moves[k]:
+            if i in waiting:
+                keys[i] = float(rng.randrange(50))
+        best = min(waiting, key=lambda i: (keys[i], i))
+        waiting.remove(best)
+        expected.append(best)
+    assert served == expected
+    assert all(size <= 2 * live + 257 for size, live in sizes)
+    assert sizes[0][1] == n - 1 and pool.waiting == 0
+
+
+def test_an_expedited_job_preempted_goes_back_without_comparing_events() -> None:
+    """A job moved ahead (its old entry stays behind, dead) pre-empts the job in service,
+    then is pre-empted itself and goes back with its first key: its new entry and the dead
+    one tie on (class, key, arrival), which used to make the heap compare two SimPy events
+    (TypeError)."""
+    env = simpy.Environment()
+    always = WorkCalendar(Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24))
+    pool = StaffPool(env, "om", [always], always, preemptive=True)
+    done: list = []
+    moved = _Holder(1)
+
+    def job(name, key, work, holder=None, at=0.0):
+        yield env.timeout(at)
+        start, _ = yield from pool.serve(1, key, work, holder)
+        done.append((name, start, env.now))
+
+    def expedite():
+        yield env.timeout(0.5)
+        pool.reprioritise(moved, 1, -10.0)
+
+    env.process(job("first", 0.0, 1.0))
+    env.process(job("moved", 5.0, 2.0, moved))
+    env.process(expedite())
+    env.process(job("urgent", -20.0, 1.0, at=1.5))
+    env.run()
+    # moved: 0.5-1.5 then pre-empted; urgent 1.5-2.5; first's last half hour; moved's hour.
+    assert [(d[0], d[2]) for d in done] == [("urgent", 2.5), ("first", 3.0), ("moved", 4.0)]
+    assert pool.busy_hours == 4.0 and pool.waiting == 0
+
+
+def test_close_frees_waiting_jobs_without_the_garbage_collector() -> None:
+    """After the run, close() drops the waiting jobs: their orders go by reference counting
+    alone (the collector is off here), which is what keeps an overloaded run's end cheap."""
+    import gc
+    import weakref
+
+    env = simpy.Environment()
+    pool = StaffPool(env, "om", [OFFICE], OFFICE)
+    refs = []
+
+    def job(holder):
+        yield from pool.serve(1, 0.0, 1.0, holder)
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(500):
+            holder = _Holder(i)
+            refs.append(weakref.ref(holder))
+            env.process(job(holder))
+        del holder
+        env.run(until=7.0)  # nobody at work before 8:00: all 500 wait
+        assert pool.waiting == 500 and all(r() is not None for r in refs)
+        pool.close()
+        assert pool.waiting == 0 and all(r() is None for r in refs)
+    finally:
+        if enabled:
+            gc.enable()

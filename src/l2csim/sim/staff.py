@@ -9,17 +9,26 @@ taken at 16:30 with one hour of work ends at 8:30 in the person's next shift. Wi
 pre-emption on, a job that outranks someone's current job interrupts it; the interrupted job
 goes back into the queue with the work it has left. External pools (carrier, EDI gateway)
 never queue. This is the one place that touches SimPy's scheduling of staff.
+
+The queue is a heap that stays cheap when thousands of orders wait: a job moved by
+`reprioritise` leaves a dead entry behind (skipped when it comes up), and the heap is rebuilt
+without them once they outnumber the live ones; `waiting` is a count, not a scan. Each entry
+carries a unique ticket after its (class, key, arrival) so two entries never compare their
+events; live entries differ in arrival, so the ticket never changes who is served first.
 """
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 import simpy
 
 from l2csim.sim.calendars import ShiftCalendar, WorkCalendar
 
 Calendar = WorkCalendar | ShiftCalendar
+# A queue entry: [class, key, arrival seq, ticket, event, holder, alive].
+EVENT, HOLDER, ALIVE = 4, 5, 6
+COMPACT_AT = 256  # dead entries before the heap may be rebuilt without them
 
 
 class StaffPool:
@@ -30,6 +39,7 @@ class StaffPool:
         "busy_hours",
         "calendar",
         "count_from",
+        "dead",
         "env",
         "external",
         "free",
@@ -62,8 +72,9 @@ class StaffPool:
         self.preemptive = preemptive
         self.free = list(range(self.size))  # heap of idle people (lowest index first)
         self.asleep: set[int] = set()  # idle people off shift, with a wake-up pending
-        self.queue: list[list] = []  # heap of [class, key, seq, event, holder, alive]
-        self.seq = 0
+        self.queue: list[list] = []  # heap of entries (see EVENT, HOLDER, ALIVE)
+        self.dead = 0  # entries in the heap that reprioritise replaced
+        self.seq = 0  # arrival order at the queue and entry tickets, from one counter
         self.in_service: dict[int, tuple[int, float, simpy.Process]] = {}
         self.busy_hours = 0.0  # working hours spent after count_from (the warm-up)
         self.count_from = count_from
@@ -91,10 +102,11 @@ class StaffPool:
         seq = self.seq
         self.seq = seq + 1
         while True:
-            person = self._take()
+            person = self._take() if self.free else None
             if person is None:
                 event = env.event()
-                entry = [cls, key, seq, event, holder, True]
+                entry = [cls, key, seq, self.seq, event, holder, True]
+                self.seq += 1
                 heappush(self.queue, entry)
                 if holder is not None:
                     holder.entry = entry
@@ -161,10 +173,11 @@ class StaffPool:
         queue = self.queue
         while queue:
             entry = heappop(queue)
-            if entry[5]:
-                entry[5] = False  # served: a late reprioritise must not queue it again
-                entry[3].succeed(person)
+            if entry[ALIVE]:
+                entry[ALIVE] = False  # served: a late reprioritise must not queue it again
+                entry[EVENT].succeed(person)
                 return
+            self.dead -= 1
         heappush(self.free, person)
 
     def _preempt(self, cls: int, key: float) -> None:
@@ -181,15 +194,41 @@ class StaffPool:
     def reprioritise(self, holder, cls: int, key: float) -> None:
         """Move a waiting holder to a new place in the queue (a chase expedited its order)."""
         entry = holder.entry
-        if entry is None or not entry[5]:
+        if entry is None or not entry[ALIVE]:
             return
-        entry[5] = False
-        new = [cls, key, entry[2], entry[3], holder, True]
+        entry[ALIVE] = False
+        new = [cls, key, entry[2], self.seq, entry[EVENT], holder, True]
+        self.seq += 1
         holder.entry = new
-        heappush(self.queue, new)
+        queue = self.queue
+        heappush(queue, new)
+        self.dead += 1
+        if self.dead > COMPACT_AT and 2 * self.dead > len(queue):
+            # Without its dead entries: the live ones keep their order (unique arrival).
+            queue[:] = [e for e in queue if e[ALIVE]]
+            heapify(queue)
+            self.dead = 0
         if self.preemptive and not self.free:
             self._preempt(cls, key)
 
     @property
     def waiting(self) -> int:
-        return sum(1 for entry in self.queue if entry[5])
+        """Jobs waiting in the queue now."""
+        return len(self.queue) - self.dead
+
+    def close(self) -> None:
+        """The run is over: let go of the jobs still waiting and in service.
+
+        Each waiting job's process is reachable only through its event's callbacks; with
+        them dropped (and the order's link to its entry), reference counting frees the
+        processes, their orders and paths at once, instead of a garbage-collector pass over
+        every one of thousands of waiting orders. The pool serves nothing afterwards.
+        """
+        for entry in self.queue:
+            entry[EVENT].callbacks = None
+            holder = entry[HOLDER]
+            if holder is not None and holder.entry is entry:
+                holder.entry = None
+        self.queue.clear()
+        self.dead = 0
+        self.in_service.clear()
