@@ -60,6 +60,7 @@ RESULTS = HERE / "results" / "simod.json"
 DATA = HERE / ".data" / "testbed"
 SIMOD_VERSION = "5.2.1"
 HOUR = pd.Timedelta(hours=1)
+FAR_FUTURE = pd.Timestamp("2262-01-01", tz="UTC")
 WALL_CLOCK = "%Y-%m-%dT%H:%M:%S+00:00"  # local wall-clock time, labelled UTC for SIMOD
 
 
@@ -271,15 +272,17 @@ def simulated_events(path: Path, timezone: str, replication: int) -> pd.DataFram
     from l2csim.log import ACTIVITY, CASE, TIMESTAMP
 
     raw = pd.read_csv(path)
-    wall = pd.to_datetime(raw["end_time"], utc=True, format="ISO8601").dt.tz_localize(None)
-    local = wall.dt.tz_localize(
+    # A queue that runs away can push times past pandas' range (year 2262): those become
+    # FAR_FUTURE, past any period.
+    wall = pd.to_datetime(raw["end_time"], utc=True, format="ISO8601", errors="coerce")
+    local = wall.dt.tz_localize(None).dt.tz_localize(
         timezone, ambiguous=np.zeros(len(wall), dtype=bool), nonexistent="shift_forward"
     )
     return pd.DataFrame(
         {
             CASE: f"S{replication}-" + raw["case_id"].astype(str),
             ACTIVITY: raw["activity"].astype(str),
-            TIMESTAMP: local.dt.tz_convert("UTC"),
+            TIMESTAMP: local.dt.tz_convert("UTC").fillna(FAR_FUTURE),
         }
     )
 
