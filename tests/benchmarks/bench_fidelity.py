@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import sys
 import tempfile
@@ -120,6 +121,39 @@ def tables(results: dict) -> str:
         f"| **all** | | | **{o['coverage']:.0%}** | **{o['sign_accuracy']:.0%}** "
         f"({o['robust_signs']}) | **{o['median_relative_error']:.2f}** | | |"
     )
+    if simod_doc.get("operations"):
+        lines += ["", distances_table(results, simod_doc)]
+    return "\n".join(lines)
+
+
+# The as-is distances both tools are measured with (l2csim.validation.measures).
+DISTANCES = (
+    "cycle_time", "activities", "ngrams", "control_flow",
+    "arrivals_hourly", "arrivals_weekly", "backlog_daily", "chase_call_rate",
+)  # fmt: skip
+
+
+def distances_table(results: dict, simod_doc: dict) -> str:
+    """SIMOD's as-is distances beside l2csim's, per operation: "SIMOD / l2csim" in each
+    cell (smaller is better; n/a where a tool has no figure)."""
+
+    def cell(value) -> str:
+        if value is None or not math.isfinite(value):
+            return "n/a"
+        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+    lines = [
+        "| operation (SIMOD / l2csim) | " + " | ".join(DISTANCES) + " |",
+        "| --- |" + " ---: |" * len(DISTANCES),
+    ]
+    ours = {name: e["as_is"]["measures"] for name, e in results.get("operations", {}).items()}
+    theirs = simod_doc.get("operations", {})
+    for name in sorted(set(ours) | set(theirs)):
+        cells = [
+            f"{cell(theirs.get(name, {}).get(k))} / {cell(ours.get(name, {}).get(k))}"
+            for k in DISTANCES
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
