@@ -455,10 +455,11 @@ def test_formula_cells_are_neutralised_losslessly(tmp_path) -> None:
 
 
 def test_a_customer_id_that_looks_like_a_formula_reaches_fit(tmp_path) -> None:
-    """customers.csv neutralises `=1+2`; fit reads the tier of customer `=1+2` all the same."""
+    """customers.csv neutralises `=1+2`; the one tier reader (fit, mine, validate) reads the
+    tier of customer `=1+2` all the same."""
     import pandas as pd
 
-    from l2csim.fit.customers import read_tier_table
+    from l2csim.customers.crm import read_tier_table
     from l2csim.output import write_csv
 
     path = write_csv(

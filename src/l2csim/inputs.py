@@ -158,7 +158,7 @@ def study_warnings(study: Study, log: EventLog) -> list[str]:
 
 def crm_problems(study: Study) -> list[str]:
     """The CRM tier file named by customers.crm_tiers: missing or unreadable."""
-    from l2csim.customers.crm import read_crm_tiers
+    from l2csim.customers.crm import read_tier_table
 
     spec = study.customers.crm_tiers
     if spec is None:
@@ -171,7 +171,7 @@ def crm_problems(study: Study) -> list[str]:
             "tiers there, or remove the key to let l2csim tier customers itself."
         ]
     try:
-        read_crm_tiers(spec, path)
+        read_tier_table(path, spec.id_column, spec.tier_column, key="customers.crm_tiers")
     except L2csimError as error:
         return [f"customers.crm_tiers: {error}"]
     return []

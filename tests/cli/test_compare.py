@@ -98,8 +98,14 @@ def test_tier_priority_reads_as_helping_key_accounts(compared: Path) -> None:
         if r["scenario"] == "tier_priority" and r["kpi"] == "lead_time_mean_hours"
         and r["tier"] == "key_account" and not r["segment"]
     )  # fmt: skip
-    assert key["significant"] and key["effect"] == "improves"
-    assert key["reading"].startswith("cuts key-account lead time by ")
+    # Key accounts are served first: their lead time can only shorten; read as such when the
+    # interval says so, as no clear difference when it does not.
+    assert key["diff"] < 0
+    if key["significant"]:
+        assert key["effect"] == "improves"
+        assert key["reading"].startswith("cuts key-account lead time by ")
+    else:
+        assert "no clear difference" in key["reading"]
     assert doc["readings"]["tier_priority"].startswith("tier priority ")
 
 

@@ -71,7 +71,8 @@ def test_units_and_the_logs_own_figures(study_out, text, tmp_path):
                    "Revenue at risk (€ a year)"):  # fmt: skip
         assert header in summary, header
     assert "today in the log (same period)" in summary
-    assert summary.count("n/a (not in this validation)") == 4  # no log_kpis in this validation
+    # The validation gives the log's own figures for the same period.
+    assert summary.count("n/a (not in this validation)") == 0
     crafted = _copy(study_out, tmp_path)
     _edit_json(crafted / "validate" / "validation.json", lambda d: d.update(log_kpis={
         "backlog_mean": 51.2, "chase_calls_per_week": 12.7, "lead_time_mean_hours": 80.0,
@@ -113,7 +114,9 @@ def test_intervals_are_clipped_and_significance_agrees_with_the_bounds(study_out
 
 def test_people_are_pseudonymised_unless_the_study_asks_for_names(study_out, text, tmp_path):
     model = json.loads((study_out / "fit" / "model.json").read_text("utf-8"))
-    people = {r for pool in model["pools"] for r in pool.get("resources", [])}
+    people = {
+        r for pool in model["pools"] if not pool.get("external") for r in pool.get("resources", [])
+    }
     assert people
     visible = re.sub(r"<[^>]+>", " ", text)
     assert not [p for p in people if p in visible]

@@ -60,11 +60,12 @@ def parameters(
     if isinstance(model, dict):
         provenance = model.get("provenance")
         if isinstance(provenance, dict):
+            redact = people.redact if people is not None else str
             yield (
-                path or "model",
-                _value(model, people),
+                redact(path or "model"),
+                redact(_value(model, people)),
                 str(provenance.get("source", "")),
-                str(provenance.get("detail", "")),
+                redact(str(provenance.get("detail", ""))),
             )
         for key in sorted(model):
             if key != "provenance":
@@ -102,7 +103,7 @@ def assumptions(outputs: StudyOutputs, model: dict | None, words: Words | None =
             f"to {str(created.get('period_end', ''))[:10]}; sha256 "
             f"{str(created.get('sha256', ''))[:12]}…), time zone {model.get('timezone')}."
         )
-        items.extend(str(n) for n in model.get("notes", []))
+        items.extend(words.people.redact(str(n)) for n in model.get("notes", []))
     if not items:
         return missing(
             "the run settings (simulate/baseline/run.json, fit/model.json)", "Run the study."

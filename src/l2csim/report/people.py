@@ -3,7 +3,9 @@
 The log's resources are employees; a report sent to a steering group (and a maps page sent
 round a department) should not name them (GDPR data minimisation). Unless the study file
 says `report: {people: names}`, each resource becomes "Team member 3 of Pick and pack" when
-its staff pool is known (the fitted model's pools) and "Person 7" otherwise. Numbers are
+its staff pool is known (the fitted model's pools) and "Person 7" otherwise; systems and
+outside parties (external pools: an EDI gateway, a carrier) keep their names. Free text that
+names people (a parameter's detail, a fitted person's shift) is redacted the same way. Numbers are
 stable for the same inputs: within a pool by name, else by how much work the resource did
 (most first), then by name.
 """
@@ -31,6 +33,15 @@ class People:
     def known(self) -> set[str]:
         return set(self.pseudonyms)
 
+    def redact(self, text: str) -> str:
+        """Free text (a parameter's path or detail, a note) with every known name replaced."""
+        if self.names or not text:
+            return text
+        for name in sorted(self.pseudonyms, key=len, reverse=True):
+            if name in text:
+                text = text.replace(name, self.pseudonyms[name])
+        return text
+
     @classmethod
     def from_pools(
         cls, pools: Iterable[Mapping], *, names: bool = False, extra: Iterable[str] = ()
@@ -39,6 +50,8 @@ class People:
         not in any pool (most work first) become "Person N"."""
         mapping: dict[str, str] = {}
         for pool in pools:
+            if pool.get("external"):  # systems and outside parties, not employees
+                continue
             members = sorted({str(r) for r in pool.get("resources") or []})
             label = str(pool.get("name") or "a team")
             for i, member in enumerate(members, start=1):
