@@ -158,6 +158,11 @@ def backtest(
             began = time.perf_counter()
             prepared = prepare(log, study, as_of, jobs=settings.jobs or 1, require_open=False)
             policy = policies(study, prepared.params, [])[BASELINE][0]
+            as_fitted = prepared.fitted.model_copy(
+                update={"arrivals": [a.model_copy(update={"trend_per_week": 0.0})
+                                     for a in prepared.fitted.arrivals]}
+            )  # fmt: skip
+            fitted_policy = policies(study, as_fitted, [])[BASELINE][0]
             seconds["fit_and_state"] += time.perf_counter() - began
             began = time.perf_counter()
             error = hindcast_errors(log, study, prepared, policy, settings, executor, as_of)
@@ -166,8 +171,10 @@ def backtest(
             began = time.perf_counter()
             start = prepared.start() if len(prepared.open_orders) else None
             warm = st.Clock.weeks_before(as_of, timezone, WARMUP_WEEKS).hours(as_of)
+            # The warm-up forecast runs the model as fitted (as simulation tools would: no
+            # intake level or attendance of today), from empty.
             specs = [
-                ForecastSpec(prepared.params, policy, "warmup", settings.seed, warm,
+                ForecastSpec(as_fitted, fitted_policy, "warmup", settings.seed, warm,
                              horizon_days * 24.0, None),
             ]  # fmt: skip
             if start is not None:

@@ -88,19 +88,18 @@ def error_model(
         usable = np.isfinite(errors).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             b = np.nanmean(np.where(np.isfinite(errors), errors, np.nan), axis=0)
-            var_e = np.nanvar(errors, axis=0, ddof=1)
             noise = np.nanmean(np.where(np.isfinite(errors), variances, np.nan), axis=0)
         enough = usable >= MIN_HINDCASTS
-        b = np.where(enough, b, 0.0)
         # Hindcasts SPACING_DAYS apart overlap beyond that day: fewer independent errors.
         days = np.arange(1, errors.shape[1] + 1)
         n_eff = np.maximum(1.0, usable * np.minimum(1.0, SPACING_DAYS / days))
-        model_var = np.where(enough, np.maximum(0.0, var_e - noise), 0.0)
-        b_var = np.where(enough, var_e / n_eff, 0.0)
+        with np.errstate(invalid="ignore"):
+            squared = np.nanmean(errors * errors, axis=0)
+        model_var = np.where(enough, np.maximum(0.0, squared - noise), 0.0)
         # Few errors: Student's t rather than the normal for the model's part of the band.
         widen = student_t.ppf(0.95, np.maximum(1.0, n_eff - 1.0)) / Z95
-        bias[kpi] = np.nan_to_num(b)
-        spread[kpi] = np.sqrt(np.nan_to_num(model_var + b_var)) * widen
+        bias[kpi] = np.where(enough, np.nan_to_num(b), 0.0)
+        spread[kpi] = np.sqrt(np.nan_to_num(model_var)) * widen
     return ErrorModel(tuple(cuts), bias, spread)
 
 
@@ -112,15 +111,13 @@ def bands(
     mean = values.mean(axis=0)
     p05, p50, p95 = np.quantile(values, (0.05, 0.5, 0.95), axis=0)
     sim_mean = mean.copy()
-    if error is not None and kpi in error.bias:
-        b, s = error.bias[kpi][: values.shape[1]], error.spread[kpi][: values.shape[1]]
+    if error is not None and kpi in error.spread:
+        s = error.spread[kpi][: values.shape[1]]
         sd = values.std(axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
         total = np.sqrt(sd**2 + s**2)
         scale = np.where(sd > 0, total / np.where(sd > 0, sd, 1.0), 1.0)
         p05 = np.where(sd > 0, mean + (p05 - mean) * scale, mean - Z95 * s)
         p95 = np.where(sd > 0, mean + (p95 - mean) * scale, mean + Z95 * s)
-        p50 = p50 + b
-        p05, p95, mean = p05 + b, p95 + b, mean + b
     low, high = 0.0, upper if upper is not None else np.inf
     return tuple(np.clip(x, low, high) for x in (mean, p05, p50, p95, sim_mean))
 

@@ -127,6 +127,10 @@ class ForecastResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+class NoOpenOrders(InputError):
+    """Every order received by as-of was delivered by then: nothing to forecast from."""
+
+
 # --- as-of and the state ----------------------------------------------------------------------
 
 
@@ -194,7 +198,7 @@ def prepare(
     fitted = fit_until(cut, study, fit_options(study, calibrate, jobs))
     table = st.open_orders(cut.events, study, fitted, as_of, running)
     if require_open and table.empty:
-        raise InputError(
+        raise NoOpenOrders(
             f"{log.source}: no open orders at {_local(as_of, timezone)} (every order received "
             "by then was delivered by then); give an earlier --as-of, or check roles.delivered."
         )
@@ -449,7 +453,7 @@ def _times(values: pd.Series, timezone: str) -> pd.Series:
 
 def forecast(
     inputs: Inputs,
-    out: Path,
+    out: Path | None,
     settings: ForecastSettings | None = None,
     scenario_files: Sequence[Path] = (),
     *,
@@ -457,9 +461,7 @@ def forecast(
     on_done: Callable[[ForecastReplication], None] | None = None,
 ) -> ForecastResult:
     """Forecast the next `settings.horizon` from as-of; write daily.csv, open_orders.csv,
-    forecast.json, model.json and forecast.html into `out`."""
-    from l2csim.forecast.page import write_page
-
+    forecast.json and model.json into `out` (`out` None: write nothing)."""
     settings = settings or ForecastSettings()
     horizon_days = settings.horizon_days
     seconds: dict[str, float] = {}
@@ -492,13 +494,13 @@ def forecast(
     result = ForecastResult(
         prepared, daily, orders, {k: v[1] for k, v in chosen.items()}, runs, error, [], seconds
     )
-    result.written += [
-        write_csv(out / layout.DAILY_CSV, daily),
-        write_csv(out / layout.OPEN_ORDERS_CSV, orders),
-        write_params(prepared.fitted, out / layout.MODEL_JSON),
-        write_json(out / layout.FORECAST_JSON, summary(result, settings, log)),
-    ]
-    result.written.append(write_page(out / layout.FORECAST_HTML, result, study))
+    if out is not None:
+        result.written += [
+            write_csv(out / layout.DAILY_CSV, daily),
+            write_csv(out / layout.OPEN_ORDERS_CSV, orders),
+            write_params(prepared.fitted, out / layout.MODEL_JSON),
+            write_json(out / layout.FORECAST_JSON, summary(result, settings, log)),
+        ]
     return result
 
 

@@ -30,7 +30,8 @@ from l2csim.study import Study
 HOUR = pd.Timedelta(hours=1)
 REQUIRED_SHARE = 0.98  # an activity this share of a segment's delivered orders went through
 MIN_RULE_ORDERS = 20  # path rules only from at least this many orders
-RECENT_DAYS = 21  # a person who did nothing for this long before as-of is not at work now
+RECENT_DAYS = 28  # people's attendance now: their working days in this many days before as-of
+MIN_ATTENDANCE = 0.05
 OPEN_COLUMNS = (
     "order", "customer", "tier", "segment", "value", "received", "promised", "last_activity",
     "done", "last_event", "current_activity", "current_since", "chase_calls", "last_chase",
@@ -254,21 +255,50 @@ def _finite(value: float) -> float | None:
 def staff_at_work(
     cut: pd.DataFrame, params: ModelParams, as_of: pd.Timestamp, days: int = RECENT_DAYS
 ) -> tuple[ModelParams, dict[str, list[str]]]:
-    """The model with each team's people who did nothing in the `days` before as-of left
-    out (they have left, or are away for longer than a holiday), unless that would leave the
-    team empty; and who was left out, per team."""
+    """The model with each team's people as they have been at work lately: a person's
+    attendance is the share of their working days in the `days` before as-of on which they
+    did anything (leave and sickness come in runs, so the last weeks say more about the
+    next ones than the year's average); people who did nothing then are left out, unless
+    that would leave the team empty. Returns the model and who was left out, per team."""
     if RESOURCE not in cut:
         return params, {}
-    recent = cut[cut[TIMESTAMP] > as_of - pd.Timedelta(days=days)]
-    active = set(recent[RESOURCE].dropna().astype(str))
+    timezone = params.timezone
+    since = as_of - pd.Timedelta(days=days)
+    recent = cut[cut[TIMESTAMP] > since]
+    local_days = recent[TIMESTAMP].dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    worked = pd.DataFrame({"who": recent[RESOURCE].astype(str), "day": local_days})
+    worked = worked.drop_duplicates().groupby("who")["day"].apply(lambda d: set(d.astype("int64")))
+    calendar = pd.date_range(
+        since.tz_convert(timezone).tz_localize(None).normalize() + pd.Timedelta(days=1),
+        as_of.tz_convert(timezone).tz_localize(None).normalize(),
+        freq="D",
+    )
+    # Days the company was open at all (public holidays left out).
+    open_days = set(local_days.astype("int64").unique())
     pools, away = [], {}
     for pool in params.pools:
         if pool.external or not pool.members:
             pools.append(pool)
             continue
-        here = [m for m in pool.members if m.name in active]
-        if here and len(here) < len(pool.members):
-            away[pool.name] = sorted(m.name for m in pool.members if m.name not in active)
-            pool = pool.model_copy(update={"members": here, "size": len(here)})
-        pools.append(pool)
+        members = []
+        for member in pool.members:
+            scheduled = [
+                d.value for d in calendar if d.weekday() in member.weekdays and d.value in open_days
+            ]
+            if not scheduled:
+                members.append(member)
+                continue
+            present = len(worked.get(member.name, set()) & set(scheduled))
+            share = present / len(scheduled)
+            members.append(member.model_copy(update={"attendance": max(MIN_ATTENDANCE, share)})
+                           if share > 0 else None)  # fmt: skip
+        here = [m for m in members if m is not None]
+        if not here:
+            pools.append(pool)
+            continue
+        if len(here) < len(pool.members):
+            away[pool.name] = sorted(
+                m.name for m, kept in zip(pool.members, members, strict=True) if kept is None
+            )
+        pools.append(pool.model_copy(update={"members": here, "size": len(here)}))
     return params.model_copy(update={"pools": pools}), away
