@@ -624,6 +624,16 @@ def mine(inputs: Inputs, out: Path | None) -> None:
     metavar="[STAGE]",
     help="Redo a stage (repeatable; e.g. --force simulate) or, alone, every stage.",
 )
+@click.option(
+    "--forecast",
+    "forecast",
+    is_flag=False,
+    flag_value="last",
+    default=None,
+    metavar="[AS_OF]",
+    help="Also forecast 28 days from the open orders at AS_OF (alone: the log's last event) "
+    "into OUT/forecast/.",
+)
 def study(study_dir: Path | None, out: Path | None, force: tuple[str, ...], **kwargs: Any) -> None:
     """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
 
@@ -633,7 +643,8 @@ def study(study_dir: Path | None, out: Path | None, force: tuple[str, ...], **kw
     Stages whose inputs have not changed are reused (content hashes in OUT/manifest.json,
     with each stage's time); an interrupted run keeps every finished stage and continues
     where it stopped. One run at a time per OUT folder. The steering-group report ends up
-    in OUT/report/report.html.
+    in OUT/report/report.html. With --forecast, the forecast from the open orders at AS_OF
+    (see `l2csim forecast`) is an extra stage, into OUT/forecast/.
 
     \b
     Examples:
@@ -965,7 +976,9 @@ def _print_forecast(result: Any) -> None:
     prepared = result.prepared
     daily = result.daily
     days = int(daily["day"].max())
-    as_of = prepared.as_of.tz_convert(prepared.timezone).strftime("%Y-%m-%d %H:%M %Z")
+    from l2csim.forecast.run import describe_as_of
+
+    as_of = describe_as_of(prepared.as_of, prepared.timezone)
     echo(
         escape(
             f"As of {as_of}: {len(result.orders):,} open orders "

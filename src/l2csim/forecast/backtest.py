@@ -27,7 +27,6 @@ import pandas as pd
 from l2csim import layout
 from l2csim.errors import InputError
 from l2csim.executors import backend
-from l2csim.fit.cases import case_table
 from l2csim.forecast import state as st
 from l2csim.forecast.calibrate import bands
 from l2csim.forecast.outcomes import LogTimes, actual_days
@@ -45,7 +44,6 @@ from l2csim.forecast.run import (
 from l2csim.forecast.simulate import ForecastSpec
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import TIMESTAMP
-from l2csim.orders import case_tiers
 from l2csim.output import write_csv, write_json
 
 WARMUP_WEEKS = 8  # the warm-up simulation's start-up period before the cut
@@ -57,7 +55,7 @@ BACKTEST_COLUMNS = (
     "as_of", "kpi", "day", "actual",
     "forecast_mean", "forecast_p05", "forecast_p50", "forecast_p95", "forecast_covered",
     "forecast_error", "warmup_mean", "warmup_p05", "warmup_p50", "warmup_p95",
-    "warmup_covered", "warmup_error", "forecast_sim_mean", "orders", "late_orders",
+    "warmup_covered", "warmup_error", "orders", "late_orders",
 )  # fmt: skip
 
 
@@ -138,7 +136,7 @@ def backtest(
     end = parse_as_of(settings.as_of, log.events, timezone)
     first = log.events[TIMESTAMP].min()
     known = st.cut_log(log, end)
-    cases = case_table(known.events, study, case_tiers(known.events, study))
+    cases = st.orders_of(known.events, study)
     # Orders must still arrive over each cut's horizon (a log whose intake stops before its
     # last event, while the last orders finish, would score a forecast against no demand).
     intake_end = min(end, cases["arrival"].max())
@@ -225,13 +223,12 @@ def _score(
                 if source is None:
                     values += [math.nan] * 6
                     continue
-                mean, p05, p50, p95, _sim_mean = (
+                mean, p05, p50, p95 = (
                     float(c[day - 1]) for c in bands(source[kpi], kpi, model_error, upper)
                 )
                 values += [round(mean, 2), round(p05, 2), round(p50, 2), round(p95, 2),
                            bool(p05 <= truth <= p95), round(abs(mean - truth), 2)]  # fmt: skip
-            sim = round(float(forecast[kpi][:, day - 1].mean()), 2) if forecast else math.nan
-            rows.append((label, kpi, day, truth, *values, sim, math.nan, math.nan))
+            rows.append((label, kpi, day, truth, *values, math.nan, math.nan))
     return rows
 
 
@@ -240,7 +237,7 @@ def _score_late(prepared, forecast_runs, cases, log_end, horizon_days):
     it scored (p_late, late) for the pooled AUC."""
     label = prepared.as_of.tz_convert(prepared.timezone).strftime("%Y-%m-%d")
     table = prepared.open_orders
-    empty = (label, "p_late_auc", math.nan, math.nan, *([math.nan] * 13), len(table), 0)
+    empty = (label, "p_late_auc", math.nan, math.nan, *([math.nan] * 12), len(table), 0)
     if not forecast_runs or table.empty:
         return empty, None
     start = prepared.start()
@@ -256,7 +253,7 @@ def _score_late(prepared, forecast_runs, cases, log_end, horizon_days):
     if min(n_late, n_on_time) < MIN_LATE:
         value = math.nan
     row = (label, "p_late_auc", math.nan, math.nan,
-           round(value, 3) if math.isfinite(value) else math.nan, *([math.nan] * 12),
+           round(value, 3) if math.isfinite(value) else math.nan, *([math.nan] * 11),
            len(labelled), n_late)  # fmt: skip
     return row, labelled
 
@@ -270,8 +267,7 @@ def summarise(table: pd.DataFrame, scored: list[pd.DataFrame], settings: Forecas
     for (kpi, day), rows in bands.groupby(["kpi", "day"], sort=True):
         forecast = rows["forecast_error"].astype(float)
         warmup = rows["warmup_error"].astype(float)
-        raw = (rows["forecast_sim_mean"].astype(float) - rows["actual"].astype(float)).abs()
-        mae, mae_warm, mae_raw = float(forecast.mean()), float(warmup.mean()), float(raw.mean())
+        mae, mae_warm = float(forecast.mean()), float(warmup.mean())
         measures.append(
             {
                 "kpi": kpi,
@@ -282,7 +278,6 @@ def summarise(table: pd.DataFrame, scored: list[pd.DataFrame], settings: Forecas
                 "warmup_coverage": round(float(rows["warmup_covered"].astype(float).mean()), 3),
                 "forecast_mae": round(mae, 2),
                 "warmup_mae": round(mae_warm, 2),
-                "forecast_sim_mae": round(mae_raw, 2),
                 "error_reduction": round(1 - mae / mae_warm, 3) if mae_warm > 0 else None,
             }
         )

@@ -1,18 +1,18 @@
 """Honest bands: the simulation's spread plus the model's own error on this log's recent past.
 
 The replications' spread is what chance alone does with a model that is right. A fitted model
-is not exactly right (a wait it reads too short, a team a little faster than it is), and the
-bands must say so. Before forecasting, the same model is run from the log's own states at a
-few recent past moments (hindcasts: `HINDCASTS` cuts, `SPACING_DAYS` apart, whose horizon
-ended by as-of) and compared with what the log shows happened. Per KPI and day, the
-hindcasts' error of the mean gives a bias `b` and a spread: the error's variance beyond the
-simulation's own (`max(0, var(e) - mean(sd_sim²))`) plus the uncertainty of `b` (`var(e)/n`,
-n counting hindcasts whose windows overlap on day d as fewer), widened by Student's t for
-so few errors.
-The forecast's mean moves by `b`, and its quantiles move away from the mean by
-`sqrt(sd_sim² + spread²) / sd_sim` (model-output statistics, as weather forecasts are
-corrected; the hindcasts reuse the model fitted up to as-of, they do not refit). With fewer
-than `MIN_HINDCASTS` usable cuts the bands are the simulation's alone, and say so.
+is not exactly right (a wait it reads too short, a team a little faster than it is, leave
+nobody announced), and the bands must say so. Before forecasting, the same model is run from
+the log's own states at a few recent past moments (hindcasts: `HINDCASTS` cuts,
+`SPACING_DAYS` apart, whose horizon ended by as-of) and compared with what the log shows
+happened. Per KPI and day, the hindcasts' errors of the mean give the model's error beyond
+chance: `max(0, mean(e²) - mean(sd_sim²))`, its bias included, widened by Student's t for so
+few errors (hindcasts whose windows overlap on day d count as fewer). The band's quantiles
+move away from the mean by `sqrt(sd_sim² + spread²) / sd_sim`; the mean itself is not moved:
+a bias learned in one regime (a backlog spiral) misleads in the next (its recovery), which
+the backtests of the test bed showed. The hindcasts reuse the model fitted up to as-of; they
+do not refit. With fewer than `MIN_HINDCASTS` usable cuts the bands are the simulation's
+alone, and the page says so.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ Z95 = 1.6448536269514722
 
 @dataclass(frozen=True)
 class ErrorModel:
-    """Per KPI and day: the bias to add and the model error's spread (standard deviation)."""
+    """Per KPI and day: the hindcasts' mean error (shown, not applied) and the model error's
+    spread beyond chance (a standard deviation, t-widened)."""
 
     cuts: tuple[str, ...]
     bias: dict[str, np.ndarray] = field(default_factory=dict)
@@ -105,12 +106,11 @@ def error_model(
 
 def bands(
     values: np.ndarray, kpi: str, error: ErrorModel | None, upper: float | None = None
-) -> tuple[np.ndarray, ...]:
-    """Per day (values: replications x days): mean, p05, p50, p95 with the model's error
-    added, and the simulation's own mean; never below 0 (nor above `upper`)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per day (values: replications x days): the mean, and the 5, 50 and 95 % quantiles
+    with the model's error added to the band; never below 0 (nor above `upper`)."""
     mean = values.mean(axis=0)
     p05, p50, p95 = np.quantile(values, (0.05, 0.5, 0.95), axis=0)
-    sim_mean = mean.copy()
     if error is not None and kpi in error.spread:
         s = error.spread[kpi][: values.shape[1]]
         sd = values.std(axis=0, ddof=1) if values.shape[0] > 1 else np.zeros_like(mean)
@@ -118,8 +118,8 @@ def bands(
         scale = np.where(sd > 0, total / np.where(sd > 0, sd, 1.0), 1.0)
         p05 = np.where(sd > 0, mean + (p05 - mean) * scale, mean - Z95 * s)
         p95 = np.where(sd > 0, mean + (p95 - mean) * scale, mean + Z95 * s)
-    low, high = 0.0, upper if upper is not None else np.inf
-    return tuple(np.clip(x, low, high) for x in (mean, p05, p50, p95, sim_mean))
+    high = upper if upper is not None else np.inf
+    return tuple(np.clip(x, 0.0, high) for x in (mean, p05, p50, p95))  # type: ignore[return-value]
 
 
 def run_hindcasts(
@@ -131,14 +131,15 @@ def run_hindcasts(
     simulate,
     known_until: pd.Timestamp,
     horizon_days: int,
+    cases: pd.DataFrame | None = None,
 ) -> ErrorModel | None:
     """Hindcasts from the log's states at `dates` with the prepared (as-of) model;
-    `simulate(starts) -> per start, KPI -> replications x days` (all run at once)."""
+    `simulate(starts) -> per start, KPI -> replications x days` (all run at once);
+    `cases`: the log's order table (read as of each date)."""
     cuts, starts, actual = [], [], []
     for moment in dates:
-        cut = st.cut_log(log, moment)
         running = st.in_progress(log.events, moment)
-        table = st.open_orders(cut.events, study, prepared.fitted, moment, running)
+        table = st.open_orders(log.events, study, prepared.fitted, moment, running, cases)
         if table.empty:
             continue
         clock = st.Clock.of_week(moment, prepared.timezone)

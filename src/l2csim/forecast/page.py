@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from l2csim.forecast.run import describe_as_of
 from l2csim.output import write_text
 from l2csim.report.charts import readable
 from l2csim.report.html import esc, para, section, table
@@ -252,8 +253,7 @@ def method_section(result) -> str:
         items.append(
             f"The bands add the model's own error, measured by running it from "
             f"{len(result.error.cuts)} past moments of the log (hindcasts) and comparing with "
-            "what happened; the mean is corrected by that error's average (sim_mean in "
-            "daily.csv is the simulation's own)."
+            "what happened; the mean is the simulation's own."
         )
     items.append(
         "Each person works at the attendance they had over the 28 days before as-of (the "
@@ -276,7 +276,7 @@ def build_page(result, backtest=None, study=None) -> str:
     sections: list[tuple[str, str, str]] = []
     if result is not None:
         prepared = result.prepared
-        as_of = prepared.as_of.tz_convert(prepared.timezone).strftime("%Y-%m-%d %H:%M %Z")
+        as_of = describe_as_of(prepared.as_of, prepared.timezone)
         days = int(result.daily["day"].max())
         subtitle = (
             f"Forecast from {as_of} over {days} days, "

@@ -24,7 +24,6 @@ import pandas as pd
 from l2csim import layout
 from l2csim.errors import InputError
 from l2csim.executors import backend
-from l2csim.fit.cases import case_table
 from l2csim.forecast import state as st
 from l2csim.forecast.calibrate import HINDCASTS, ErrorModel, bands, hindcast_dates, run_hindcasts
 from l2csim.forecast.model import as_of_today, fit_options, fit_until
@@ -37,7 +36,6 @@ from l2csim.forecast.simulate import (
 )
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import TIMESTAMP, EventLog
-from l2csim.orders import case_tiers
 from l2csim.output import write_csv, write_json
 from l2csim.params import END_NODE, START_NODE, ModelParams, write_params
 from l2csim.policy import Policy
@@ -49,8 +47,8 @@ BASELINE = "baseline"
 KPIS = ("backlog", "arrived", "delivered", "open_orders_delivered", "chase_calls",
         "late_deliveries")  # fmt: skip
 QUANTILES = (0.05, 0.5, 0.95)
-DAILY_COLUMNS = ("scenario", "day", "date", "kpi", "mean", "p05", "p50", "p95", "sim_mean")
-MIN_HINDCAST_REPLICATIONS = 8
+DAILY_COLUMNS = ("scenario", "day", "date", "kpi", "mean", "p05", "p50", "p95")
+HINDCAST_REPLICATIONS = 5  # per hindcast: its mean and spread are all that is needed
 ORDER_COLUMNS = (
     "order", "customer", "tier", "current_activity", "last_activity", "age_hours", "promised",
     "p_late", "delivery_p50", "delivery_p90", "value_at_stake",
@@ -174,6 +172,14 @@ def _local(moment: pd.Timestamp, timezone: str) -> str:
     return moment.tz_convert(timezone).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def describe_as_of(moment: pd.Timestamp, timezone: str) -> str:
+    """as-of for people: 'the end of 2025-10-01' for a local midnight, else the local time."""
+    local = moment.tz_convert(timezone)
+    if local == local.normalize():
+        return f"the end of {(local - pd.Timedelta(days=1)).strftime('%Y-%m-%d')}"
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
 def prepare(
     log: EventLog,
     study,
@@ -196,7 +202,8 @@ def prepare(
         raise InputError(f"{log.source}: no events by as-of {_local(as_of, timezone)}.")
     running = st.in_progress(log.events, as_of)
     fitted = fit_until(cut, study, fit_options(study, calibrate, jobs))
-    table = st.open_orders(cut.events, study, fitted, as_of, running)
+    cases = st.orders_of(cut.events, study)
+    table = st.open_orders(cut.events, study, fitted, as_of, running, cases)
     if require_open and table.empty:
         raise NoOpenOrders(
             f"{log.source}: no open orders at {_local(as_of, timezone)} (every order received "
@@ -204,7 +211,7 @@ def prepare(
         )
     params, away = st.staff_at_work(cut.events, as_of_today(fitted), as_of)
     clock = st.Clock.of_week(as_of, timezone)
-    rules = st.path_rules(cut.events, study, fitted) if len(table) else {}
+    rules = st.path_rules(cut.events, study, fitted, cases) if len(table) else {}
     return Prepared(as_of, params, fitted, table, clock, clock.hours(as_of), away, timezone, rules)
 
 
@@ -295,8 +302,8 @@ def summarise_days(
     error: ErrorModel | None = None,
     open_orders: int | None = None,
 ) -> pd.DataFrame:
-    """daily.csv: per scenario, day and KPI the mean and the 5/50/95 % quantiles (with the
-    model's own error from the hindcasts), and the simulation's own mean."""
+    """daily.csv: per scenario, day and KPI the mean and the 5/50/95 % quantiles (the band
+    with the model's own error from the hindcasts)."""
     records = []
     for scenario, results in runs.items():
         values = daily_values(results)
@@ -309,11 +316,10 @@ def summarise_days(
         for day in range(days):
             begins = (as_of + pd.Timedelta(days=day)).tz_convert(timezone)
             for kpi in KPIS:
-                mean, p05, p50, p95, sim_mean = (float(c[day]) for c in columns[kpi])
+                mean, p05, p50, p95 = (round(float(c[day]), 2) for c in columns[kpi])
                 records.append(
-                    (scenario, day + 1, begins.strftime("%Y-%m-%d"), kpi, round(mean, 2),
-                     round(p05, 2), round(p50, 2), round(p95, 2), round(sim_mean, 2))
-                )  # fmt: skip
+                    (scenario, day + 1, begins.strftime("%Y-%m-%d"), kpi, mean, p05, p50, p95)
+                )
     return pd.DataFrame.from_records(records, columns=list(DAILY_COLUMNS))
 
 
@@ -334,9 +340,9 @@ def hindcast_errors(
     first = log.events[TIMESTAMP].min()
     dates = hindcast_dates(first, prepared.as_of, horizon, settings.hindcasts)
     cut = st.cut_log(log, known_until)
-    cases = case_table(cut.events, study, case_tiers(cut.events, study))
+    cases = st.orders_of(cut.events, study)
     times = LogTimes.of(cases, cut.events, prepared.params.roles.chase_call)
-    replications = max(MIN_HINDCAST_REPLICATIONS, settings.replications // 2)
+    replications = HINDCAST_REPLICATIONS
 
     def simulate(starts):
         specs = [
@@ -346,7 +352,9 @@ def hindcast_errors(
         ]  # fmt: skip
         return [daily_values(r) for r in simulate_forward(specs, replications, executor)]
 
-    return run_hindcasts(dates, cut, study, prepared, times, simulate, known_until, horizon)
+    return run_hindcasts(
+        dates, cut, study, prepared, times, simulate, known_until, horizon, cases
+    )
 
 
 def late_probability(delivered: np.ndarray, promise: np.ndarray, horizon: float) -> np.ndarray:

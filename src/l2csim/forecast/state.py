@@ -56,22 +56,30 @@ def in_progress(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return pd.DataFrame({"activity": running[ACTIVITY], "since": running[START]})
 
 
+def orders_of(cut: pd.DataFrame, study: Study | None) -> pd.DataFrame:
+    """The order table of a log (`fit.cases.case_table`, tiers by the shared rule)."""
+    return case_table(cut, study, case_tiers(cut, study))
+
+
 def open_orders(
     cut: pd.DataFrame,
     study: Study | None,
     params: ModelParams,
     as_of: pd.Timestamp,
     running: pd.DataFrame | None = None,
+    cases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every order received by `as_of` and not delivered then, one row each (`OPEN_COLUMNS`),
-    oldest waiting first."""
-    cases = case_table(cut, study, case_tiers(cut, study))
-    still = cases[cases["delivered"].isna() & (cases["arrival"] <= as_of)]
+    oldest waiting first. `cases`: the order table of this log or of a later cut of it
+    (orders' times are then read as of `as_of`)."""
+    cases = cases if cases is not None else orders_of(cut, study)
+    delivered = cases["delivered"]
+    still = cases[(cases["arrival"] <= as_of) & (delivered.isna() | (delivered > as_of))]
     if still.empty:
         return pd.DataFrame(columns=list(OPEN_COLUMNS))
     roles = params.roles
     routed = _routed_activities(params)
-    events = cut[cut[CASE].isin(still.index)]
+    events = cut[cut[CASE].isin(still.index) & (cut[TIMESTAMP] <= as_of)]
     events = events.sort_values([CASE, TIMESTAMP], kind="stable")
     activity = events[ACTIVITY].astype(str)
     steps = events[activity.isin(routed)]
@@ -107,10 +115,15 @@ def open_orders(
     return table.reset_index(drop=True)[list(OPEN_COLUMNS)]
 
 
-def path_rules(cut: pd.DataFrame, study: Study | None, params: ModelParams) -> dict[str, PathRule]:
+def path_rules(
+    cut: pd.DataFrame,
+    study: Study | None,
+    params: ModelParams,
+    cases: pd.DataFrame | None = None,
+) -> dict[str, PathRule]:
     """Per segment, from its orders delivered by as-of: the routed activities that (nearly)
     every one went through, and those none did twice."""
-    cases = case_table(cut, study, case_tiers(cut, study))
+    cases = cases if cases is not None else orders_of(cut, study)
     finished = cases.index[cases["delivered"].notna()]
     routed = _routed_activities(params)
     events = cut[cut[CASE].isin(finished) & cut[ACTIVITY].astype(str).isin(routed)]
