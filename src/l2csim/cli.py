@@ -778,6 +778,16 @@ def mine(inputs: Inputs, out: Path | None) -> None:
     metavar="[STAGE]",
     help="Redo a stage (repeatable; e.g. --force simulate) or, alone, every stage.",
 )
+@click.option(
+    "--forecast",
+    "forecast",
+    is_flag=False,
+    flag_value="last",
+    default=None,
+    metavar="[AS_OF]",
+    help="Also forecast 28 days from the open orders at AS_OF (alone: the log's last event) "
+    "into OUT/forecast/.",
+)
 def study(study_dir: Path | None, out: Path | None, force: tuple[str, ...], **kwargs: Any) -> None:
     """Run the whole study: check, mine, customers, fit, validate, simulate, compare, report.
 
@@ -787,7 +797,8 @@ def study(study_dir: Path | None, out: Path | None, force: tuple[str, ...], **kw
     Stages whose inputs have not changed are reused (content hashes in OUT/manifest.json,
     with each stage's time); an interrupted run keeps every finished stage and continues
     where it stopped. One run at a time per OUT folder. The steering-group report ends up
-    in OUT/report/report.html.
+    in OUT/report/report.html. With --forecast, the forecast from the open orders at AS_OF
+    (see `l2csim forecast`) is an extra stage, into OUT/forecast/.
 
     \b
     Examples:
@@ -1057,6 +1068,139 @@ def sweep(
         result = run_sweep(grid, folder, settings)
     echo(f"{len(result.points)} grid points")
     _wrote(result.written, folder, out)
+
+
+@cli.command()
+@_with_log
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATETIME",
+    help="The moment to forecast from: YYYY-MM-DD (the end of that day) or YYYY-MM-DDTHH:MM, "
+    "local time unless an offset is given [the log's last event].",
+)
+@click.option(
+    "--horizon", default="28d", show_default=True, help="Days to forecast (d or w, whole days)."
+)
+@replications_option("20", auto=False)
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A scenario YAML whose policy to forecast beside today's (repeatable).",
+)
+@click.option(
+    "--backtest",
+    type=click.IntRange(1, 52),
+    default=None,
+    metavar="K",
+    help="Also cut the log at K past dates, forecast and score against what happened.",
+)
+@click.option("--calibrate", is_flag=True, help="Calibrate the fit to the log (slower).")
+@seed_option()
+@jobs_option()
+@scheduler_option
+@out_option(layout.FORECAST)
+def forecast(
+    inputs: Inputs,
+    as_of: str | None,
+    horizon: str,
+    replications: str,
+    scenarios: tuple[Path, ...],
+    backtest: int | None,
+    calibrate: bool,
+    seed: int,
+    jobs: int,
+    scheduler: str | None,
+    out: Path | None,
+) -> None:
+    """Forecast the next weeks from the open orders at a moment, and whom to call now.
+
+    Fits the model from the log up to --as-of only, starts it from the orders open then
+    (where each is in the process, its calls so far, the staff at work) and runs it over
+    --horizon with today's policy (the study's baseline.yaml) and each --scenario, with
+    common random numbers. Writes daily.csv (bands per day), open_orders.csv (each open
+    order's chance of missing its promise: the proactive call list), forecast.json,
+    model.json and forecast.html. --backtest K also scores the forecast on K past dates of
+    the log beside a warm-up simulation's (backtest.csv, backtest.json).
+
+    \b
+    Examples:
+      l2csim forecast scenarios --as-of 2025-10-01
+      l2csim forecast scenarios --as-of 2025-10-01 --scenario scenarios/one_more_cs_agent.yaml
+      l2csim forecast scenarios --backtest 8 --horizon 4w --replications 30
+    """
+    from l2csim.forecast import ForecastSettings
+    from l2csim.forecast import run as run_forecast
+    from l2csim.output import writing_folder
+    from l2csim.settings import parse_replications
+
+    count = parse_replications(replications)
+    settings = ForecastSettings(
+        as_of=as_of,
+        horizon=horizon,
+        replications=count if count is not None else 0,
+        seed=seed,
+        jobs=jobs,
+        scheduler=scheduler,
+        calibrate=calibrate,
+    )
+    out = out or layout.default_out(layout.FORECAST, _study_file(inputs))
+    with writing_folder(out) as folder, _progress("Forecasting", None) as step:
+        done = run_forecast(
+            inputs, folder, settings, scenarios, backtest_cuts=backtest, on_done=step
+        )
+    for note in done.notes:
+        echo(f"Note: {escape(note)}")
+    if done.forecast is not None:
+        _print_forecast(done.forecast)
+    if done.backtest is not None:
+        _print_backtest(done.backtest)
+    _wrote(done.written, folder, out)
+
+
+def _print_forecast(result: Any) -> None:
+    prepared = result.prepared
+    daily = result.daily
+    days = int(daily["day"].max())
+    from l2csim.forecast.run import describe_as_of
+
+    as_of = describe_as_of(prepared.as_of, prepared.timezone)
+    echo(
+        escape(
+            f"As of {as_of}: {len(result.orders):,} open orders "
+            f"({int((prepared.open_orders['promised'] < prepared.as_of).sum()):,} past their "
+            f"promise); {int((result.orders['p_late'] >= 0.5).sum()):,} more likely late than not"
+        )
+    )
+    for name in result.scenarios:
+        parts = []
+        for day in sorted({min(7, days), days}):
+            row = daily[
+                (daily["scenario"] == name) & (daily["kpi"] == "backlog") & (daily["day"] == day)
+            ].iloc[0]
+            parts.append(f"day {day} {row['mean']:.0f} ({row['p05']:.0f}-{row['p95']:.0f})")
+        echo(escape(f"{name}: open orders " + ", ".join(parts)))
+
+
+def _print_backtest(result: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title="Backtest: forecast from the open orders vs warm-up simulation")
+    for column in ("KPI", "day", "cuts", "in band", "warm-up in band", "error", "warm-up error"):
+        table.add_column(column, justify="left" if column == "KPI" else "right")
+    for m in result.summary["measures"]:
+        table.add_row(
+            m["kpi"], str(m["day"]), str(m["cuts"]), f"{m['forecast_coverage']:.0%}",
+            f"{m['warmup_coverage']:.0%}", f"{m['forecast_mae']:.1f}", f"{m['warmup_mae']:.1f}",
+        )  # fmt: skip
+    console().print(table)
+    auc = result.summary["p_late_auc"]
+    echo(
+        "AUC of p_late: "
+        + (f"{auc:.2f}" if auc is not None else "n/a (too few late orders at the cuts)")
+    )
 
 
 @cli.command()

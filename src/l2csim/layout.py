@@ -28,6 +28,7 @@ COMPARE = "compare"
 REPORT = "report"
 SWEEP = "sweep"
 STUDY = "study"
+FORECAST = "forecast"
 
 # --- file names, by the stage that writes them -------------------------------------------------
 QUALITY_JSON = "quality.json"  # check
@@ -72,6 +73,13 @@ COMPARE_RUNS = "runs"  # compare's own simulations: runs/<scenario>/
 SWEEP_CSV = "sweep.csv"  # sweep
 
 REPORT_HTML = "report.html"  # report
+
+DAILY_CSV = "daily.csv"  # forecast
+OPEN_ORDERS_CSV = "open_orders.csv"
+FORECAST_JSON = "forecast.json"
+FORECAST_HTML = "forecast.html"
+BACKTEST_CSV = "backtest.csv"
+BACKTEST_JSON = "backtest.json"
 
 MANIFEST_JSON = "manifest.json"  # study
 SAMPLE_STUDY = "sample-study"  # the bundled sample, generated when no study is here

@@ -60,7 +60,9 @@ REQUIRED_OUTPUTS = {
     layout.SIMULATE: (layout.KPIS_PARQUET, layout.KPIS_CSV, layout.RUN_JSON),
     layout.COMPARE: (layout.COMPARISON_JSON, layout.COMPARISON_CSV),
     layout.REPORT: (layout.REPORT_HTML,),
+    layout.FORECAST: (layout.DAILY_CSV, layout.OPEN_ORDERS_CSV, layout.FORECAST_HTML),
 }
+FORECAST_LAST = "last"  # `--forecast` alone: from the log's last event
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class StudyOptions(RunSettings):
     headroom_replications: int = 6
     headroom_horizon: str = "120d"
     headroom_step: float = 0.25
+    forecast: str | None = None  # the optional forecast stage: its as-of ("last": log's end)
 
     def __post_init__(self) -> None:
         if self.replications is None:
@@ -324,7 +327,34 @@ def plan(
             lambda folder, _: _report(out, study.source, folder),
         )
     )
+    if options.forecast is not None:
+        stages.append(_forecast_stage(inputs, options, scenarios[BASELINE], executor))
     return stages
+
+
+def _forecast_stage(
+    inputs: Inputs, options: StudyOptions, baseline: Path, executor: Callable
+) -> Stage:
+    """The optional stage: the next 28 days from the open orders at the given as-of."""
+    study = inputs.study
+    assert study is not None
+    as_of = None if options.forecast == FORECAST_LAST else options.forecast
+    settings = {"as_of": as_of, "replications": options.replications, "seed": options.seed}
+
+    def work(folder: Path, step: Callable[[], None]) -> None:
+        from l2csim.forecast import ForecastSettings
+        from l2csim.forecast import run as run_forecast
+
+        run_forecast(
+            inputs,
+            folder,
+            ForecastSettings(jobs=options.jobs, scheduler=options.scheduler, **settings),
+            executor=executor(),
+            on_done=lambda _result: step(),
+        )
+
+    files = (study.source, study.log_path, *_study_files(study), *_extends_chain(baseline))
+    return Stage(layout.FORECAST, files, settings, work)
 
 
 def scenario_files(study: Study) -> dict[str, Path]:

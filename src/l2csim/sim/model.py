@@ -29,6 +29,7 @@ from l2csim.sim.retention import annual_revenue_per_customer, check_retention, c
 from l2csim.sim.routing import RouteTable, bypass, scale_into
 from l2csim.sim.staff import StaffPool
 from l2csim.sim.staffing import dedicated_name, teams
+from l2csim.sim.state import START_STREAM, StartState, resume
 from l2csim.sim.streams import Buffered, substreams, uniforms
 
 SYSTEM_STEP = -1.0  # work of a step a system does for this order: no staff, no queue
@@ -59,6 +60,8 @@ class Simulation:
         warmup: float = 0.0,
         event_log: bool = False,
         intake: tuple[float, float] | None = None,
+        start: StartState | None = None,
+        tracker: type[Tracker] = Tracker,
     ) -> None:
         check_retention(params.retention, [t.name for t in params.tiers])
         self.params = params
@@ -240,7 +243,7 @@ class Simulation:
                     (change, peak, uniforms(thin_rng)) if thin_rng is not None else None,
                 )
             )
-        self.kpis = Tracker(
+        self.kpis = tracker(
             self.tier_names, self.segment_names, [p.name for p in self.pools], warmup, horizon
         )
         self.orders_created = 0
@@ -251,6 +254,10 @@ class Simulation:
             chase_pool.calendar, self.kpis, self.record, self.key, self.expedite,
             self.expedite_on_chase,
         )  # fmt: skip
+        # Optional: orders already under way at the first moment (a forecast from today),
+        # drawn from their own stream (sim/state.py).
+        self.start = start
+        self.start_rng = streams[START_STREAM] if start is not None else None
 
     # --- building ------------------------------------------------------------------------
 
@@ -300,6 +307,8 @@ class Simulation:
     def run(self) -> Tracker:
         """Run to the horizon; return the KPI tracker."""
         env = self.env
+        if self.start is not None:
+            resume(self, self.start, self.start_rng)
         for stream in self.intake:
             env.process(self._arrivals(*stream))
         env.process(self._days())

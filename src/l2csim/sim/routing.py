@@ -81,10 +81,11 @@ class RouteTable:
             self._cum[index[a]] = cum
             self._next[index[a]] = [index[b] for b, _ in row]
 
-    def sample(self, uniform) -> list[int]:
-        """A path of activity indices from START to END; `uniform()` gives U(0,1) draws."""
+    def sample(self, uniform, after: int = -1) -> list[int]:
+        """A path of activity indices from START (or after activity `after`, for an order
+        already under way) to END; `uniform()` gives U(0,1) draws."""
         path: list[int] = []
-        node = -1
+        node = after
         cum_of, next_of = self._cum, self._next
         for _ in range(MAX_STEPS):
             cum = cum_of.get(node)

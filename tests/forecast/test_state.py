@@ -1,0 +1,99 @@
+"""forecast/state.py: the state at as-of read from the log as it was known then."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from forecast_study import AS_OF
+from l2csim.forecast import state as st
+from l2csim.forecast.model import as_of_today, fit_options, fit_until
+from l2csim.forecast.run import parse_as_of
+from l2csim.inputs import read_inputs_log, resolve_inputs
+from l2csim.log import ACTIVITY, CASE, TIMESTAMP
+
+
+@pytest.fixture(scope="module")
+def known(small_study):
+    inputs = resolve_inputs(small_study)
+    log = read_inputs_log(inputs)
+    as_of = parse_as_of(AS_OF, log.events, inputs.study.log.timezone)
+    cut = st.cut_log(log, as_of)
+    params = fit_until(cut, inputs.study, fit_options(inputs.study))
+    return inputs, log, as_of, cut, params
+
+
+def test_the_cut_keeps_only_what_had_happened(known) -> None:
+    _inputs, log, as_of, cut, params = known
+    assert cut.events[TIMESTAMP].max() <= as_of < log.events[TIMESTAMP].max()
+    assert params.created_from.period_end <= as_of.isoformat()
+
+
+def test_open_orders_are_received_and_not_delivered_at_as_of(known) -> None:
+    inputs, log, as_of, cut, params = known
+    table = st.open_orders(cut.events, inputs.study, params, as_of)
+    assert list(table.columns) == list(st.OPEN_COLUMNS)
+    events = log.events
+    delivered = events[events[ACTIVITY] == "Delivered"].groupby(CASE)[TIMESTAMP].max()
+    for row in table.itertuples(index=False):
+        assert row.received <= as_of
+        assert not delivered.get(row.order, as_of + pd.Timedelta(days=1)) <= as_of
+        mine = cut.events[cut.events[CASE] == row.order].sort_values(TIMESTAMP)
+        routed = [a for a in mine[ACTIVITY] if a in row.done]
+        assert row.last_activity == routed[-1]  # the last routed step, calls left out
+        assert row.chase_calls == int((mine[ACTIVITY] == "Customer chase call").sum())
+    assert table["last_event"].is_monotonic_increasing  # oldest waiting queue first
+    assert table["promised"].notna().all() and set(table["tier"]) <= {
+        t.name for t in params.tiers
+    }
+
+
+def test_the_clock_runs_on_local_wall_time_from_a_monday() -> None:
+    moment = pd.Timestamp("2025-04-02 06:30", tz="UTC")  # Wednesday 08:30 in Berlin
+    clock = st.Clock.of_week(moment, "Europe/Berlin")
+    assert clock.origin.weekday() == 0 and clock.origin.hour == 0
+    assert clock.hours(moment) == pytest.approx(2 * 24 + 8.5)
+    back = clock.time([clock.hours(moment)])
+    assert back.iloc[0] == moment
+    earlier = st.Clock.weeks_before(moment, "Europe/Berlin", 2)
+    assert earlier.hours(moment) == pytest.approx(clock.hours(moment) + 2 * 168)
+
+
+def test_staff_at_work_uses_the_last_weeks(known) -> None:
+    _inputs, _log, as_of, cut, params = known
+    today, away = st.staff_at_work(cut.events, params, as_of)
+    people = {m.name: m for p in today.pools for m in p.members}
+    fitted = {m.name: m for p in params.pools for m in p.members}
+    assert set(people) | {n for names in away.values() for n in names} == set(fitted)
+    assert all(0 < m.attendance <= 1 for m in people.values())
+    # Someone who has done nothing for a month before as-of is left out of their team.
+    team = next(p for p in params.pools if len(p.members) >= 2)
+    name = team.members[0].name
+    gone = (cut.events["org:resource"] == name) & (
+        cut.events[TIMESTAMP] > as_of - pd.Timedelta(days=30)
+    )
+    today, away = st.staff_at_work(cut.events[~gone], params, as_of)
+    assert away[team.name] == [name]
+    assert name not in {m.name for p in today.pools for m in p.members}
+
+
+def test_intake_is_held_at_its_level_at_as_of(known) -> None:
+    _inputs, _log, _as_of, _cut, params = known
+    rising = params.model_copy(
+        update={"arrivals": [a.model_copy(update={"trend_per_week": 0.01}) for a in params.arrivals]}
+    )
+    today = as_of_today(rising)
+    assert all(a.trend_per_week == 0 for a in today.arrivals)
+    assert all(
+        new.orders_per_week > old.orders_per_week
+        for new, old in zip(today.arrivals, params.arrivals, strict=True)
+        if old.orders_per_week > 0
+    )
+
+
+def test_path_rules_come_from_the_delivered_orders(known) -> None:
+    inputs, _log, _as_of, cut, params = known
+    rules = st.path_rules(cut.events, inputs.study, params)
+    assert "Custom systems" in rules
+    assert {"Pick and pack", "Shipped", "Delivered"} <= rules["Custom systems"].required
+    assert "Customer chase call" not in rules["Custom systems"].required  # calls are not steps
