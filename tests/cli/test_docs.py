@@ -43,7 +43,7 @@ def mentions(text: str, option: str) -> bool:
 
 def test_every_command_is_listed() -> None:
     assert sorted(
-        ["check", "compare", "customers", "fit", "mine", "report", "sample", "simulate",
+        ["check", "compare", "customers", "fit", "forecast", "mine", "report", "sample", "simulate",
          "study", "sweep", "validate"]
     ) == COMMANDS  # fmt: skip
 
