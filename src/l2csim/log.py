@@ -559,9 +559,13 @@ def _columns_named(present: list[str]) -> str:
 
 
 def _refuse_long_names(series: pd.Series, path: Path, column: str) -> None:
-    lengths = series.dropna().str.len()
-    if len(lengths) and lengths.max() > MAX_NAME_CHARS:
-        row = _row_list(lengths.index[lengths > MAX_NAME_CHARS], limit=3)
+    codes, distinct = pd.factorize(series)  # measure each distinct name once
+    if not len(distinct):
+        return
+    lengths = pd.Series(distinct).astype(str).str.len().to_numpy()
+    if lengths.max() > MAX_NAME_CHARS:
+        too_long = np.isin(codes, np.flatnonzero(lengths > MAX_NAME_CHARS))
+        row = _row_list(series.index[too_long], limit=3)
         raise InputError(
             f"{path}: column {column!r} holds a value of {int(lengths.max()):,} characters "
             f"(rows {row}); names are at most {MAX_NAME_CHARS} characters. Check that the "
@@ -587,15 +591,28 @@ def _drop_unusable(frame: pd.DataFrame, path: Path, notes: list[str]) -> pd.Data
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    """Text identifiers as Python str (numbers as written, not 1.0), missing kept missing."""
-    if series.dtype == object and len(series) and isinstance(series.iloc[0], str):
-        non_text = series.map(type) != str  # noqa: E721 - cheap exact check
-        if not non_text.any():
-            return series
+    """Text identifiers as Python str (numbers as written, not 1.0), missing kept missing.
+
+    A column that is all text is kept as it is; otherwise each distinct value is converted
+    (and stripped) once and the column rebuilt from the codes (a log has far fewer distinct
+    names than events)."""
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string":
+        return series
     if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
         series = series.astype("Int64")
-    text = series.astype("string").str.strip()
-    return text.astype(object).where(text.notna(), None)
+    return _distinct_map(series, lambda text: text.astype("string").str.strip())
+
+
+def _distinct_map(series: pd.Series, convert) -> pd.Series:
+    """`convert` (text Series -> text Series) applied to each distinct value once; missing
+    values stay None. The result is an object column of Python str."""
+    codes, distinct = pd.factorize(series)
+    converted = convert(pd.Series(distinct, dtype=object))
+    values = converted.astype(object).where(converted.notna(), None).to_numpy(dtype=object)
+    out = np.full(len(codes), None, dtype=object)
+    present = codes >= 0
+    out[present] = values[codes[present]]
+    return pd.Series(out, index=series.index, name=series.name)
 
 
 def to_utc(series: pd.Series, path: Path, column: str, source: LogSource) -> pd.Series:
@@ -729,8 +746,9 @@ def read_lifecycle(
 
     Refuses (naming the file, the column and its values) a reading that would leave no
     event, e.g. statuses read as transitions with `keep_as_activity: false`."""
-    raw = frame[LIFECYCLE].astype("string").str.strip()
-    transition = raw.str.lower()
+    raw = _distinct_map(frame[LIFECYCLE], lambda text: text.astype("string").str.strip())
+    raw = raw.astype("string")
+    transition = _distinct_map(raw, lambda text: text.astype("string").str.lower()).astype("string")
     starts = {v.strip().lower() for v in spec.start}
     completes = {v.strip().lower() for v in spec.complete}
     counts = raw.value_counts(dropna=True)
