@@ -25,9 +25,9 @@ from l2csim.fit import (
     staff,
     waiting,
 )
+from l2csim.fit import period as periods
 from l2csim.fit.calibration import CalibrationSettings, calibrate
 from l2csim.fit.cases import case_table, sort_events
-from l2csim.fit.fingerprint import fingerprint
 from l2csim.log import ACTIVITY, CASE, EventLog
 from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
@@ -69,7 +69,9 @@ def fit_model(
             "no activity roles (study file roles:): tiers, SLAs, calls and retention use "
             "defaults; routing, durations and pools come from the log"
         )
-    events = sort_events(log.events)
+    period = periods.today(log.events)  # wrongly dated cases out; the recent window
+    notes += period.notes()
+    events = sort_events(periods.plausible(log.events, period))
     case_tier, tier_provenance = _case_tiers(events, study, options)
     cases = case_table(events, study, case_tier)
     if tier_provenance.source == "default":
@@ -97,6 +99,7 @@ def fit_model(
     staffing = staff.fit_staffing(events, cases["segment"], timezone, waiting_steps)
     external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
     pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
+    pools = periods.recent_pools(pools, events, period, timezone, notes)
     times = durations.event_times(
         events, staffing.members, staffing.systems, timezone, set(call_activities)
     )
@@ -146,6 +149,7 @@ def fit_model(
         notes.append(f"courtesy practice: {courtesy.provenance.detail}")
 
     retention_params = _retention(options, notes)
+    recent_cases = periods.recent_cases(cases, period)
     activity_params = [
         ActivityParams(
             name=a,
@@ -179,15 +183,15 @@ def fit_model(
             + "; ".join(f"{a} ({delays[a].overall.probability:.0%} of the time)" for a in waits)
         )
     params = ModelParams(
-        created_from=fingerprint(log),
+        created_from=periods.fingerprint_of(log, period),
         timezone=timezone,
         working_weekdays=weekdays,
         promise_cutoff_hour=cutoff,
         roles=roles,
         segment_attribute=" | ".join(study.segments) if study and study.segments else None,
         tiers=tiers,
-        arrivals=arrivals.fit_arrivals(cases),
-        arrival_pattern=arrivals.fit_pattern(cases, timezone),
+        arrivals=arrivals.fit_arrivals(recent_cases),
+        arrival_pattern=arrivals.fit_pattern(recent_cases, timezone),
         routing=routings,
         activities=activity_params,
         pools=sorted(pools, key=lambda p: p.name),
@@ -198,7 +202,8 @@ def fit_model(
     )
     if options.calibration is None:
         return params
-    return calibrate(params, events, cases["segment"], options.calibration).params
+    window = periods.recent(events, period)  # replayed as validation replays it
+    return calibrate(params, window, cases["segment"], options.calibration).params
 
 
 def _case_tiers(
