@@ -345,6 +345,9 @@ class Study(_Strict):
     validation: ValidationSpec = ValidationSpec()
     calibration: CalibrationSpec = CalibrationSpec()
     report: ReportSpec = ReportSpec()
+    # People per step for steps the log names no one for (fit.concurrency): declared here,
+    # else inferred from how many of the step's cases are in progress at once.
+    pools: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(default_factory=dict)
     source: Path | None = Field(default=None, exclude=True)
 
     @property

@@ -18,6 +18,7 @@ from l2csim.customers.crm import read_tier_table
 from l2csim.fit import (
     arrivals,
     calls,
+    concurrency,
     customers,
     durations,
     retention,
@@ -28,7 +29,7 @@ from l2csim.fit import (
 from l2csim.fit import period as periods
 from l2csim.fit.calibration import CalibrationSettings, calibrate
 from l2csim.fit.cases import case_table, sort_events
-from l2csim.log import ACTIVITY, CASE, EventLog
+from l2csim.log import ACTIVITY, CASE, RESOURCE, EventLog
 from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
     END_NODE,
@@ -72,6 +73,8 @@ def fit_model(
     period = periods.today(log.events)  # wrongly dated cases out; the recent window
     notes += period.notes()
     events = sort_events(periods.plausible(log.events, period))
+    if RESOURCE not in events:  # a log without a resource column: every step names no one
+        events = events.assign(**{RESOURCE: None})
     case_tier, tier_provenance = _case_tiers(events, study, options)
     cases = case_table(events, study, case_tier)
     if tier_provenance.source == "default":
@@ -97,6 +100,11 @@ def fit_model(
             + "; ".join(f"{a} ({why})" for a, why in sorted(outside.items()))
         )
     staffing = staff.fit_staffing(events, cases["segment"], timezone, waiting_steps)
+    inferred = concurrency.infer_pools(
+        events, staffing, timezone, study.pools if study else {}, set(call_activities)
+    )  # steps the log names no one for
+    staffing = inferred.staffing
+    notes += inferred.notes
     external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
     pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
     pools = periods.recent_pools(pools, events, period, timezone, notes)
@@ -105,6 +113,7 @@ def fit_model(
     )
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
     fitted = durations.fit_activity_durations(events, times, timed, method)
+    fitted.update({a: d for a, d in inferred.work.items() if a in fitted})
     shares = durations.system_shares(events, times)
     outside_time = waiting.outside_hours(events, times, staffing, external, timezone)
     delays = waiting.fit_delays(
