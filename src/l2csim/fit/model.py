@@ -21,6 +21,7 @@ from l2csim.fit import (
     concurrency,
     customers,
     durations,
+    evidence,
     retention,
     routing,
     staff,
@@ -143,8 +144,11 @@ def fit_model(
             "rushed_steps": rushed_steps,
         }
     )  # fmt: skip
-    if chase.provenance.source == "default":
+    has_calls = evidence.has_chase_calls(events, roles.chase_call)
+    if chase.provenance.source == "default" and has_calls:
         notes.append(f"chase behaviour: {chase.provenance.detail}; defaults used")
+    chase, chase_notes = evidence.silent_chase(chase, tiers, has_calls)
+    notes += chase_notes
     courtesy = calls.fit_courtesy(
         events, cases["tier"], roles.courtesy_call, roles.milestones,
         _main_duration(roles.courtesy_call, events, fitted), courtesy_pool,
@@ -159,6 +163,10 @@ def fit_model(
 
     retention_params = _retention(options, notes)
     recent_cases = periods.recent_cases(cases, period)
+    intake, retention_params, stream_notes = evidence.order_stream(
+        arrivals.fit_arrivals(recent_cases), retention_params, log.has_customers
+    )
+    notes += stream_notes
     activity_params = [
         ActivityParams(
             name=a,
@@ -199,7 +207,7 @@ def fit_model(
         roles=roles,
         segment_attribute=" | ".join(study.segments) if study and study.segments else None,
         tiers=tiers,
-        arrivals=arrivals.fit_arrivals(recent_cases),
+        arrivals=intake,
         arrival_pattern=arrivals.fit_pattern(recent_cases, timezone),
         routing=routings,
         activities=activity_params,
