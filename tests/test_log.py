@@ -17,9 +17,10 @@ from l2csim.log import (
     START,
     TIMESTAMP,
     LogSource,
+    date_bulk,
     read_log,
 )
-from l2csim.study import ColumnMap
+from l2csim.study import ColumnMap, LifecycleSpec
 
 ORDERS = ColumnMap(
     case="order_ref", activity="event", timestamp="event_time", resource="who", customer="cust"
@@ -273,3 +274,107 @@ def test_lifecycle_pairs_on_a_small_log(write_csv) -> None:
     assert log.n_events == 3  # A (start + end), the lonely start of B, C
     a = log.events[log.events[ACTIVITY] == "A"].iloc[0]
     assert a[START] == pd.Timestamp("2025-01-06 09:05", tz="UTC")
+
+
+# --- lifecycle columns that are statuses, and what the study says about them ----------------
+
+STATUS_LOG = (
+    "case:concept:name,concept:name,time:timestamp,lifecycle:transition,org:resource\n"
+    "1,Accepted,2012-04-01T08:00:00Z,In Progress,Ann\n"
+    "1,Queued,2012-04-01T09:00:00Z,Awaiting Assignment,Ann\n"
+    "1,Accepted,2012-04-01T10:00:00Z,Wait - User,Bob\n"
+    "1,Completed,2012-04-02T08:00:00Z,Resolved,Bob\n"
+    "2,Accepted,2012-04-01T08:30:00Z,In Progress,Bob\n"
+    "2,Completed,2012-04-01T12:00:00Z,Closed,Ann\n"
+)
+
+
+def test_lifecycle_statuses_are_kept_as_activities(write_csv) -> None:
+    """A lifecycle column of statuses (BPI Challenge 2013's "In Progress", "Wait - User")
+    is not start/complete: every event stays, the status joined to the activity."""
+    log = read_log(write_csv(STATUS_LOG))
+    assert log.n_events == 6
+    assert log.activities == [
+        "Accepted (In Progress)",
+        "Accepted (Wait - User)",
+        "Completed (Closed)",
+        "Completed (Resolved)",
+        "Queued (Awaiting Assignment)",
+    ]
+    assert log.lifecycle is not None and log.lifecycle.mode == "activity"
+    assert set(log.lifecycle.statuses) == {
+        "In Progress", "Awaiting Assignment", "Wait - User", "Resolved", "Closed"
+    }  # fmt: skip
+    assert "read as statuses" in " ".join(log.notes)
+
+
+def test_lifecycle_statuses_mapped_through_the_study(write_csv) -> None:
+    """The study names which statuses start and complete work: they are paired like XES's
+    start and complete, other statuses are left out."""
+    spec = LifecycleSpec(start=["In Progress"], complete=["Wait - User", "Resolved", "Closed"],
+                         keep_as_activity=False)  # fmt: skip
+    log = read_log(LogSource(path=write_csv(STATUS_LOG), lifecycle=spec))
+    assert log.lifecycle is not None and log.lifecycle.mode == "paired"
+    assert log.lifecycle.left_out == 1  # Awaiting Assignment
+    events = log.events
+    accepted = events[(events[ACTIVITY] == "Accepted") & (events[CASE] == "1")].iloc[0]
+    assert accepted[START] == pd.Timestamp("2012-04-01 08:00", tz="UTC")
+    assert accepted[TIMESTAMP] == pd.Timestamp("2012-04-01 10:00", tz="UTC")
+    assert sorted(log.activities) == ["Accepted", "Completed"]
+
+
+def test_statuses_read_as_transitions_would_empty_the_log_an_error(write_csv) -> None:
+    """Refusing statuses as activities when none is a start or completion leaves nothing:
+    an error naming the file, the column and its values, never an empty log."""
+    path = write_csv(STATUS_LOG)
+    spec = LifecycleSpec(keep_as_activity=False)
+    with pytest.raises(
+        InputError, match=r"log\.csv: no events left: the lifecycle column.*In Progress"
+    ):
+        read_log(LogSource(path=path, lifecycle=spec))
+
+
+def test_study_keeps_lifecycle_as_activity(write_csv) -> None:
+    """keep_as_activity: true keeps even XES transitions in the activity's name."""
+    path = write_csv(
+        "case:concept:name,concept:name,time:timestamp,lifecycle:transition\n"
+        "1,A,2025-01-06T09:00:00Z,start\n"
+        "1,A,2025-01-06T09:30:00Z,complete\n"
+    )
+    log = read_log(LogSource(path=path, lifecycle=LifecycleSpec(keep_as_activity=True)))
+    assert log.activities == ["A (complete)", "A (start)"]
+
+
+def test_lifecycle_key_in_the_study_file(tmp_path: Path, write_csv) -> None:
+    from l2csim.inputs import read_inputs_log, resolve_inputs
+
+    path = write_csv(STATUS_LOG)
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        f"log:\n  path: {path}\n  lifecycle: {{start: In Progress, complete: [Resolved, Closed]}}\n"
+    )
+    log = read_inputs_log(resolve_inputs(study), strict=False)
+    assert log.lifecycle is not None and log.lifecycle.mode == "activity"  # still statuses
+    study.write_text(
+        f"log:\n  path: {path}\n  lifecycle: {{start: In Progress, complete: [Resolved, "
+        "Closed, Wait - User], keep_as_activity: false}\n"
+    )
+    log = read_inputs_log(resolve_inputs(study), strict=False)
+    assert log.lifecycle.mode == "paired" and log.n_events == 4  # one lonely start kept
+
+
+# --- the log's dates ---------------------------------------------------------------------------
+
+
+def test_date_bulk_cuts_a_few_wildly_wrong_dates() -> None:
+    """Two events dated 1948 in a year of 2018 events are outside the plausible span; the
+    thin early tail of a log (a few events months before the busy period) is not."""
+    busy = pd.date_range("2018-01-01", "2018-12-31", periods=5000, tz="UTC")
+    tail = pd.date_range("2017-06-01", "2017-12-01", periods=20, tz="UTC")
+    wrong = pd.DatetimeIndex(["1948-01-26", "1948-03-01"], tz="UTC")
+    bulk = date_bulk(pd.Series(busy.append([tail, wrong])))
+    assert bulk.outliers == 2
+    assert bulk.start > pd.Timestamp("1990-01-01", tz="UTC")
+    assert bulk.start < pd.Timestamp("2017-06-01", tz="UTC")
+    assert "central 99%" in bulk.rule
+    assert date_bulk(pd.Series(busy)).outliers == 0

@@ -24,13 +24,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psutil
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from l2csim.errors import InputError
-from l2csim.study import ColumnMap, Study
+from l2csim.study import ColumnMap, LifecycleSpec, Study
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -57,6 +58,12 @@ MAX_LINE_BYTES = 1 << 20
 MAX_NAME_CHARS = 500
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+\s*$")
 _PLAIN_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
+# The transitions of XES's standard lifecycle model (lower case). Other values in a lifecycle
+# column are statuses ("In Progress", "Wait - User"), not the start or end of work.
+XES_TRANSITIONS = frozenset({
+    "schedule", "assign", "reassign", "start", "suspend", "resume", "pi_abort", "ate_abort",
+    "complete", "completed", "autoskip", "manualskip", "withdraw", "unknown",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class LogSource:
     timezone: str = "UTC"
     timestamp_format: str | None = None
     object_type: str | None = None
+    lifecycle: LifecycleSpec = field(default_factory=LifecycleSpec)
 
     @classmethod
     def from_study(cls, study: Study) -> LogSource:
@@ -80,6 +88,7 @@ class LogSource:
             timezone=spec.timezone,
             timestamp_format=spec.timestamp_format,
             object_type=spec.object_type,
+            lifecycle=spec.lifecycle,
         )
 
 
@@ -91,6 +100,8 @@ class EventLog:
     source: Path
     format: str
     notes: tuple[str, ...] = ()
+    # How the lifecycle column was read (`Lifecycle`), None without one.
+    lifecycle: Lifecycle | None = None
 
     @property
     def n_events(self) -> int:
@@ -139,8 +150,15 @@ def read_log(source: LogSource | str | Path, *, memory_budget: int | None = None
         raw = _read_parquet(path)
     else:
         raw = _read_ocel(path, kind, source.object_type, notes)
-    events = canonicalise(raw, source, path, notes)
-    return EventLog(events=events, source=path, format=kind, notes=tuple(notes))
+    readings: dict[str, Lifecycle] = {}
+    events = canonicalise(raw, source, path, notes, readings)
+    return EventLog(
+        events=events,
+        source=path,
+        format=kind,
+        notes=tuple(notes),
+        lifecycle=readings.get("lifecycle"),
+    )
 
 
 def detect_format(path: Path) -> str:
@@ -452,9 +470,16 @@ def _first_line(error: BaseException) -> str:
 
 
 def canonicalise(
-    raw: pd.DataFrame, source: LogSource, path: Path, notes: list[str] | None = None
+    raw: pd.DataFrame,
+    source: LogSource,
+    path: Path,
+    notes: list[str] | None = None,
+    readings: dict[str, Lifecycle] | None = None,
 ) -> pd.DataFrame:
-    """Rename mapped columns to pm4py's names, parse times to UTC, pair lifecycle events."""
+    """Rename mapped columns to pm4py's names, parse times to UTC, pair lifecycle events.
+
+    `readings` receives how the lifecycle column was read (key "lifecycle"). A log left
+    without events is refused with its cause; it never goes on empty."""
     notes = notes if notes is not None else []
     columns = source.columns
     present = [str(c) for c in raw.columns]
@@ -509,7 +534,14 @@ def canonicalise(
     if START in frame:
         frame[START] = to_utc(frame[START], path, wanted[START] or START, source)
     if LIFECYCLE in frame:
-        frame = _pair_lifecycle(frame, notes)
+        frame, reading = read_lifecycle(
+            frame, source.lifecycle, path, wanted[LIFECYCLE] or LIFECYCLE
+        )
+        notes.extend(reading.notes)
+        if readings is not None:
+            readings["lifecycle"] = reading
+    if frame.empty:  # defensive: every step above refuses or keeps events
+        raise InputError(f"{path}: no events left after reading; check the column mapping.")
     return frame
 
 
@@ -527,9 +559,13 @@ def _columns_named(present: list[str]) -> str:
 
 
 def _refuse_long_names(series: pd.Series, path: Path, column: str) -> None:
-    lengths = series.dropna().str.len()
-    if len(lengths) and lengths.max() > MAX_NAME_CHARS:
-        row = _row_list(lengths.index[lengths > MAX_NAME_CHARS], limit=3)
+    codes, distinct = pd.factorize(series)  # measure each distinct name once
+    if not len(distinct):
+        return
+    lengths = pd.Series(distinct).astype(str).str.len().to_numpy()
+    if lengths.max() > MAX_NAME_CHARS:
+        too_long = np.isin(codes, np.flatnonzero(lengths > MAX_NAME_CHARS))
+        row = _row_list(series.index[too_long], limit=3)
         raise InputError(
             f"{path}: column {column!r} holds a value of {int(lengths.max()):,} characters "
             f"(rows {row}); names are at most {MAX_NAME_CHARS} characters. Check that the "
@@ -555,15 +591,28 @@ def _drop_unusable(frame: pd.DataFrame, path: Path, notes: list[str]) -> pd.Data
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    """Text identifiers as Python str (numbers as written, not 1.0), missing kept missing."""
-    if series.dtype == object and len(series) and isinstance(series.iloc[0], str):
-        non_text = series.map(type) != str  # noqa: E721 - cheap exact check
-        if not non_text.any():
-            return series
+    """Text identifiers as Python str (numbers as written, not 1.0), missing kept missing.
+
+    A column that is all text is kept as it is; otherwise each distinct value is converted
+    (and stripped) once and the column rebuilt from the codes (a log has far fewer distinct
+    names than events)."""
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string":
+        return series
     if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
         series = series.astype("Int64")
-    text = series.astype("string").str.strip()
-    return text.astype(object).where(text.notna(), None)
+    return _distinct_map(series, lambda text: text.astype("string").str.strip())
+
+
+def _distinct_map(series: pd.Series, convert) -> pd.Series:
+    """`convert` (text Series -> text Series) applied to each distinct value once; missing
+    values stay None. The result is an object column of Python str."""
+    codes, distinct = pd.factorize(series)
+    converted = convert(pd.Series(distinct, dtype=object))
+    values = converted.astype(object).where(converted.notna(), None).to_numpy(dtype=object)
+    out = np.full(len(codes), None, dtype=object)
+    present = codes >= 0
+    out[present] = values[codes[present]]
+    return pd.Series(out, index=series.index, name=series.name)
 
 
 def to_utc(series: pd.Series, path: Path, column: str, source: LogSource) -> pd.Series:
@@ -671,20 +720,98 @@ def _row_list(index: Sequence[int] | pd.Index, limit: int = 5) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def _pair_lifecycle(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Lifecycle:
+    """How a lifecycle column was read: `mode` is "paired" (start and complete events made
+    one event with a start and an end time; other transitions left out), "activity" (every
+    event kept, its value joined to the activity: a log of statuses) or "complete" (only
+    completions: nothing to pair). `values`: the column's values with their event counts
+    (most frequent first, at most 20); `statuses`: those that are not XES lifecycle
+    transitions nor named in the study; `left_out`: events left out; `why`: the rule."""
+
+    column: str
+    mode: str
+    values: dict[str, int]
+    statuses: tuple[str, ...]
+    left_out: int
+    why: str
+    notes: tuple[str, ...] = ()
+
+
+def read_lifecycle(
+    frame: pd.DataFrame, spec: LifecycleSpec, path: Path, column: str = LIFECYCLE
+) -> tuple[pd.DataFrame, Lifecycle]:
+    """Read the lifecycle column as the study says (see `LifecycleSpec`): pair starts with
+    completions, or keep every event with its status in the activity's name.
+
+    Refuses (naming the file, the column and its values) a reading that would leave no
+    event, e.g. statuses read as transitions with `keep_as_activity: false`."""
+    raw = _distinct_map(frame[LIFECYCLE], lambda text: text.astype("string").str.strip())
+    raw = raw.astype("string")
+    transition = _distinct_map(raw, lambda text: text.astype("string").str.lower()).astype("string")
+    starts = {v.strip().lower() for v in spec.start}
+    completes = {v.strip().lower() for v in spec.complete}
+    counts = raw.value_counts(dropna=True)
+    values = {str(k): int(v) for k, v in counts.head(20).items()}
+    known = XES_TRANSITIONS | starts | completes
+    statuses = tuple(str(v) for v in counts.index if str(v).lower() not in known)
+    keep = spec.keep_as_activity if spec.keep_as_activity is not None else bool(statuses)
+    if keep:
+        why = (
+            "log.lifecycle.keep_as_activity: true"
+            if spec.keep_as_activity
+            else f"the column holds values that are not lifecycle transitions ({_listed(statuses)})"
+        )
+        named = raw.notna() & raw.ne("")
+        activity = frame[ACTIVITY].where(~named, frame[ACTIVITY] + " (" + raw + ")")
+        kept = frame.assign(**{ACTIVITY: activity.astype(object)})
+        note = (
+            f"lifecycle column {column!r} read as statuses: each event kept, its value joined "
+            f"to the activity, e.g. {kept[ACTIVITY].iloc[0]!r} ({why})"
+        )
+        return kept, Lifecycle(column, "activity", values, statuses, 0, why, (note,))
+    notes: list[str] = []
+    is_start = transition.isin(starts).fillna(False)
+    is_complete = transition.isin(completes).fillna(False) | transition.isna()
+    others = ~(is_start | is_complete)
+    if not is_complete.any() and not is_start.any():
+        raise InputError(
+            f"{path}: no events left: the lifecycle column {column!r} holds no start or complete "
+            f"transitions (values: {_listed(list(values))}); set log.lifecycle.keep_as_activity: "
+            "true to keep them as statuses, or name the values that start and complete work "
+            "in log.lifecycle.start and log.lifecycle.complete."
+        )
+    why = f"start values {sorted(starts)}, complete values {sorted(completes)}" + (
+        " (log.lifecycle.keep_as_activity: false)" if spec.keep_as_activity is False else ""
+    )
+    if not is_start.any() and not others.any():
+        return frame, Lifecycle(column, "complete", values, statuses, 0, why)
+    paired = _pair(frame, is_start, is_complete, notes)
+    if others.any():
+        left = transition[others].value_counts()
+        described = ", ".join(f"{count} {name}" for name, count in left.items())
+        notes.append(f"lifecycle events other than start/complete left out: {described}")
+    return paired, Lifecycle(
+        column, "paired", values, statuses, int(others.sum()), why, tuple(notes)
+    )
+
+
+def _listed(values: Sequence[str], limit: int = 5) -> str:
+    shown = [repr(v) for v in list(values)[:limit]]
+    more = len(values) - limit
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _pair(
+    frame: pd.DataFrame, is_start: pd.Series, is_complete: pd.Series, notes: list[str]
+) -> pd.DataFrame:
     """Turn start/complete event pairs into one event with a start and an end time.
 
     Each completion pairs with the latest start of the same activity in the same case that
     precedes it and is not taken by an earlier completion. Starts left over stay as events
     ending when they started; other transitions (schedule, assign, ...) carry no work time
-    and are left out, with a note.
+    and are left out.
     """
-    transition = frame[LIFECYCLE].astype("string").str.strip().str.lower()
-    is_start = transition.eq("start").fillna(False)
-    is_complete = transition.isin(["complete", "completed"]).fillna(False) | transition.isna()
-    others = ~(is_start | is_complete)
-    if not is_start.any() and not others.any():
-        return frame
     keys = [CASE, ACTIVITY]
     completes = frame.loc[is_complete]
     if is_start.any():
@@ -714,8 +841,74 @@ def _pair_lifecycle(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
             completes = pd.concat([completes, unmatched])
             notes.append(f"{len(lonely)} start events had no completion; kept with zero duration")
         notes.append(f"{len(used)} start events paired with their completions")
-    if others.any():
-        counts = transition[others].value_counts()
-        described = ", ".join(f"{count} {name}" for name, count in counts.items())
-        notes.append(f"lifecycle events other than start/complete left out: {described}")
     return completes.sort_index()
+
+
+# --- the log's dates -----------------------------------------------------------------------
+
+# The central share of events that defines the bulk of the log's dates, and the least margin
+# around it (see `date_bulk`).
+BULK_SHARE = 0.99
+MIN_DATE_MARGIN = pd.Timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class DateBulk:
+    """The span of dates that the log's events plausibly fall in, and how it was found.
+
+    Rule (stated in `rule`): the central `BULK_SHARE` of event times runs from `central_start`
+    to `central_end`; an event is implausibly dated when it lies further outside that span
+    than the span is long (at least `MIN_DATE_MARGIN`). Two events dated 1948 in a log of
+    2018 are typing errors or placeholders, not a 70-year history; a thin early tail of a
+    log (a few events a month before the busy period) is not cut by this rule.
+    """
+
+    start: pd.Timestamp  # earliest plausible time
+    end: pd.Timestamp  # latest plausible time
+    central_start: pd.Timestamp
+    central_end: pd.Timestamp
+    outliers: int  # events outside [start, end]
+
+    @property
+    def rule(self) -> str:
+        return (
+            f"the central {BULK_SHARE:.0%} of events lie between {self.central_start:%Y-%m-%d} "
+            f"and {self.central_end:%Y-%m-%d}; a time further outside that span than it is long "
+            f"(at least {MIN_DATE_MARGIN.days} days), i.e. before {self.start:%Y-%m-%d} or after "
+            f"{self.end:%Y-%m-%d}, is taken as wrongly dated"
+        )
+
+
+def date_bulk(times: pd.Series) -> DateBulk:
+    """The plausible span of a log's event times (see `DateBulk` for the rule)."""
+    values = times.dropna()
+    if values.empty:
+        now = pd.Timestamp.now(tz="UTC")
+        return DateBulk(now, now, now, now, 0)
+    tail = (1 - BULK_SHARE) / 2
+    ns = epoch_ns(values)
+    low, high = np.quantile(ns, [tail, 1 - tail], method="inverted_cdf")
+    central_start = pd.Timestamp(int(low), tz="UTC")
+    central_end = pd.Timestamp(int(high), tz="UTC")
+    margin = max(central_end - central_start, MIN_DATE_MARGIN)
+    start, end = central_start - margin, central_end + margin
+    outliers = int(((values < start) | (values > end)).sum())
+    return DateBulk(start, end, central_start, central_end, outliers)
+
+
+def epoch_ns(times: pd.Series) -> np.ndarray:
+    """Times as int64 nanoseconds since 1970 UTC (tz-aware or naive UTC), without copies
+    of object arrays."""
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return times.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+def outlier_cases(events: pd.DataFrame, bulk: DateBulk | None = None) -> pd.Index:
+    """Cases with an event (completion or start) dated outside the plausible span."""
+    bulk = bulk or date_bulk(events[TIMESTAMP])
+    outside = (events[TIMESTAMP] < bulk.start) | (events[TIMESTAMP] > bulk.end)
+    if START in events:
+        start = events[START]
+        outside |= ((start < bulk.start) | (start > bulk.end)).fillna(False)
+    return pd.Index(events.loc[outside, CASE].unique())

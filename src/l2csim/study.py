@@ -58,6 +58,22 @@ class ColumnMap(_Strict):
     lifecycle: str | None = None
 
 
+class LifecycleSpec(_Strict):
+    """How the lifecycle column (XES `lifecycle:transition`) is read.
+
+    `start` and `complete` name the values that start and complete work (default XES's
+    `start` and `complete`); a start pairs with the next completion of the same activity in
+    the case. `keep_as_activity`: true keeps every event, its value joined to the activity
+    ("Accepted (In Progress)"), as a log of statuses needs; false pairs start and complete
+    and leaves other values out; unset (automatic) keeps them as activities when the column
+    holds values that are not lifecycle transitions (statuses such as "In Progress").
+    """
+
+    start: ActivityList = Field(default_factory=lambda: ["start"])
+    complete: ActivityList = Field(default_factory=lambda: ["complete", "completed"])
+    keep_as_activity: bool | None = None
+
+
 class LogSpec(_Strict):
     """Where the log is and how to read it."""
 
@@ -67,6 +83,7 @@ class LogSpec(_Strict):
     timezone: str = "UTC"
     timestamp_format: str | None = None
     object_type: str | None = None
+    lifecycle: LifecycleSpec = LifecycleSpec()
 
     @field_validator("timezone")
     @classmethod
@@ -328,6 +345,9 @@ class Study(_Strict):
     validation: ValidationSpec = ValidationSpec()
     calibration: CalibrationSpec = CalibrationSpec()
     report: ReportSpec = ReportSpec()
+    # People per step for steps the log names no one for (fit.concurrency): declared here,
+    # else inferred from how many of the step's cases are in progress at once.
+    pools: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(default_factory=dict)
     source: Path | None = Field(default=None, exclude=True)
 
     @property

@@ -1,126 +1,232 @@
-"""Benchmark: `mine` end to end on the largest shared log vs the same pm4py calls directly.
+"""Benchmark: `l2csim mine` end to end against the plain pm4py sequence, paired in one run.
 
-Reads road_traffic_fines.xes.gz once (reading is not timed: it is the reader's benchmark),
-then times (a) l2csim.mine.run.run on it and (b) the pm4py functions the same outputs need,
-called directly on the same DataFrame: discover_dfg, discover_performance_dfg, per
-abstraction level both DFGs + filter_dfg_activities_percentage + filter_dfg_paths_percentage,
-get_variants, discover_bpmn_inductive(noise), write_bpmn, discover_handover_of_work_network,
-and rendering the maps to SVG and PNG with pm4py's visualisers. Reports the ratio (a)/(b)
-and the peak resident memory sampled while each runs.
+The log (default: BPI Challenge 2012's completion events repeated 3 times with new case ids
+and shifted times, ~494k events, 24 activities; `--log` takes any log file instead) is run
+`--repeats` times through two processes started one after the other, in alternating order:
 
-    PYTHONPATH=src python tests/benchmarks/bench_mine.py [LOG]
+- **pm4py**: read (pm4py.read_xes, its Rust reader when installed; a Parquet file through
+  pandas and pm4py.format_dataframe), discover_dfg, discover_performance_dfg, get_variants,
+  discover_petri_net_inductive (noise 0.2), fitness_token_based_replay of the log on that
+  net: the sequence a pm4py user would write for what `mine` shows;
+- **l2csim**: `python -m l2csim mine STUDY --out DIR`, the study naming the log and, as its
+  documented process, the inductive miner's model of the original log (so `mine` checks
+  conformance as pm4py's sequence does) — everything mine writes: maps of every segment,
+  level and view (SVG and PNG), variants, the BPMN model, deviations, the backlog, maps.html.
 
-Measured 2026-11-22 on the shared 2-core machine (load average ~3 from other jobs), two runs:
-mine 6.0 s / 6.6 s vs pm4py direct 11.3 s / 12.0 s, ratio 0.53 / 0.55; RSS ~1.04 GB during
-either (the log itself; reading it peaked at 1.13 GB). Earlier runs under heavier load
-gave 0.65 and 1.10: the ratio is noisy on a shared machine.
+Each process's wall time and peak resident memory (its own rusage) are recorded; the ratio
+l2csim / pm4py is taken per pair and reported as min / median / max with the load average.
+Results: tests/benchmarks/results/mine.json (keyed by log).
+
+    PYTHONPATH=src python tests/benchmarks/bench_mine.py [--log FILE] [--repeats 3]
+        [--copies 3] [--format xes|parquet] [--no-reference]
+
+`--copies` sets how many times BPIC 2012 is repeated; `--no-reference` runs `mine` without
+a documented process (no conformance check).
+
+The ×3 log and the reference model are built once into $L2CSIM_BENCH_CACHE (default: the
+system's temporary folder, l2csim-bench/).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
-import resource
+import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
 
-import psutil
-
 REPO = Path(__file__).resolve().parents[2]
-SHARED = os.environ.get("L2CSIM_SHARED_DATA", str(REPO.parent / "shared" / "data"))
-DEFAULT = Path(SHARED) / "road_traffic_fines.xes.gz"
+SHARED = Path(os.environ.get("L2CSIM_SHARED_DATA", str(REPO.parent / "shared" / "data")))
+CACHE = Path(os.environ.get("L2CSIM_BENCH_CACHE", Path(tempfile.gettempdir()) / "l2csim-bench"))
+RESULTS = REPO / "tests" / "benchmarks" / "results" / "mine.json"
+NOISE = 0.2
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def quiet_pm4py():
+    sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]
+    os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "False")
+    warnings.simplefilter("ignore")
+    import pm4py
+
+    return pm4py
 
 
-class RssSampler:
-    """Highest resident memory seen while a block runs (sampled every 20 ms), in MB."""
+def bpic_times(copies: int, fmt: str) -> Path:
+    """BPIC 2012's completion events, `copies` times (case ids suffixed, each copy shifted by
+    the log's span), written once as XES (gzip) or Parquet into the cache."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    target = CACHE / (
+        f"bpic2012_x{copies}.xes.gz" if fmt == "xes" else f"bpic2012_x{copies}.parquet"
+    )
+    if target.is_file():
+        return target
+    import pandas as pd
 
-    def __enter__(self) -> RssSampler:
-        self.peak = psutil.Process().memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
+    pm = quiet_pm4py()
+    frame = pm.read_xes(str(SHARED / "bpic2012.xes.gz"))
+    frame = frame[frame["lifecycle:transition"].astype(str).str.upper() == "COMPLETE"]
+    frame = frame[["case:concept:name", "concept:name", "time:timestamp", "org:resource",
+                   "lifecycle:transition", "case:AMOUNT_REQ"]]  # fmt: skip
+    span = frame["time:timestamp"].max() - frame["time:timestamp"].min() + pd.Timedelta(days=1)
+    parts = []
+    for i in range(copies):
+        part = frame.copy()
+        part["case:concept:name"] = part["case:concept:name"].astype(str) + f"-{i}"
+        part["time:timestamp"] = part["time:timestamp"] + i * span
+        parts.append(part)
+    log = pd.concat(parts, ignore_index=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as scratch:
+        partial = Path(scratch) / target.name
+        if fmt == "xes":
+            pm.write_xes(log, str(partial))
+        else:
+            log.to_parquet(partial, index=False)
+        partial.rename(target)
+    return target
 
-    def _sample(self) -> None:
-        process = psutil.Process()
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, process.memory_info().rss)
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+def reference_model() -> Path:
+    """The inductive miner's BPMN of BPIC 2012's completion events: mine's documented process."""
+    target = CACHE / "bpic2012_inductive.bpmn"
+    if target.is_file():
+        return target
+    pm = quiet_pm4py()
+    frame = pm.read_xes(str(SHARED / "bpic2012.xes.gz"))
+    frame = frame[frame["lifecycle:transition"].astype(str).str.upper() == "COMPLETE"]
+    pm.write_bpmn(pm.discover_bpmn_inductive(frame, noise_threshold=NOISE), str(target))
+    return target
 
-    @property
-    def mb(self) -> float:
-        return self.peak / 2**20
+
+def run_pm4py(path: Path) -> dict:
+    """The plain pm4py sequence (in this process); seconds per step."""
+    started = time.perf_counter()
+    pm = quiet_pm4py()
+    steps = {"import": time.perf_counter() - started}
+
+    def step(name, call):
+        t = time.perf_counter()
+        value = call()
+        steps[name] = time.perf_counter() - t
+        return value
+
+    if path.suffix == ".parquet":
+        import pandas as pd
+
+        log = step("read", lambda: pm.format_dataframe(pd.read_parquet(path)))
+    else:
+        log = step("read", lambda: pm.read_xes(str(path)))
+    step("dfg", lambda: pm.discover_dfg(log))
+    step("performance_dfg", lambda: pm.discover_performance_dfg(log))
+    step("variants", lambda: pm.get_variants(log))
+    net, im, fm = step(
+        "inductive", lambda: pm.discover_petri_net_inductive(log, noise_threshold=NOISE)
+    )
+    step("token_replay", lambda: pm.fitness_token_based_replay(log, net, im, fm))
+    steps["total"] = time.perf_counter() - started
+    return steps
 
 
-def reference(events, out: Path, handover_input, levels=(1.0, 0.8, 0.5), noise=0.2) -> None:
-    from l2csim.pm4py_adapter import pm4py
+def write_study(folder: Path, path: Path, reference: Path | None) -> Path:
+    import yaml
 
-    pm = pm4py()
-    from pm4py.visualization.dfg import visualizer as dfg_vis
+    folder.mkdir(parents=True, exist_ok=True)
+    study = {"log": {"path": str(path)}}
+    if reference is not None:
+        study["reference_process"] = str(reference)
+    (folder / "study.yaml").write_text(yaml.safe_dump(study))
+    return folder / "study.yaml"
 
-    for level in levels:
-        dfg, starts, ends = pm.discover_dfg(events)
-        perf, _, _ = pm.discover_performance_dfg(events)
-        if level < 1.0:
-            dfg, starts, ends = pm.filter_dfg_activities_percentage(dfg, starts, ends, level)
-            dfg, starts, ends = pm.filter_dfg_paths_percentage(dfg, starts, ends, level)
-            perf = {k: v for k, v in perf.items() if k in dfg}
-        for fmt in ("svg", "png"):
-            g = dfg_vis.apply(dfg, variant=dfg_vis.Variants.FREQUENCY,
-                              parameters={"format": fmt, "start_activities": starts, "end_activities": ends})  # fmt: skip
-            dfg_vis.save(g, str(out / f"f{level}.{fmt}"))
-            g = dfg_vis.apply(perf, variant=dfg_vis.Variants.PERFORMANCE,
-                              parameters={"format": fmt, "start_activities": starts, "end_activities": ends})  # fmt: skip
-            dfg_vis.save(g, str(out / f"p{level}.{fmt}"))
-    pm.get_variants(events)
-    bpmn = pm.discover_bpmn_inductive(events, noise_threshold=noise)
-    pm.write_bpmn(bpmn, str(out / "ref.bpmn"))
-    if handover_input is not None:
-        pm.discover_handover_of_work_network(handover_input)
+
+def measured(args: list[str]) -> dict:
+    """`child` with the peak RSS of the process (os.wait4 on it)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(args, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed:\n{stderr[-3000:]}")
+    return {
+        "seconds": round(seconds, 2),
+        "peak_mb": round(usage.ru_maxrss / 1024),
+        "stdout": stdout,
+    }
+
+
+def summary(values: list[float]) -> dict:
+    return {"min": round(min(values), 3), "median": round(statistics.median(values), 3),
+            "max": round(max(values), 3)}  # fmt: skip
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    warnings.simplefilter("ignore")
-    from l2csim.log import read_log
-    from l2csim.mine.run import run
-
-    started = time.perf_counter()
-    log = read_log(path)
-    read_s = time.perf_counter() - started
-    print(f"{path.name}: {log.n_events:,} events, {log.n_cases:,} cases; read in {read_s:.1f} s")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--log", type=Path, default=None)
+    parser.add_argument("--copies", type=int, default=3)
+    parser.add_argument("--format", choices=("xes", "parquet"), default="xes")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--pm4py-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.pm4py_child is not None:
+        print(json.dumps(run_pm4py(args.pm4py_child)))
+        return
+    path = args.log.resolve() if args.log else bpic_times(args.copies, args.format)
+    reference = None if args.no_reference or args.log else reference_model()
+    key = path.name
+    print(f"log {path} ({path.stat().st_size / 1e6:.1f} MB); reference {reference}", flush=True)
+    pairs = []
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as scratch:
-        before = psutil.Process().memory_info().rss / 2**20
-        print(f"RSS after reading: {before:,.0f} MB (high-water mark so far {peak_mb():,.0f} MB)")
-        started = time.perf_counter()
-        with RssSampler() as sampled:
-            run(log, None, Path(scratch) / "ours")
-        ours = time.perf_counter() - started
-        print(
-            f"l2csim mine (end to end after reading): {ours:.1f} s; peak RSS {sampled.mb:,.0f} MB"
-        )
-        (Path(scratch) / "ref").mkdir()
-        handover_input = None  # pm4py's handover fails on missing resources: fill them first
-        if "org:resource" in log.events:
-            handover_input = log.events.assign(
-                **{"org:resource": log.events["org:resource"].fillna("(none)")}
-            )
-        started = time.perf_counter()
-        with RssSampler() as sampled:
-            reference(log.events, Path(scratch) / "ref", handover_input)
-        theirs = time.perf_counter() - started
-    print(f"same pm4py calls directly:              {theirs:.1f} s; peak RSS {sampled.mb:,.0f} MB")
-    print(f"ratio mine / pm4py direct: {ours / theirs:.2f}")
+        study = write_study(Path(scratch) / "study", path, reference)
+        for i in range(args.repeats):
+            runs = {}
+            order = ("pm4py", "l2csim") if i % 2 == 0 else ("l2csim", "pm4py")
+            for who in order:
+                if who == "pm4py":
+                    result = measured([sys.executable, __file__, "--pm4py-child", str(path)])
+                    result["steps"] = {
+                        k: round(v, 2) for k, v in json.loads(result.pop("stdout")).items()
+                    }
+                else:
+                    out = Path(scratch) / f"out{i}"
+                    result = measured([sys.executable, "-m", "l2csim", "mine", str(study),
+                                       "--out", str(out)])  # fmt: skip
+                    result.pop("stdout")
+                result["load"] = round(os.getloadavg()[0], 2)
+                runs[who] = result
+                print(f"  run {i + 1} {who:6s} {result['seconds']:7.1f} s  peak {result['peak_mb']:5d} MB"
+                      f"  load {result['load']:.1f}", flush=True)  # fmt: skip
+            runs["ratio_time"] = round(runs["l2csim"]["seconds"] / runs["pm4py"]["seconds"], 3)
+            runs["ratio_memory"] = round(runs["l2csim"]["peak_mb"] / runs["pm4py"]["peak_mb"], 3)
+            pairs.append(runs)
+    document = {
+        "log": str(path.name),
+        "events_note": (f"BPIC 2012 completion events x{args.copies}" if args.log is None else ""),
+        "reference_process": reference.name if reference else None,
+        "measured": time.strftime("%Y-%m-%d %H:%M"),
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "pairs": pairs,
+        "l2csim_seconds": summary([p["l2csim"]["seconds"] for p in pairs]),
+        "pm4py_seconds": summary([p["pm4py"]["seconds"] for p in pairs]),
+        "ratio_time": summary([p["ratio_time"] for p in pairs]),
+        "ratio_memory": summary([p["ratio_memory"] for p in pairs]),
+    }
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    results[key] = document
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"time l2csim / pm4py: {document['ratio_time']}; memory: {document['ratio_memory']}")
 
 
 if __name__ == "__main__":

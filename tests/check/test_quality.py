@@ -420,3 +420,54 @@ def test_numbered_walk_in_buyers_are_not_similar_customers() -> None:
     (finding,) = similar_customers(events)
     assert finding.count == 1
     assert finding.examples[0].startswith("A1 'Weber Group Ltd' ~ A2 'WEBER GRP LIMITED'")
+
+
+def test_dates_far_from_the_bulk_are_flagged_whatever_the_year(tmp_path: Path) -> None:
+    """A year of orders in 2018 with one event typed as 2011 and one as 1948: both lie
+    further outside the bulk than the bulk is long. 1948 is also before 1990; 2011 is not,
+    and only the rule relative to the log's own dates catches it."""
+    rows = []
+    for n in range(200):
+        end = pd.Timestamp("2018-01-02 09:00", tz="UTC") + pd.Timedelta(days=n * 1.8)
+        for k, activity in enumerate(("Receive order", "Ship goods")):
+            rows.append({CASE: f"O{n}", ACTIVITY: activity,
+                         TIMESTAMP: (end + pd.Timedelta(hours=k)).isoformat()})  # fmt: skip
+    rows[11][TIMESTAMP] = "2011-05-03 10:00:00+00:00"
+    rows[31][TIMESTAMP] = "1948-01-26 10:00:00+00:00"
+    report = report_for(tmp_path, rows)
+    finding = only(report, "outlier_dates")
+    assert finding.count == 2 and finding.severity == "warning"
+    assert "their 2 cases out" in finding.message and "central 99%" in finding.message
+    assert finding.examples == (
+        "row 12: 2011-05-03T10:00:00+00:00",
+        "row 32: 1948-01-26T10:00:00+00:00",
+    )
+    assert only(report, "early_timestamp").count == 1  # 1948 only
+
+
+def test_a_lifecycle_column_of_statuses_is_a_finding(tmp_path: Path) -> None:
+    path = tmp_path / "status.csv"
+    path.write_text(
+        "case:concept:name,concept:name,time:timestamp,lifecycle:transition\n"
+        "1,Accepted,2012-04-01T08:00:00Z,In Progress\n"
+        "1,Accepted,2012-04-01T10:00:00Z,Wait - User\n"
+        "1,Completed,2012-04-02T08:00:00Z,Resolved\n"
+    )
+    report = check_quality(read_log(path), now=NOW)
+    finding = only(report, "lifecycle_statuses")
+    assert finding.severity == "warning" and finding.count == 3
+    assert "is not start/complete" in finding.message and "log.lifecycle.start" in finding.message
+    assert report.events == 3
+
+
+def test_lifecycle_transitions_left_out_are_counted(tmp_path: Path) -> None:
+    path = tmp_path / "xes_like.csv"
+    path.write_text(
+        "case:concept:name,concept:name,time:timestamp,lifecycle:transition\n"
+        "1,A,2025-01-06T09:00:00Z,schedule\n"
+        "1,A,2025-01-06T09:05:00Z,start\n"
+        "1,A,2025-01-06T09:30:00Z,complete\n"
+    )
+    report = check_quality(read_log(path), now=NOW)
+    finding = only(report, "lifecycle_left_out")
+    assert finding.count == 1 and finding.severity == "info"

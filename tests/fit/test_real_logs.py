@@ -10,6 +10,7 @@ import pytest
 
 from l2csim.fit import fit_model
 from l2csim.fit.durations import fit_distribution
+from l2csim.fit.evidence import NO_CHASE, NO_CHURN
 from l2csim.log import LogSource, read_log
 from l2csim.params import END_NODE, START_NODE, ModelParams, Provenance
 from l2csim.study import ColumnMap
@@ -72,7 +73,9 @@ def test_purchasing_pools_and_arrivals(purchasing) -> None:
     assert model.arrivals[0].orders_per_week == pytest.approx(raw["case_id"].nunique() / weeks)
     assert any("no activity roles" in note for note in model.notes)
     assert model.chase.provenance.source == "default"
-    assert model.retention.provenance.source == "default"
+    # no customer column: an order stream, nobody to churn; no chase calls: none simulated
+    assert not model.retention.enabled and model.retention.provenance.detail == NO_CHURN
+    assert model.chase.provenance.detail == NO_CHASE and model.chase.max_calls == 0
 
 
 def test_helpdesk_routing_matches_directly_follows_counts(helpdesk, helpdesk_log) -> None:

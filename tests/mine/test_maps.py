@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from l2csim.log import ACTIVITY, CASE, TIMESTAMP, read_log
+from l2csim.log import ACTIVITY, CASE, START, TIMESTAMP, read_log
 from l2csim.mine.maps import abstract_map, discover_map, kept_activities, map_dot, render
 from l2csim.pm4py_adapter import pm4py
 
@@ -80,3 +81,67 @@ def test_log_text_is_escaped_in_dot_and_svg():
         assert "&lt;b&gt;&quot;Hack&quot;&lt;/b&gt; &amp;" in dot.source
         svg = render(dot, "svg").decode()
         assert "<b>" not in svg and "&lt;b&gt;" in svg
+
+
+# --- the array form (code_log): same figures as a plain pandas groupby, segments by mask ----
+
+
+def _reference_map(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The map computed the slow, obvious way: pandas groupby over consecutive pairs."""
+    from l2csim.mine.maps import ordered
+
+    ev = ordered(events).reset_index(drop=True)
+    nxt = ev.shift(-1)
+    same = (ev[CASE] == nxt[CASE]).to_numpy()
+    if START in ev and ev[START].notna().all():  # waiting until the next step starts
+        wait = (np.maximum(nxt[START], ev[TIMESTAMP]) - ev[TIMESTAMP]).dt.total_seconds()
+    else:
+        wait = (nxt[TIMESTAMP] - ev[TIMESTAMP]).dt.total_seconds()
+    pairs = pd.DataFrame({"source": ev[ACTIVITY], "target": nxt[ACTIVITY], "case": ev[CASE],
+                          "wait": wait})[same]  # fmt: skip
+    flows = (
+        pairs.groupby(["source", "target"], sort=True)
+        .agg(
+            frequency=("case", "size"),
+            cases=("case", "nunique"),
+            median_s=("wait", "median"),
+            mean_s=("wait", "mean"),
+        )
+        .reset_index()
+    )
+    nodes = (
+        ev.groupby(ACTIVITY, sort=True)
+        .agg(frequency=(CASE, "size"), cases=(CASE, "nunique"))
+        .reset_index()
+        .rename(columns={ACTIVITY: "activity"})
+    )
+    return nodes, flows
+
+
+def test_arrays_give_exactly_the_groupby_figures(events):
+    """Every figure, to the last digit (maps, CSVs and maps.html must not change)."""
+    nodes, flows = _reference_map(events)
+    ours = discover_map(events)
+    got = ours.edges[ours.edges["kind"] == "flow"].drop(columns="kind").reset_index(drop=True)
+    assert got.to_csv(index=False) == flows.to_csv(index=False)
+    assert ours.nodes.to_csv(index=False) == nodes.to_csv(index=False)
+
+
+def test_a_segment_by_mask_is_the_map_of_its_cases(events):
+    """One coded log shared by every segment: a mask gives the map of the filtered log."""
+    from l2csim.mine.maps import code_log, map_levels, ordered
+
+    cases = events[CASE].drop_duplicates()
+    part_cases = set(cases.iloc[::3])
+    coded = code_log(ordered(events))
+    keep = ordered(events)[CASE].isin(part_cases).to_numpy()
+    part = events[events[CASE].isin(part_cases)]
+    pinned = [str(events[ACTIVITY].value_counts().index[-1])]
+    for level in (1.0, 0.6):
+        by_mask = abstract_map(coded, level, level, pinned=pinned, keep=keep)
+        by_frame = abstract_map(part, level, level, pinned=pinned)
+        assert by_mask.edges.to_csv(index=False) == by_frame.edges.to_csv(index=False)
+        assert by_mask.nodes.to_csv(index=False) == by_frame.nodes.to_csv(index=False)
+        assert by_mask.n_cases == by_frame.n_cases == len(part_cases)
+    assert map_levels(coded, pinned=pinned, keep=keep) == map_levels(part, pinned=pinned)
+    assert kept_activities(coded, 0.5, keep) == kept_activities(part, 0.5)

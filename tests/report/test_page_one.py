@@ -165,6 +165,27 @@ def test_defaults_are_flagged_where_the_headline_is_and_inert_options_said(study
     assert "0.00 (0.00" not in summary
 
 
+def test_chase_calls_the_model_does_not_simulate_are_left_out_of_the_headline(study_out, tmp_path):
+    """A log without chase calls gives a model in which nobody phones (`fit.evidence`): the
+    headline has no chase-call column (no zeros, no defaults shown as results) and says why."""
+    crafted = _copy(study_out, tmp_path)
+    why = "the log has no chase calls: none are simulated (no chase-call figures)"
+
+    def silent_chase(model: dict) -> None:
+        chase = model["chase"]
+        for wait in chase["patience"].values():
+            wait["share"] = 0.0
+        chase["max_calls"] = 0
+        chase["provenance"] = {"source": "default", "detail": why}
+
+    _edit_json(crafted / "fit" / "model.json", silent_chase)
+    summary = _summary(build_report(crafted).read_text(encoding="utf-8"))
+    assert '<th data-kpi="chase_calls">' not in summary
+    assert '<p class="not-simulated" data-kpi="chase_calls">' in summary
+    assert why in summary
+    assert "chase calls rests on a default" not in summary
+
+
 # --- in the browser: page 1 on screen and in print --------------------------------------------
 
 

@@ -29,6 +29,9 @@ from l2csim.log import (
     START,
     TIMESTAMP,
     EventLog,
+    Lifecycle,
+    date_bulk,
+    outlier_cases,
 )
 from l2csim.output import write_json
 
@@ -121,6 +124,7 @@ def check_quality(
         cases_without_customer,
     ]
     findings = [finding for check in checks for finding in check(events)]
+    findings += outlier_dates(events) + lifecycle_findings(log.lifecycle)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind, f.column or ""))
     times = events[TIMESTAMP] if TIMESTAMP in events else pd.Series(dtype="datetime64[ns, UTC]")
     return QualityReport(
@@ -382,6 +386,85 @@ def implausible_timestamps(events: pd.DataFrame, *, now: pd.Timestamp) -> list[F
                 )
             )
     return findings
+
+
+def outlier_dates(events: pd.DataFrame) -> list[Finding]:
+    """Events dated far outside the bulk of the log (`l2csim.log.date_bulk`'s rule, relative
+    to the log's own dates, not a fixed year): fit and validate leave their cases out."""
+    if TIMESTAMP not in events or events.empty:
+        return []
+    bulk = date_bulk(events[TIMESTAMP])
+    if not bulk.outliers:
+        return []
+    times = events[TIMESTAMP]
+    hit = ((times < bulk.start) | (times > bulk.end)).to_numpy()
+    rows = events.index[hit][:MAX_EXAMPLES]
+    cases = len(outlier_cases(events, bulk))
+    return [
+        Finding(
+            kind="outlier_dates",
+            severity="warning",
+            count=bulk.outliers,
+            message=(
+                f"{TIMESTAMP}: {bulk.outliers:,} events dated far outside the bulk of the log "
+                f"({bulk.rule}); fit and validate leave their {cases:,} cases out, so the "
+                "model's period is the bulk's"
+            ),
+            examples=tuple(f"row {i + 1}: {_iso(times.at[i])}" for i in rows),
+            column=TIMESTAMP,
+        )
+    ]
+
+
+def lifecycle_findings(lifecycle: Lifecycle | None) -> list[Finding]:
+    """How the lifecycle column was read, when it is not plain start/complete: statuses kept
+    as activities (or left out), or transitions such as schedule left out."""
+    if lifecycle is None:
+        return []
+    shown = tuple(f"{value}: {count:,} events" for value, count in lifecycle.values.items())
+    if lifecycle.statuses:
+        statuses = ", ".join(repr(v) for v in lifecycle.statuses[:8])
+        if lifecycle.mode == "activity":
+            what = (
+                "each event is kept, its value joined to the activity (e.g. 'Accepted (In "
+                "Progress)'); to pair work instead, name the values that start and complete "
+                "it in log.lifecycle.start / log.lifecycle.complete and set "
+                "log.lifecycle.keep_as_activity: false"
+            )
+        else:
+            what = (
+                f"{lifecycle.left_out:,} events with them are left out "
+                "(log.lifecycle.keep_as_activity: false); set it to true to keep them"
+            )
+        return [
+            Finding(
+                kind="lifecycle_statuses",
+                severity="warning",
+                count=len(lifecycle.statuses),
+                message=(
+                    f"column {lifecycle.column!r} is not start/complete: it holds statuses "
+                    f"({statuses}); {what}"
+                ),
+                examples=shown,
+                column=lifecycle.column,
+            )
+        ]
+    if lifecycle.mode == "paired" and lifecycle.left_out:
+        return [
+            Finding(
+                kind="lifecycle_left_out",
+                severity="info",
+                count=lifecycle.left_out,
+                message=(
+                    f"column {lifecycle.column!r}: {lifecycle.left_out:,} events with transitions "
+                    "other than start and complete (schedule, assign, ...) carry no work time "
+                    "and are left out; starts are paired with their completions"
+                ),
+                examples=shown,
+                column=lifecycle.column,
+            )
+        ]
+    return []
 
 
 def activity_name_variants(events: pd.DataFrame) -> list[Finding]:

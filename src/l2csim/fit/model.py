@@ -18,17 +18,19 @@ from l2csim.customers.crm import read_tier_table
 from l2csim.fit import (
     arrivals,
     calls,
+    concurrency,
     customers,
     durations,
+    evidence,
     retention,
     routing,
     staff,
     waiting,
 )
+from l2csim.fit import period as periods
 from l2csim.fit.calibration import CalibrationSettings, calibrate
 from l2csim.fit.cases import case_table, sort_events
-from l2csim.fit.fingerprint import fingerprint
-from l2csim.log import ACTIVITY, CASE, EventLog
+from l2csim.log import ACTIVITY, CASE, RESOURCE, EventLog
 from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
     END_NODE,
@@ -69,7 +71,11 @@ def fit_model(
             "no activity roles (study file roles:): tiers, SLAs, calls and retention use "
             "defaults; routing, durations and pools come from the log"
         )
-    events = sort_events(log.events)
+    period = periods.today(log.events)  # wrongly dated cases out; the recent window
+    notes += period.notes()
+    events = sort_events(periods.plausible(log.events, period))
+    if RESOURCE not in events:  # a log without a resource column: every step names no one
+        events = events.assign(**{RESOURCE: None})
     case_tier, tier_provenance = _case_tiers(events, study, options)
     cases = case_table(events, study, case_tier)
     if tier_provenance.source == "default":
@@ -95,13 +101,20 @@ def fit_model(
             + "; ".join(f"{a} ({why})" for a, why in sorted(outside.items()))
         )
     staffing = staff.fit_staffing(events, cases["segment"], timezone, waiting_steps)
+    inferred = concurrency.infer_pools(
+        events, staffing, timezone, study.pools if study else {}, set(call_activities)
+    )  # steps the log names no one for
+    staffing = inferred.staffing
+    notes += inferred.notes
     external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
     pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
+    pools = periods.recent_pools(pools, events, period, timezone, notes)
     times = durations.event_times(
         events, staffing.members, staffing.systems, timezone, set(call_activities)
     )
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
     fitted = durations.fit_activity_durations(events, times, timed, method)
+    fitted.update({a: d for a, d in inferred.work.items() if a in fitted})
     shares = durations.system_shares(events, times)
     outside_time = waiting.outside_hours(events, times, staffing, external, timezone)
     delays = waiting.fit_delays(
@@ -131,8 +144,11 @@ def fit_model(
             "rushed_steps": rushed_steps,
         }
     )  # fmt: skip
-    if chase.provenance.source == "default":
+    has_calls = evidence.has_chase_calls(events, roles.chase_call)
+    if chase.provenance.source == "default" and has_calls:
         notes.append(f"chase behaviour: {chase.provenance.detail}; defaults used")
+    chase, chase_notes = evidence.silent_chase(chase, tiers, has_calls)
+    notes += chase_notes
     courtesy = calls.fit_courtesy(
         events, cases["tier"], roles.courtesy_call, roles.milestones,
         _main_duration(roles.courtesy_call, events, fitted), courtesy_pool,
@@ -146,6 +162,11 @@ def fit_model(
         notes.append(f"courtesy practice: {courtesy.provenance.detail}")
 
     retention_params = _retention(options, notes)
+    recent_cases = periods.recent_cases(cases, period)
+    intake, retention_params, stream_notes = evidence.order_stream(
+        arrivals.fit_arrivals(recent_cases), retention_params, log.has_customers
+    )
+    notes += stream_notes
     activity_params = [
         ActivityParams(
             name=a,
@@ -179,15 +200,15 @@ def fit_model(
             + "; ".join(f"{a} ({delays[a].overall.probability:.0%} of the time)" for a in waits)
         )
     params = ModelParams(
-        created_from=fingerprint(log),
+        created_from=periods.fingerprint_of(log, period),
         timezone=timezone,
         working_weekdays=weekdays,
         promise_cutoff_hour=cutoff,
         roles=roles,
         segment_attribute=" | ".join(study.segments) if study and study.segments else None,
         tiers=tiers,
-        arrivals=arrivals.fit_arrivals(cases),
-        arrival_pattern=arrivals.fit_pattern(cases, timezone),
+        arrivals=intake,
+        arrival_pattern=arrivals.fit_pattern(recent_cases, timezone),
         routing=routings,
         activities=activity_params,
         pools=sorted(pools, key=lambda p: p.name),
@@ -198,7 +219,8 @@ def fit_model(
     )
     if options.calibration is None:
         return params
-    return calibrate(params, events, cases["segment"], options.calibration).params
+    window = periods.recent(events, period)  # replayed as validation replays it
+    return calibrate(params, window, cases["segment"], options.calibration).params
 
 
 def _case_tiers(

@@ -316,6 +316,8 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         end = _quarter(np.quantile(days["last"], HOUR_QUANTILES[1]), np.ceil)
         if end <= start:
             start, end = max(0.0, start - 1.0), min(24.0, end + 1.0)
+            if end <= start:  # first events late, last ones early: a shift across midnight
+                start, end = 0.0, 24.0
         members[str(who)] = Member(
             name=str(who),
             weekdays=weekdays,

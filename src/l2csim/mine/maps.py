@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
+from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP, epoch_ns
 from l2csim.output import escape_html
 from l2csim.pm4py_adapter import require_graphviz
 
@@ -57,70 +57,145 @@ class ProcessMap:
         }
 
 
+@dataclass(frozen=True)
+class CodedLog:
+    """An ordered log as arrays, built once per `mine` run and shared by every map: case and
+    activity codes (activity codes in name order), completion and start times in ns.
+
+    Maps of a segment or an abstraction level are the same arrays under a boolean mask, so
+    no map copies or re-sorts the log."""
+
+    case: np.ndarray  # int codes; a case's events are adjacent, in time order
+    activity: np.ndarray  # int codes into `names`
+    names: np.ndarray  # activity names, sorted
+    end: np.ndarray  # int64 ns
+    start: np.ndarray | None  # int64 ns (None without a start column)
+    start_known: np.ndarray | None  # bool: the event has a start time
+
+    def __len__(self) -> int:
+        return len(self.case)
+
+    def counts(self, keep: np.ndarray | None = None) -> pd.Series:
+        """Events per activity (those present), most frequent first, ties by name."""
+        codes = self.activity if keep is None else self.activity[keep]
+        counts = np.bincount(codes, minlength=len(self.names))
+        present = np.flatnonzero(counts)
+        series = pd.Series(counts[present], index=pd.Index(self.names[present], dtype=object))
+        return series.sort_values(ascending=False, kind="mergesort")
+
+
+def code_log(ordered_events: pd.DataFrame) -> CodedLog:
+    """The arrays of an ordered log (`ordered`): one pass, then every map is numpy."""
+    ev = ordered_events
+    activity, names = pd.factorize(ev[ACTIVITY], sort=True)
+    case = pd.factorize(ev[CASE])[0]
+    start = known = None
+    if START in ev:
+        known = ev[START].notna().to_numpy()
+        start = epoch_ns(ev[START].fillna(ev[TIMESTAMP]))
+    return CodedLog(
+        case=case.astype(np.int64),
+        activity=activity.astype(np.int64),
+        names=np.asarray(names, dtype=object),
+        end=epoch_ns(ev[TIMESTAMP]),
+        start=start,
+        start_known=known,
+    )
+
+
 def discover_map(events: pd.DataFrame, *, is_ordered: bool = False) -> ProcessMap:
     """The full directly-follows map of a log, vectorised (no per-event Python)."""
-    ev = events if is_ordered else ordered(events)
-    case = ev[CASE].to_numpy()
-    activity = ev[ACTIVITY].to_numpy()
-    if len(ev) == 0:
+    return coded_map(code_log(events if is_ordered else ordered(events)))
+
+
+def coded_map(coded: CodedLog, keep: np.ndarray | None = None) -> ProcessMap:
+    """The directly-follows map of the events `keep` selects (all without it): the log
+    projected onto them, as Disco's activity slider does. Waiting on an arc is the next
+    event's start (not before this completion) minus this completion when every kept event
+    has a start time, else the next completion minus this one."""
+    case, activity, end = coded.case, coded.activity, coded.end
+    start, known = coded.start, coded.start_known
+    if keep is not None:
+        case, activity, end = case[keep], activity[keep], end[keep]
+        if start is not None and known is not None:
+            start, known = start[keep], known[keep]
+    if len(case) == 0:
         return ProcessMap(
             pd.DataFrame(columns=["activity", "frequency", "cases"]),
             pd.DataFrame(columns=EDGE_COLUMNS),
             0,
         )
-    end_time = ev[TIMESTAMP]
-    next_start = ev[START].shift(-1) if START in ev and ev[START].notna().all() else None
-    same = np.zeros(len(ev), dtype=bool)
-    same[:-1] = case[:-1] == case[1:]
-    if next_start is not None:  # waiting = next start (not before this completion) - completion
-        wait = (np.maximum(next_start, end_time) - end_time).dt.total_seconds().to_numpy()
+    names = coded.names
+    k = len(names)
+    same = case[:-1] == case[1:]
+    source, target = activity[:-1][same], activity[1:][same]
+    if start is not None and known is not None and known.all():
+        wait_ns = np.maximum(start[1:], end[:-1]) - end[:-1]
     else:
-        wait = (end_time.shift(-1) - end_time).dt.total_seconds().to_numpy()
-    pairs = pd.DataFrame(
+        wait_ns = end[1:] - end[:-1]
+    wait = wait_ns[same] / 1e9
+    pair_case = case[:-1][same]
+    pairs, inverse = np.unique(source * k + target, return_inverse=True)
+    frequency = np.bincount(inverse, minlength=len(pairs))
+    # pandas' grouped mean (compensated summation), so the figures match the groupby it replaced
+    mean = pd.Series(wait).groupby(inverse, sort=True).mean().to_numpy()
+    values = wait[np.lexsort((wait, inverse))]  # each arc's waits together, ascending
+    first_of = np.cumsum(frequency) - frequency
+    median = (values[first_of + (frequency - 1) // 2] + values[first_of + frequency // 2]) / 2
+    span = int(case.max()) + 1
+    pair_cases = np.bincount(np.unique(inverse * span + pair_case) // span, minlength=len(pairs))
+    flows = pd.DataFrame(
         {
-            "source": activity[same],
-            "target": np.roll(activity, -1)[same],
-            "case": case[same],
-            "wait": wait[same],
+            "kind": "flow",
+            "source": names[pairs // k],
+            "target": names[pairs % k],
+            "frequency": frequency.astype(np.int64),
+            "cases": pair_cases.astype(np.int64),
+            "median_s": median,
+            "mean_s": mean,
         }
     )
-    grouped = pairs.groupby(["source", "target"], sort=True)
-    flows = grouped.agg(
-        frequency=("case", "size"),
-        cases=("case", "nunique"),
-        median_s=("wait", "median"),
-        mean_s=("wait", "mean"),
-    ).reset_index()
-    flows.insert(0, "kind", "flow")
-    first = np.ones(len(ev), dtype=bool)
-    first[1:] = case[1:] != case[:-1]
-    last = np.ones(len(ev), dtype=bool)
-    last[:-1] = ~same[:-1]
-    starts = pd.Series(activity[first]).value_counts().sort_index()
-    ends = pd.Series(activity[last]).value_counts().sort_index()
-    arcs = [
-        pd.DataFrame(
-            {"kind": "start", "source": "", "target": starts.index, "frequency": starts.values}
-        ),
-        flows,
-        pd.DataFrame({"kind": "end", "source": ends.index, "target": "", "frequency": ends.values}),
-    ]
-    edges = pd.concat(arcs, ignore_index=True)
-    edges["cases"] = edges["cases"].fillna(edges["frequency"]).astype("int64")
+    first = np.ones(len(case), dtype=bool)
+    first[1:] = ~same
+    last = np.ones(len(case), dtype=bool)
+    last[:-1] = ~same
+    starts = np.bincount(activity[first], minlength=k)
+    ends = np.bincount(activity[last], minlength=k)
+    on_start, on_end = np.flatnonzero(starts), np.flatnonzero(ends)
+    edges = pd.concat(
+        [
+            pd.DataFrame({"kind": "start", "source": "", "target": names[on_start],
+                          "frequency": starts[on_start], "cases": starts[on_start]}),
+            flows,
+            pd.DataFrame({"kind": "end", "source": names[on_end], "target": "",
+                          "frequency": ends[on_end], "cases": ends[on_end]}),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
     edges["frequency"] = edges["frequency"].astype("int64")
-    nodes = (
-        pd.DataFrame({"activity": activity, "case": case})
-        .groupby("activity", sort=True)
-        .agg(frequency=("case", "size"), cases=("case", "nunique"))
-        .reset_index()
+    edges["cases"] = edges["cases"].astype("int64")
+    events_per = np.bincount(activity, minlength=k)
+    present = np.flatnonzero(events_per)
+    cases_per = np.bincount(np.unique(activity * span + case) // span, minlength=k)
+    nodes = pd.DataFrame(
+        {
+            "activity": names[present],
+            "frequency": events_per[present].astype(np.int64),
+            "cases": cases_per[present].astype(np.int64),
+        }
     )
     return ProcessMap(nodes, edges[EDGE_COLUMNS], int(first.sum()))
 
 
-def kept_activities(events: pd.DataFrame, coverage: float) -> list[str]:
+def kept_activities(
+    events: pd.DataFrame | CodedLog, coverage: float, keep: np.ndarray | None = None
+) -> list[str]:
     """The most frequent activities that together cover `coverage` of the events."""
-    counts = events[ACTIVITY].value_counts()
-    counts = counts.sort_index().sort_values(ascending=False, kind="mergesort")
+    if isinstance(events, CodedLog):
+        counts = events.counts(keep)
+    else:
+        counts = events[ACTIVITY].value_counts()
+        counts = counts.sort_index().sort_values(ascending=False, kind="mergesort")
     share = counts.cumsum() / counts.sum()
     n_keep = int(np.searchsorted(share.to_numpy(), coverage - 1e-12) + 1)
     return sorted(counts.index[:n_keep])
@@ -133,22 +208,30 @@ def activity_order(events: pd.DataFrame) -> list[str]:
 
 
 def abstract_map(
-    events: pd.DataFrame,
+    events: pd.DataFrame | CodedLog,
     activity_coverage: float,
     path_coverage: float,
     *,
     pinned: list[str] | tuple[str, ...] = (),
+    keep: np.ndarray | None = None,
 ) -> ProcessMap:
     """The map at one setting of Disco's two sliders (1.0 and 1.0 is the full map);
-    `pinned` activities stay whatever the activity coverage."""
-    ev = ordered(events)
+    `pinned` activities stay whatever the activity coverage. `events` is a log, or its
+    arrays (`code_log`) with `keep` selecting a segment's events."""
+    coded = events if isinstance(events, CodedLog) else code_log(ordered(events))
+    mask = np.ones(len(coded), dtype=bool) if keep is None else keep
     if activity_coverage < 1.0:
-        ev = ev[ev[ACTIVITY].isin({*kept_activities(ev, activity_coverage), *pinned})]
-    full = discover_map(ev, is_ordered=True)
+        wanted = {*kept_activities(coded, activity_coverage, mask), *pinned}
+        mask = mask & np.isin(coded.activity, _codes_of(coded, wanted))
+    full = coded_map(coded, mask if keep is not None or activity_coverage < 1.0 else None)
     if path_coverage >= 1.0 or full.edges.empty:
         return full
     kept = full.edges[keep_paths(full.edges, path_coverage)]
     return ProcessMap(full.nodes, kept.reset_index(drop=True), full.n_cases)
+
+
+def _codes_of(coded: CodedLog, activities: set[str]) -> np.ndarray:
+    return np.flatnonzero(np.isin(coded.names, list(activities)))
 
 
 def keep_paths(edges: pd.DataFrame, path_coverage: float) -> pd.Series:
@@ -169,10 +252,11 @@ def keep_paths(edges: pd.DataFrame, path_coverage: float) -> pd.Series:
 
 
 def map_levels(
-    events: pd.DataFrame,
+    events: pd.DataFrame | CodedLog,
     *,
     pinned: list[str] | tuple[str, ...] = (),
     max_levels: int = 40,
+    keep: np.ndarray | None = None,
 ) -> tuple[list[str], list[dict]]:
     """Every setting of the activity slider as data for maps.html: (activities, levels).
 
@@ -180,19 +264,26 @@ def map_levels(
     frequent plus the pinned ones (at most `max_levels` levels, evenly spread, the full map
     always last). Each level: `top` (k), `activities` (kept, pinned included), `coverage` (share of events kept), `nodes`
     [[index, events, cases]] and `edges` [[source, target, frequency, cases, median_s,
-    mean_s]] with -1 for the start and -2 for the end; the path slider filters in the page."""
-    ev = ordered(events)
-    names = activity_order(ev)
+    mean_s]] with -1 for the start and -2 for the end; the path slider filters in the page.
+    `events` is a log, or its arrays (`code_log`) with `keep` selecting a segment."""
+    coded = events if isinstance(events, CodedLog) else code_log(ordered(events))
+    mask = np.ones(len(coded), dtype=bool) if keep is None else keep
+    counts = coded.counts(mask)
+    names = list(counts.index)
     index = {a: i for i, a in enumerate(names)}
-    counts = ev[ACTIVITY].value_counts()
     total = max(int(counts.sum()), 1)
     n = len(names)
+    rank = np.full(len(coded.names), n, dtype=np.int64)  # activity code -> slider rank
+    code_of = {name: i for i, name in enumerate(coded.names)}
+    for name, position in index.items():
+        rank[code_of[name]] = position
+    pinned_codes = _codes_of(coded, {a for a in pinned if a in index})
     steps = sorted({int(k) for k in np.rint(np.linspace(1, n, min(n, max_levels)))}) if n else []
     levels = []
     for k in steps:
-        keep = {*names[:k], *[a for a in pinned if a in index]}
-        part = ev if len(keep) == n else ev[ev[ACTIVITY].isin(keep)]
-        found = discover_map(part, is_ordered=True)
+        keep_names = {*names[:k], *[a for a in pinned if a in index]}
+        wanted = (rank[coded.activity] < k) | np.isin(coded.activity, pinned_codes)
+        found = coded_map(coded, mask if len(keep_names) == n else mask & wanted)
         nodes = [[index[a], int(f), int(c)] for a, f, c in
                  zip(found.nodes["activity"], found.nodes["frequency"], found.nodes["cases"], strict=True)]  # fmt: skip
         edges = []
@@ -206,8 +297,8 @@ def map_levels(
             )
         levels.append({
             "top": k,
-            "activities": len(keep),
-            "coverage": round(float(counts[list(keep)].sum()) / total, 4),
+            "activities": len(keep_names),
+            "coverage": round(float(counts[list(keep_names)].sum()) / total, 4),
             "nodes": nodes,
             "edges": edges,
         })  # fmt: skip

@@ -20,7 +20,7 @@ from l2csim.report.html import esc, missing
 from l2csim.report.numbers import fmt, share, sig, step_for, with_ci
 from l2csim.report.outputs import StudyOutputs
 from l2csim.report.risk import risk_table
-from l2csim.report.words import WHAT, Words, default_flags
+from l2csim.report.words import WHAT, Words, default_flags, not_simulated
 
 KIND_WORDS = {
     "informal_activity": "informal step",
@@ -188,14 +188,16 @@ def _log_value(log_kpis: dict | None, column: dict) -> str:
 def options_table(comparison: dict, outputs: StudyOutputs, words: Words) -> str:
     """One row per scenario (the log's own figures under the model's baseline), one column
     per headline KPI: the mean (95% CI) and, for options, the paired difference from today."""
-    columns = _columns(comparison, words)
+    model = outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON))
+    absent = not_simulated(model)  # e.g. chase calls when the log has none: not a headline
+    columns = [c for c in _columns(comparison, words) if c["kpi"] not in absent]
     cells = {(s["scenario"], s["kpi"], s.get("tier", "")): s for s in comparison["summary"]}
     names = [s["name"] for s in comparison.get("scenarios", [])]
     baseline = comparison.get("baseline")
     recommendation = comparison.get("recommendation") or {}
     recommended = recommendation.get("scenario")
     inert = set(recommendation.get("changes_nothing") or [])
-    flags = default_flags(outputs.json(layout.rel(layout.FIT, layout.MODEL_JSON)))
+    flags = {k: v for k, v in default_flags(model).items() if k not in absent}
     validation = outputs.json(layout.rel(layout.VALIDATE, layout.VALIDATION_JSON)) or {}
     log_kpis = validation.get("log_kpis") if isinstance(validation.get("log_kpis"), dict) else None
     head = ""
@@ -269,6 +271,11 @@ def options_table(comparison: dict, outputs: StudyOutputs, words: Words) -> str:
         + "</ul>"
         if notes
         else ""
+    )
+    footer += "".join(
+        f'<p class="not-simulated" data-kpi="{esc(kpi)}">{esc(WHAT.get(kpi, kpi).capitalize())} '
+        f"are not shown: {esc(why)}.</p>"
+        for kpi, why in absent.items()
     )
     return (
         f'<table class="comparison" id="comparison-table"><caption>{esc(caption)}</caption>'

@@ -123,16 +123,46 @@ def _nodes(model: Any, path: str) -> list[dict]:
     return nodes
 
 
+def not_simulated(model: dict | None) -> dict[str, str]:
+    """Headline KPIs the model does not simulate at all, with why: chase calls when the log
+    has none (`fit.evidence.silent_chase`: no customer ever phones). The report leaves them
+    out of its headline rather than showing zeros, or defaults, as results."""
+    chase = (model or {}).get("chase") or {}
+    patience = chase.get("patience") or {}
+    silent = bool(patience) and all(
+        isinstance(w, dict) and w.get("share") == 0 for w in patience.values()
+    )
+    if silent and chase.get("max_calls") == 0:
+        detail = (chase.get("provenance") or {}).get("detail") or "no chase calls in the log"
+        return {"chase_calls": str(detail)}
+    return {}
+
+
+def _working_pools(model: dict) -> set[str]:
+    """Pools that do some activity's work (a pool only for calls holds up no order)."""
+    used = set()
+    for activity in model.get("activities") or []:
+        if isinstance(activity, dict):
+            used.add(activity.get("pool"))
+            used.update((activity.get("pool_by_segment") or {}).values())
+    return used
+
+
 def default_flags(model: dict | None) -> dict[str, list[str]]:
     """Per headline KPI, the details of the model numbers it rests on that are defaults
-    (provenance source "default", or a churn model assumed in the study file)."""
+    (provenance source "default", or a churn model assumed in the study file). Open orders
+    rest on the pools that do the orders' work: a default pool only for calls the log does
+    not have is not flagged there."""
     flags: dict[str, list[str]] = {}
     if not model:
         return flags
+    working = _working_pools(model)
     for kpi, paths in HEADLINE_SOURCES.items():
         details = []
         for path in paths:
             for node in _nodes(model, path):
+                if path == "pools[]" and node.get("name") not in working:
+                    continue
                 provenance = node.get("provenance") or {}
                 source = provenance.get("source")
                 if source == "default" or (kpi == "revenue_at_risk_annual" and source == "study"):

@@ -23,6 +23,7 @@ import pandas as pd
 from l2csim import layout
 from l2csim.errors import StudyError
 from l2csim.executors import backend
+from l2csim.fit import period
 from l2csim.fit.cases import case_table
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
@@ -103,8 +104,9 @@ def validate(
     settings = settings or RunSettings(jobs=1)
     spec = inputs.study.validation if inputs.study is not None else ValidationSpec()
     log = read_inputs_log(inputs)
-    notes: list[str] = []
+    log, notes = period.for_validation(log)  # wrongly dated cases out; the recent window
     params, model_path = choose_model(inputs, log, model, notes)
+    params = period.replay_from(params, log)
     written: list[Path] = []
     if model_path is None:
         model_path = write_params(params, out / layout.MODEL_JSON)
