@@ -117,4 +117,4 @@ def test_pools_from_who_does_what(fitted) -> None:
     assert pool_of["Check"] == pool_of["Fix data"]
     assert len({pool_of["Receive"], pool_of["Check"], pool_of["Ship"]}) == 3
     sizes = {p.name: p.size for p in model.pools}
-    assert sizes[pool_of["Ship"]] == 1 and sizes[pool_of["Check"]] == 2
+    assert sizes[pool_of["Ship"]] == 4 and sizes[pool_of["Check"]] == 2
