@@ -89,12 +89,31 @@ class Distribution(_Frozen):
         )
 
 
+def _check_break(start: float, end: float, break_start: float | None, break_end: float | None):
+    if (break_start is None) != (break_end is None):
+        raise ValueError("break_start and break_end go together")
+    if break_start is not None and not start < break_start < break_end < end:
+        raise ValueError("the break must lie inside the shift (start < break_start < break_end < end)")
+
+
+def day_intervals(
+    start: float, end: float, break_start: float | None = None, break_end: float | None = None
+) -> list[tuple[float, float]]:
+    """A working day's intervals (hours of the day): the shift, split by its break if any."""
+    if break_start is None or break_end is None:
+        return [(start, end)]
+    return [(start, break_start), (break_end, end)]
+
+
 class Calendar(_Frozen):
-    """When a pool works: weekdays (0 = Monday) from start_hour to end_hour local time."""
+    """When a pool works: weekdays (0 = Monday) from start_hour to end_hour local time, less
+    a daily break from break_start to break_end when one is given."""
 
     weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     start_hour: float = Field(default=8.0, ge=0, le=24)
     end_hour: float = Field(default=17.0, ge=0, le=24)
+    break_start: float | None = None
+    break_end: float | None = None
     provenance: Provenance = Provenance(source="default")
 
     @model_validator(mode="after")
@@ -103,21 +122,29 @@ class Calendar(_Frozen):
             raise ValueError("end_hour must be after start_hour")
         if not self.weekdays or any(d not in range(7) for d in self.weekdays):
             raise ValueError("weekdays must be numbers 0 (Monday) to 6 (Sunday)")
+        _check_break(self.start_hour, self.end_hour, self.break_start, self.break_end)
         return self
+
+    @property
+    def intervals(self) -> list[tuple[float, float]]:
+        return day_intervals(self.start_hour, self.end_hour, self.break_start, self.break_end)
 
 
 class Member(_Frozen):
     """One person of a pool as the simulation works them: a weekly shift and attendance.
 
-    On each of `weekdays` the person is at work from `start_hour` to `end_hour` local time
-    with probability `attendance` (leave, sickness, part-time days); a job not finished when
-    the shift ends is finished in the person's next shift.
+    On each of `weekdays` the person is at work from `start_hour` to `end_hour` local time,
+    less a daily break (`break_start` to `break_end`, when the log shows one), with
+    probability `attendance` (leave, sickness, part-time days); a job not finished when the
+    shift ends (or the break begins) is finished when the person is back.
     """
 
     name: str
     weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     start_hour: float = Field(default=8.0, ge=0, le=24)
     end_hour: float = Field(default=17.0, ge=0, le=24)
+    break_start: float | None = None
+    break_end: float | None = None
     attendance: float = Field(default=1.0, gt=0, le=1)
     provenance: Provenance = Provenance(source="default")
 
@@ -127,11 +154,20 @@ class Member(_Frozen):
             raise ValueError("end_hour must be after start_hour")
         if not self.weekdays or any(d not in range(7) for d in self.weekdays):
             raise ValueError("weekdays must be numbers 0 (Monday) to 6 (Sunday)")
+        _check_break(self.start_hour, self.end_hour, self.break_start, self.break_end)
         return self
 
     @property
+    def intervals(self) -> list[tuple[float, float]]:
+        return day_intervals(self.start_hour, self.end_hour, self.break_start, self.break_end)
+
+    @property
+    def daily_hours(self) -> float:
+        return sum(e - s for s, e in self.intervals)
+
+    @property
     def weekly_hours(self) -> float:
-        return len(set(self.weekdays)) * (self.end_hour - self.start_hour) * self.attendance
+        return len(set(self.weekdays)) * self.daily_hours * self.attendance
 
 
 class Pool(_Frozen):

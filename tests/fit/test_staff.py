@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from l2csim.fit import FitOptions, fit_model
+from l2csim.fit.durations import working_hours
 from l2csim.fit.staff import fit_members, system_users
 from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
@@ -94,3 +95,29 @@ def test_a_part_timer_counts_for_the_days_they_work() -> None:
     assert members["Part"].weekdays == [0, 1, 2]
     assert members["Part"].attendance > 0.95
     assert members["Full"].start_hour <= 9 and members["Full"].end_hour >= 16.5
+
+
+def test_a_lunch_break_is_read_from_the_quiet_half_hour() -> None:
+    """Two people complete work every few minutes from 8:00 to 16:30; one never between
+    12:00 and 12:30, the other without a pause. Only the first gets a break, and the
+    work spanning it counts the break out."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for day in pd.date_range("2025-03-03", "2025-05-30", freq="B"):
+        for who in ("Lunch", "Never"):
+            hours = np.sort(rng.uniform(8.2, 16.5, 60))
+            if who == "Lunch":
+                hours = hours[(hours < 12.0) | (hours >= 12.5)]
+            rows += [("x", "Work", day + pd.Timedelta(hours=float(h)), who) for h in hours]
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    members = fit_members(events, "UTC")
+    lunch, never = members["Lunch"], members["Never"]
+    assert (lunch.break_start, lunch.break_end) == (12.0, 12.5)
+    assert "a break 12:00-12:30" in lunch.provenance.detail
+    assert never.break_start is None
+    assert lunch.daily_hours == pytest.approx(never.daily_hours - 0.5)
+    begin = pd.Series(pd.to_datetime(["2025-03-03 11:45"], utc=True))
+    end = pd.Series(pd.to_datetime(["2025-03-03 12:45"], utc=True))
+    assert working_hours(begin, end, lunch, "UTC")[0] == pytest.approx(0.5)
+    assert working_hours(begin, end, never, "UTC")[0] == pytest.approx(1.0)

@@ -33,3 +33,18 @@ def test_finish_and_worked_are_inverse_on_random_times() -> None:
 def test_round_the_clock_is_plain_addition() -> None:
     always = WorkCalendar(Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24))
     assert always.always_open and always.finish(123.4, 5.5) == 128.9
+
+
+def test_a_break_splits_the_day_and_work_waits_through_it() -> None:
+    lunch = WorkCalendar(Calendar(start_hour=8, end_hour=16.5, break_start=12, break_end=12.5))
+    assert lunch.weekly_hours == 5 * 8.0
+    assert lunch.finish(11.5, 1.0) == 13.0  # half an hour before lunch, half after
+    assert lunch.next_open(12.2) == 12.5 and not lunch.is_open(12.25)
+    assert lunch.worked(8.0, 16.5) == 8.0
+
+
+def test_a_break_outside_the_shift_is_refused() -> None:
+    with pytest.raises(ValueError, match="inside the shift"):
+        Calendar(start_hour=8, end_hour=12, break_start=12, break_end=13)
+    with pytest.raises(ValueError, match="go together"):
+        Calendar(break_start=12)

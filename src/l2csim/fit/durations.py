@@ -83,7 +83,6 @@ def working_hours(
     nb = (day_b.to_numpy().astype("datetime64[D]")).astype(np.int64)
     ne = (day_e.to_numpy().astype("datetime64[D]")).astype(np.int64)
     s, f = member.start_hour, member.end_hour
-    length = f - s
     weekdays = np.zeros(7, dtype=bool)
     weekdays[member.weekdays] = True
     # 1970-01-01 was a Thursday (weekday 3).
@@ -93,11 +92,24 @@ def working_hours(
         works_b &= _member_of(nb, open_days)
         works_e &= _member_of(ne, open_days)
     same = nb == ne
-    first = np.where(works_b, np.clip(f - np.clip(hb, s, f), 0, length), 0.0)
-    last = np.where(works_e, np.clip(np.clip(he, s, f) - s, 0, length), 0.0)
-    within = np.where(works_b, np.clip(np.clip(he, s, f) - np.clip(hb, s, f), 0, length), 0.0)
-    if exact_within_day:
+    pause = member.break_start, member.break_end
+
+    def shift_hours(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Working hours of the shift between clock hours a and b of one day (break left out)."""
+        a, b = np.clip(a, s, f), np.clip(b, s, f)
+        hours = np.clip(b - a, 0, None)
+        if pause[0] is not None:
+            hours -= np.clip(np.minimum(b, pause[1]) - np.maximum(a, pause[0]), 0, None)
+        return hours
+
+    length = float(shift_hours(np.array([s]), np.array([f]))[0])
+    first = np.where(works_b, shift_hours(hb, np.full_like(hb, f)), 0.0)
+    last = np.where(works_e, shift_hours(np.full_like(he, s), he), 0.0)
+    within = np.where(works_b, shift_hours(hb, he), 0.0)
+    if exact_within_day:  # logged: the whole span, less the break it crossed
         within = he - hb
+        if pause[0] is not None:
+            within = within - np.clip(np.minimum(he, pause[1]) - np.maximum(hb, pause[0]), 0, None)
     # Whole working days strictly between.
     if open_days is not None:
         usable = open_days[weekdays[(open_days + 3) % 7]]
@@ -205,7 +217,7 @@ def event_times(
             worked = working_hours(
                 began[known], rows.loc[known, TIMESTAMP], member, timezone, present, logged
             )
-            cap = np.inf if logged else CAP_DAYS * (member.end_hour - member.start_hour)
+            cap = np.inf if logged else CAP_DAYS * member.daily_hours
             hours[known.to_numpy()] = np.where(worked <= cap, worked, np.nan)
         out.loc[rows.index, "began"] = began
         out.loc[rows.index, "processing"] = hours

@@ -21,7 +21,11 @@ in the study's time zone: the weekdays they work in at least `WEEKDAY_SHARE` of 
 they are in the log, their hours (a low quantile of their daily first event, less their
 typical gap between events, to a high quantile of their daily last event, in quarter
 hours), and their attendance (the share of their working weekdays, while the company was
-open, on which they did anything). A team's capacity is the people at work at once over its
+open, on which they did anything). A daily break (lunch) is read from the same events: a run
+of quarter hours inside the shift in which the person records almost nothing (at most
+`BREAK_DIP` of their typical quarter hour, from `BREAK_SLOTS` quarter hours long), when
+there are enough events to tell a break from chance (`BREAK_MIN_PER_SLOT` a quarter hour);
+nobody finishes work while at lunch, so a completion-only log shows it too. A team's capacity is the people at work at once over its
 working window: part-timers and absences count as the share of the time they are there,
 not as whole heads.
 """
@@ -41,6 +45,10 @@ from l2csim.params import Calendar, Member, Pool, Provenance
 CLUSTER_DISTANCE = 0.5
 WEEKDAY_SHARE = 0.3
 HOUR_QUANTILES = (0.1, 0.9)
+SLOT = 0.25  # hours: breaks are read in quarter hours
+BREAK_DIP = 0.15
+BREAK_SLOTS = (2, 8)  # from 30 minutes to 2 hours
+BREAK_MIN_PER_SLOT = 8.0
 ROUND_THE_CLOCK = 0.05
 BATCH_SHARE = 0.5
 MIN_EVENTS_TO_JUDGE = 20
@@ -299,6 +307,9 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
     gaps = ordered.groupby(["who", "day"])["end"].diff()
     typical_gap = gaps.groupby(ordered["who"]).median().fillna(0.5)
     has_start = local_start is not local_end
+    hours = frame["end"] if not has_start else pd.concat([frame["end"], frame["start"]])
+    owner = frame["who"] if not has_start else pd.concat([frame["who"], frame["who"]])
+    event_clock = {str(w): h.to_numpy() for w, h in hours.groupby(owner.to_numpy(), sort=False)}
     members: dict[str, Member] = {}
     for who, days in daily.groupby(level="who", sort=True):
         dates = pd.DatetimeIndex(days.index.get_level_values("day"))
@@ -318,21 +329,60 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
             start, end = max(0.0, start - 1.0), min(24.0, end + 1.0)
             if end <= start:  # first events late, last ones early: a shift across midnight
                 start, end = 0.0, 24.0
+        clock = event_clock[str(who)]
+        pause = daily_break(clock, start, end)
+        detail = (
+            f"{len(dates):,} days with events over {weeks} weeks; hours from daily "
+            f"first and last events ({HOUR_QUANTILES[0]:.0%}-{HOUR_QUANTILES[1]:.0%})"
+        )
+        if pause is not None:
+            detail += f"; a break {_clock(pause[0])}-{_clock(pause[1])} (no events then)"
         members[str(who)] = Member(
             name=str(who),
             weekdays=weekdays,
             start_hour=start,
             end_hour=end,
+            break_start=pause[0] if pause else None,
+            break_end=pause[1] if pause else None,
             attendance=round(max(attendance, 0.05), 4),
-            provenance=Provenance(
-                source="log",
-                detail=(
-                    f"{len(dates):,} days with events over {weeks} weeks; hours from daily "
-                    f"first and last events ({HOUR_QUANTILES[0]:.0%}-{HOUR_QUANTILES[1]:.0%})"
-                ),
-            ),
+            provenance=Provenance(source="log", detail=detail),
         )
     return members
+
+
+def daily_break(clock: np.ndarray, start: float, end: float) -> tuple[float, float] | None:
+    """The person's daily break (start, end hours) from the clock hours of their events:
+    the longest run of quarter hours, an hour or more inside the shift, holding at most
+    `BREAK_DIP` of their median quarter hour; None when there is none or too few events."""
+    first, last = start + 1.0, end - 1.0
+    slots = int(round((last - first) / SLOT))
+    if slots < BREAK_SLOTS[0] + 2:
+        return None
+    inside = clock[(clock >= first) & (clock < first + slots * SLOT)]
+    counts = np.bincount(((inside - first) // SLOT).astype(int), minlength=slots)[:slots]
+    typical = float(np.median(counts))
+    if typical < BREAK_MIN_PER_SLOT:
+        return None
+    quiet = counts <= BREAK_DIP * typical
+    best: tuple[int, int] | None = None
+    i = 0
+    while i < slots:
+        if not quiet[i]:
+            i += 1
+            continue
+        j = i
+        while j < slots and quiet[j]:
+            j += 1
+        if BREAK_SLOTS[0] <= j - i <= BREAK_SLOTS[1] and (best is None or j - i > best[1] - best[0]):
+            best = (i, j)
+        i = j
+    if best is None:
+        return None
+    return first + best[0] * SLOT, first + best[1] * SLOT
+
+
+def _clock(hours: float) -> str:
+    return f"{int(hours):02d}:{int(round(hours % 1 * 60)):02d}"
 
 
 def _pool(

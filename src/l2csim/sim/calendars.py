@@ -23,11 +23,12 @@ class WorkCalendar:
     def __init__(self, calendar: Calendar) -> None:
         intervals: list[list[float]] = []
         for day in sorted(set(calendar.weekdays)):
-            start, end = day * 24.0 + calendar.start_hour, day * 24.0 + calendar.end_hour
-            if intervals and intervals[-1][1] >= start:
-                intervals[-1][1] = end
-            else:
-                intervals.append([start, end])
+            for begin, finish in calendar.intervals:
+                start, end = day * 24.0 + begin, day * 24.0 + finish
+                if intervals and intervals[-1][1] >= start:
+                    intervals[-1][1] = end
+                else:
+                    intervals.append([start, end])
         self._starts = [s for s, _ in intervals]
         self._ends = [e for _, e in intervals]
         cum, total = [], 0.0
@@ -126,18 +127,19 @@ class ShiftCalendar:
         self,
         weekly: WorkCalendar,
         weekdays: list[int],
-        start_hour: float,
-        end_hour: float,
+        intervals: list[tuple[float, float]],
         attendance: float,
         until: float,
         draws: list[float],
     ) -> None:
+        """`intervals`: the working day's (start, end) hours, the break left out."""
         starts, ends = [], []
         days = set(weekdays)
         for day in range(int(until // 24.0) + 1):
             if day % 7 in days and draws[day] < attendance:
-                starts.append(day * 24.0 + start_hour)
-                ends.append(day * 24.0 + end_hour)
+                for begin, finish in intervals:
+                    starts.append(day * 24.0 + begin)
+                    ends.append(day * 24.0 + finish)
         cum_start, cum_end, total = [], [], 0.0
         for s, e in zip(starts, ends, strict=True):
             cum_start.append(total)

@@ -277,12 +277,15 @@ class Simulation:
                     ShiftCalendar(
                         WorkCalendar(
                             Calendar(
-                                weekdays=m.weekdays, start_hour=m.start_hour, end_hour=m.end_hour
+                                weekdays=m.weekdays,
+                                start_hour=m.start_hour,
+                                end_hour=m.end_hour,
+                                break_start=m.break_start,
+                                break_end=m.break_end,
                             )
                         ),
                         m.weekdays,
-                        m.start_hour,
-                        m.end_hour,
+                        m.intervals,
                         m.attendance,
                         self.horizon,
                         person_rngs[i].random(days).tolist(),

@@ -62,14 +62,26 @@ def typical_member(pool: Pool, name: str) -> Member:
             end_hour=calendar.end_hour,
             provenance=ADDED,
         )
-    shifts = Counter((tuple(m.weekdays), m.start_hour, m.end_hour) for m in members)
-    (weekdays, start, end), _ = min(shifts.items(), key=lambda kv: (-kv[1], kv[0]))
+    no_break = -1.0  # sorts before any hour
+    shifts = Counter(
+        (
+            tuple(m.weekdays),
+            m.start_hour,
+            m.end_hour,
+            no_break if m.break_start is None else m.break_start,
+            no_break if m.break_end is None else m.break_end,
+        )
+        for m in members
+    )
+    (weekdays, start, end, rest, back), _ = min(shifts.items(), key=lambda kv: (-kv[1], kv[0]))
     attendance = median(m.attendance for m in members)
     return Member(
         name=name,
         weekdays=list(weekdays),
         start_hour=start,
         end_hour=end,
+        break_start=None if rest == no_break else rest,
+        break_end=None if back == no_break else back,
         attendance=attendance,
         provenance=ADDED,
     )
