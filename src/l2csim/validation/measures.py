@@ -96,6 +96,30 @@ def log_distances(
     }
 
 
+NOISE_DRAWS = 20
+NOISE_QUANTILE = 0.9
+
+
+def arrival_noise_limit(real: pd.DataFrame, rng: np.random.Generator) -> float:
+    """The arrival-times distance (hours) that a model exactly right would exceed only one
+    time in ten, from the log's own sampling noise: a year of a few thousand orders drifts
+    from any process that made it by about as much as the default threshold. It is sqrt(2)
+    times the 90th percentile of the distance between the log's arrivals and resamples of
+    them (two samples differ by about sqrt(2) times one sample's own noise); the same
+    measure as `arrivals_hourly` (case starts in whole hours from the first)."""
+    from scipy.stats import wasserstein_distance
+
+    first = cases_of(real)["first"]
+    if len(first) < 2:
+        return 0.0
+    hours = np.floor(((first - first.min()) / HOUR).to_numpy(dtype=float))
+    draws = [
+        wasserstein_distance(hours, rng.choice(hours, len(hours), replace=True))
+        for _ in range(NOISE_DRAWS)
+    ]
+    return float(math.sqrt(2.0) * np.quantile(draws, NOISE_QUANTILE))
+
+
 def n_gram_counts(events: pd.DataFrame, labels: list[str], n: int) -> pd.Series:
     """Frequencies of activity n-grams per case, padded with n-1 blanks at both ends.
 

@@ -174,6 +174,17 @@ def validate(
     not_applicable = f.not_applicable(params, inputs.study)
 
     thresholds = spec.thresholds.model_dump()
+    noise_rng = np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(20_000,)))
+    )
+    arrival_noise = m.arrival_noise_limit(_early(real, cutoff), noise_rng)
+    if arrival_noise > thresholds["arrivals_hourly"]:
+        notes.append(
+            f"arrival times: the log's own sampling noise is above the threshold of "
+            f"{thresholds['arrivals_hourly']:g} h (a model exactly right would exceed "
+            f"{arrival_noise:.0f} h one time in ten); judged against {arrival_noise:.0f} h"
+        )
+        thresholds["arrivals_hourly"] = round(arrival_noise, 1)
     rows = []
     for measure in m.MEASURES:
         model_values = np.array([v[measure.name] for v in per_source["model"]], dtype=float)

@@ -1,0 +1,39 @@
+"""The arrival-times measure judged against the log's own sampling noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from l2csim.log import ACTIVITY, CASE, TIMESTAMP
+from l2csim.validation.measures import arrival_noise_limit, log_distances
+
+
+def poisson_log(rng: np.random.Generator, per_week: float, shift_hours: float = 0.0):
+    """A year of orders arriving as a Poisson stream with a summer peak, one event each."""
+    hours = np.arange(365 * 24, dtype=float)
+    rate = per_week / 168 * (1 + 0.5 * np.sin(2 * np.pi * hours / (365 * 24)))
+    arrivals = np.repeat(hours, rng.poisson(rate))
+    arrivals = arrivals + rng.uniform(0, 1, len(arrivals)) + shift_hours
+    times = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.sort(arrivals), unit="h")
+    return pd.DataFrame(
+        {CASE: [f"c{i}" for i in range(len(times))], ACTIVITY: "Order", TIMESTAMP: times}
+    )
+
+
+def test_a_right_model_passes_and_a_wrong_one_fails() -> None:
+    """Two samples of the same year differ by more than the default 48 h threshold, but
+    within the noise limit about nine times in ten; a model whose orders come a fortnight
+    late exceeds it every time."""
+    rng = np.random.default_rng(7)
+    within, beyond = 0, 0
+    for _ in range(10):
+        real, same = poisson_log(rng, 70), poisson_log(rng, 70)
+        limit = arrival_noise_limit(real, rng)
+        late = poisson_log(rng, 70, shift_hours=14 * 24)
+        right = log_distances(real, same, rng, 10)["arrivals_hourly"]
+        wrong = log_distances(real, late, rng, 10)["arrivals_hourly"]
+        within += right <= limit
+        beyond += wrong > limit
+    assert within >= 7 and beyond == 10
+    assert limit > 48
