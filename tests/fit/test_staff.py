@@ -121,3 +121,19 @@ def test_a_lunch_break_is_read_from_the_quiet_half_hour() -> None:
     end = pd.Series(pd.to_datetime(["2025-03-03 12:45"], utc=True))
     assert working_hours(begin, end, lunch, "UTC")[0] == pytest.approx(0.5)
     assert working_hours(begin, end, never, "UTC")[0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["Sales inbox", "Order mailbox", "EDI gateway", "SAP batch"])
+def test_names_that_say_system(name: str) -> None:
+    """A resource named as a mailbox, inbox, gateway or batch job is a system even when it
+    records events in office hours like a person."""
+    rows = [
+        (who, pd.Timestamp("2025-03-03", tz="UTC") + pd.Timedelta(days=d, hours=9 + h))
+        for d in range(20)
+        for h in range(4)
+        for who in (name, "Ann Weber")
+    ]
+    events = pd.DataFrame(rows, columns=[RESOURCE, TIMESTAMP])
+    events[CASE] = [f"c{i}" for i in range(len(events))]
+    events[ACTIVITY] = "Work"
+    assert set(system_users(events, "UTC")) == {name}

@@ -59,7 +59,7 @@ UNASSIGNED = "unassigned"
 SEGMENT = "_segment"
 SYSTEM_WORDS = re.compile(
     r"(?i)(@|\b(edi|gateway|system|systems|batch|bot|robot|import|interface|api|automat\w*|"
-    r"mailbox|scheduler|job|workflow|server|carrier|bank|portal|webshop|erp|sap|crm|"
+    r"mailbox|inbox|scheduler|job|workflow|server|carrier|bank|portal|webshop|erp|sap|crm|"
     r"integration|service account|noreply|no-reply)\b)"
 )
 
