@@ -93,7 +93,9 @@ def _check_break(start: float, end: float, break_start: float | None, break_end:
     if (break_start is None) != (break_end is None):
         raise ValueError("break_start and break_end go together")
     if break_start is not None and not start < break_start < break_end < end:
-        raise ValueError("the break must lie inside the shift (start < break_start < break_end < end)")
+        raise ValueError(
+            "the break must lie inside the shift (start < break_start < break_end < end)"
+        )
 
 
 def day_intervals(

@@ -37,7 +37,12 @@ CHAINS = {
     },
 }
 MEAN_HOURS = {"Receive": 0.1, "Check": 0.5, "Fix data": 0.75, "Ship": 2.0}
-STAFF = {"Receive": ["Ann", "Bo"], "Check": ["Cy", "Di"], "Fix data": ["Cy", "Di"], "Ship": ["Ed", "Flo", "Gus", "Hal"]}
+STAFF = {
+    "Receive": ["Ann", "Bo"],
+    "Check": ["Cy", "Di"],
+    "Fix data": ["Cy", "Di"],
+    "Ship": ["Ed", "Flo", "Gus", "Hal"],
+}
 
 
 def generate(rng: np.random.Generator) -> pd.DataFrame:

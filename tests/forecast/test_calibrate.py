@@ -13,7 +13,7 @@ from l2csim.forecast.outcomes import LogTimes, actual_days
 
 def test_bands_are_the_simulation_s_own_without_an_error_model() -> None:
     values = np.arange(100, dtype=float).reshape(20, 5)
-    mean, p05, p50, p95 = bands(values, "backlog", None)
+    mean, p05, _p50, p95 = bands(values, "backlog", None)
     assert np.allclose(mean, values.mean(axis=0))
     assert np.allclose(p05, np.quantile(values, 0.05, axis=0))
     assert np.allclose(p95, np.quantile(values, 0.95, axis=0))
@@ -44,7 +44,7 @@ def test_too_few_hindcasts_give_no_error_model() -> None:
 
 def test_bands_stay_within_what_is_possible() -> None:
     values = np.array([[0.0, 5.0], [1.0, 6.0], [2.0, 9.0]])
-    mean, p05, p50, p95 = bands(values, "open_orders_delivered", None, upper=8.0)
+    _mean, p05, _p50, p95 = bands(values, "open_orders_delivered", None, upper=8.0)
     assert (p05 >= 0).all() and (p95 <= 8.0).all()
 
 

@@ -64,7 +64,7 @@ def test_no_delivered_role(small_study, tmp_path) -> None:
     (copy / "documented_process.bpmn").write_bytes(
         (small_study / "documented_process.bpmn").read_bytes()
     )
-    with pytest.raises(InputError, match="roles.delivered"):
+    with pytest.raises(InputError, match=r"roles\.delivered"):
         fc.forecast(resolve_inputs(copy), tmp_path / "out", fc.ForecastSettings(as_of="2025-04-01"))
 
 

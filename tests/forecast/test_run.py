@@ -32,7 +32,9 @@ def test_it_writes_the_daily_bands_the_call_list_and_the_page(done) -> None:
     assert sorted(daily["day"].unique()) == list(range(1, 29))
     assert set(daily["kpi"]) == set(KPIS)
     assert len(daily) == 2 * 28 * len(KPIS)
-    assert (daily["p05"] <= daily["p50"] + 1e-9).all() and (daily["p50"] <= daily["p95"] + 1e-9).all()
+    assert (daily["p05"] <= daily["p50"] + 1e-9).all() and (
+        daily["p50"] <= daily["p95"] + 1e-9
+    ).all()
     assert (daily["p05"] >= 0).all()
     backlog = daily[(daily["scenario"] == "baseline") & (daily["kpi"] == "backlog")]
     open_now = len(run.forecast.orders)
@@ -59,7 +61,7 @@ def test_the_call_list_has_every_open_order_most_value_at_risk_first(done) -> No
 def test_text_from_the_log_cannot_run_in_a_spreadsheet_or_the_page(done) -> None:
     _run, out = done
     raw = (out / "open_orders.csv").read_text(encoding="utf-8")
-    assert "'=HYPERLINK" in raw and ',=HYPERLINK' not in raw
+    assert "'=HYPERLINK" in raw and ",=HYPERLINK" not in raw
     page = (out / "forecast.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "script-src 'none'" in page
     assert "<script" not in page.lower()

@@ -7,18 +7,18 @@ import pytest
 
 from l2csim.forecast.simulate import DailyTracker, ForecastSpec, run_forecast_replication
 from l2csim.policy import Policy
+from l2csim.sim.customers import Customer
 from l2csim.sim.model import Simulation
+from l2csim.sim.orders import Order
 from l2csim.sim.state import (
     START_STREAM,
     PathRule,
     StartOrder,
     StartState,
+    _patience_clock,
     conditional,
     in_wait,
 )
-from l2csim.sim.customers import Customer
-from l2csim.sim.orders import Order
-from l2csim.sim.state import _patience_clock
 from l2csim.sim.streams import Buffered, replication_streams
 from sim_models import sample_like_model
 

@@ -43,9 +43,7 @@ def test_open_orders_are_received_and_not_delivered_at_as_of(known) -> None:
         assert row.last_activity == routed[-1]  # the last routed step, calls left out
         assert row.chase_calls == int((mine[ACTIVITY] == "Customer chase call").sum())
     assert table["last_event"].is_monotonic_increasing  # oldest waiting queue first
-    assert table["promised"].notna().all() and set(table["tier"]) <= {
-        t.name for t in params.tiers
-    }
+    assert table["promised"].notna().all() and set(table["tier"]) <= {t.name for t in params.tiers}
 
 
 def test_the_clock_runs_on_local_wall_time_from_a_monday() -> None:
@@ -80,7 +78,9 @@ def test_staff_at_work_uses_the_last_weeks(known) -> None:
 def test_intake_is_held_at_its_level_at_as_of(known) -> None:
     _inputs, _log, _as_of, _cut, params = known
     rising = params.model_copy(
-        update={"arrivals": [a.model_copy(update={"trend_per_week": 0.01}) for a in params.arrivals]}
+        update={
+            "arrivals": [a.model_copy(update={"trend_per_week": 0.01}) for a in params.arrivals]
+        }
     )
     today = as_of_today(rising)
     assert all(a.trend_per_week == 0 for a in today.arrivals)

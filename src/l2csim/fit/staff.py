@@ -16,6 +16,10 @@ profiles are grouped by average-linkage clustering on cosine distance, cut at
 `CLUSTER_DISTANCE` (the log's `org:group` is used instead when it has one). A team serves
 every activity its people do most of.
 
+A login several people share (a warehouse terminal) shows in the same signal, only
+weaker: its jobs overlap while a person's (the typical resource's) never do. Its work
+counts for its team, but it adds no one to it.
+
 **People and their working time.** Each person gets a shift fitted from their own events
 in the study's time zone: the weekdays they work in at least `WEEKDAY_SHARE` of the weeks
 they are in the log, their hours (a low quantile of their daily first event, less their
@@ -54,6 +58,8 @@ BATCH_SHARE = 0.5
 MIN_EVENTS_TO_JUDGE = 20
 MAX_ODD_SHARE = 0.5
 AT_ONCE = 1.0
+SHARED = 0.1  # other jobs open when one starts: a login several people share
+PERSON_OVERLAP = 0.02  # ... in a log where a person's jobs (typically) never overlap
 GROUP = "org:group"
 UNASSIGNED = "unassigned"
 SEGMENT = "_segment"
@@ -153,6 +159,18 @@ def concurrency(events: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def shared_logins(people: pd.DataFrame) -> set[str]:
+    """Logins several people share (a terminal, a team account): with logged start and end
+    times, their jobs overlap (`SHARED` or more other jobs open at a start) in a log where
+    a person's typically never do. Their work counts for their team, but they add no one to
+    it: the people behind them are in the team already, or the team is undercounted and
+    calibration says so."""
+    at_once = concurrency(people)
+    if len(at_once) < 3 or float(np.median(list(at_once.values()))) >= PERSON_OVERLAP:
+        return set()
+    return {r for r, value in at_once.items() if SHARED <= value < AT_ONCE}
+
+
 def resource_groups(events: pd.DataFrame) -> pd.Series:
     """Resource → group label: the log's org:group when present, else profile clusters."""
     staffed = events.loc[events[RESOURCE].notna()]
@@ -196,7 +214,8 @@ def fit_staffing(
     group = frame[RESOURCE].map(groups).fillna(UNASSIGNED)
     names = _pool_names(frame.assign(_group=group))
     frame = frame.assign(_pool=group.map(names))
-    members = fit_members(people, timezone)
+    shared = shared_logins(people)
+    members = fit_members(people.loc[~people[RESOURCE].astype(str).isin(shared)], timezone)
     external = {names[g] for g in groups.unique() if str(g).startswith("system-")}
     pools = [
         _pool(name, rows, timezone, members, external=name in external)
@@ -355,7 +374,7 @@ def daily_break(clock: np.ndarray, start: float, end: float) -> tuple[float, flo
     the longest run of quarter hours, an hour or more inside the shift, holding at most
     `BREAK_DIP` of their median quarter hour; None when there is none or too few events."""
     first, last = start + 1.0, end - 1.0
-    slots = int(round((last - first) / SLOT))
+    slots = round((last - first) / SLOT)
     if slots < BREAK_SLOTS[0] + 2:
         return None
     inside = clock[(clock >= first) & (clock < first + slots * SLOT)]
@@ -373,7 +392,9 @@ def daily_break(clock: np.ndarray, start: float, end: float) -> tuple[float, flo
         j = i
         while j < slots and quiet[j]:
             j += 1
-        if BREAK_SLOTS[0] <= j - i <= BREAK_SLOTS[1] and (best is None or j - i > best[1] - best[0]):
+        if BREAK_SLOTS[0] <= j - i <= BREAK_SLOTS[1] and (
+            best is None or j - i > best[1] - best[0]
+        ):
             best = (i, j)
         i = j
     if best is None:
@@ -382,7 +403,7 @@ def daily_break(clock: np.ndarray, start: float, end: float) -> tuple[float, flo
 
 
 def _clock(hours: float) -> str:
-    return f"{int(hours):02d}:{int(round(hours % 1 * 60)):02d}"
+    return f"{int(hours):02d}:{round(hours % 1 * 60):02d}"
 
 
 def _pool(

@@ -352,9 +352,7 @@ def hindcast_errors(
         ]  # fmt: skip
         return [daily_values(r) for r in simulate_forward(specs, replications, executor)]
 
-    return run_hindcasts(
-        dates, cut, study, prepared, times, simulate, known_until, horizon, cases
-    )
+    return run_hindcasts(dates, cut, study, prepared, times, simulate, known_until, horizon, cases)
 
 
 def late_probability(delivered: np.ndarray, promise: np.ndarray, horizon: float) -> np.ndarray:
