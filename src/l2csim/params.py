@@ -136,9 +136,10 @@ class Member(_Frozen):
     """One person of a pool as the simulation works them: a weekly shift and attendance.
 
     On each of `weekdays` the person is at work from `start_hour` to `end_hour` local time,
-    less a daily break (`break_start` to `break_end`, when the log shows one), with
-    probability `attendance` (leave, sickness, part-time days); a job not finished when the
-    shift ends (or the break begins) is finished when the person is back.
+    less a daily break (`break_start` to `break_end`, when the log shows one), on a share
+    `attendance` of those days (leave, sickness, part-time days), absent in blocks of the
+    lengths in `absence_spells`; a job not finished when the shift ends (or the break
+    begins) is finished when the person is back.
     """
 
     name: str
@@ -148,6 +149,10 @@ class Member(_Frozen):
     break_start: float | None = None
     break_end: float | None = None
     attendance: float = Field(default=1.0, gt=0, le=1)
+    # The lengths (working days) of the person's absences as the log shows them: leave comes
+    # in blocks, and a team short for two weeks queues as one short for single days does not.
+    # Empty: each working day is an independent draw.
+    absence_spells: list[int] = Field(default_factory=list)
     provenance: Provenance = Provenance(source="default")
 
     @model_validator(mode="after")
@@ -326,6 +331,10 @@ class ChaseBehaviour(_Frozen):
     # (stock, a supplier) still waits after the expedite, in hours; None: the wait is not cut.
     rushed_wait: Distribution | None = None
     rushed_steps: list[str] = Field(default_factory=list)  # the steps whose waits it cuts
+    # How patience and the gaps between calls are counted: "working" hours of the calls
+    # team (customers phone while someone answers: a promise kept Friday night and 10 hours
+    # of patience is a call on Monday at 10), or plain "calendar" hours.
+    clock: Literal["calendar", "working"] = "calendar"
 
 
 class CourtesyPractice(_Frozen):

@@ -137,3 +137,23 @@ def test_names_that_say_system(name: str) -> None:
     events[CASE] = [f"c{i}" for i in range(len(events))]
     events[ACTIVITY] = "Work"
     assert set(system_users(events, "UTC")) == {name}
+
+
+def test_absences_are_read_as_blocks() -> None:
+    """A person away for two weeks in every eight and one away every seventh working day: the first
+    gets absences of 10 working days, the second of single days, each stated."""
+    rows = []
+    days = pd.date_range("2025-01-06", "2025-12-19", freq="B")
+    for i, day in enumerate(days):
+        away = {"Block": (i % 40) >= 30, "Single": i % 7 == 2, "Always": False}
+        for who, absent in away.items():
+            if not absent:
+                rows += [("x", "Work", day + pd.Timedelta(hours=h), who) for h in (9, 12, 15)]
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    members = fit_members(events, "UTC")
+    assert set(members["Block"].absence_spells) == {10}
+    assert set(members["Single"].absence_spells) == {1}
+    assert "absent in blocks" in members["Block"].provenance.detail
+    assert members["Block"].attendance == pytest.approx(0.75, abs=0.02)
+    assert members["Single"].attendance == pytest.approx(6 / 7, abs=0.02)

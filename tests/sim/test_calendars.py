@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from l2csim.params import Calendar
-from l2csim.sim.calendars import WorkCalendar
+from l2csim.sim.calendars import WorkCalendar, presence
 
 OFFICE = WorkCalendar(Calendar())  # Monday-Friday 8-17
 
@@ -48,3 +48,36 @@ def test_a_break_outside_the_shift_is_refused() -> None:
         Calendar(start_hour=8, end_hour=12, break_start=12, break_end=13)
     with pytest.raises(ValueError, match="go together"):
         Calendar(break_start=12)
+
+
+def test_shift_moves_by_working_hours_both_ways() -> None:
+    """Friday 17:00 plus 2 working hours is Monday 10:00 (nobody calls at the weekend);
+    back from there by 2 h is Monday's opening (the same working moment as Friday's close);
+    shift and between are inverse for any moment and either sign."""
+    assert OFFICE.shift(4 * 24.0 + 17.0, 2.0) == 168 + 10.0
+    assert OFFICE.shift(168 + 10.0, -2.0) == 168 + 8.0
+    assert OFFICE.shift(9.0, -1.0) == 8.0 and OFFICE.shift(8.0, -1.0) == -168 + 4 * 24 + 16
+    rng = np.random.default_rng(2)
+    for t, h in zip(rng.uniform(0, 2000, 500), rng.uniform(-150, 150, 500), strict=True):
+        assert OFFICE.between(t, OFFICE.shift(t, h)) == pytest.approx(h, abs=1e-9)
+
+
+def test_absences_come_in_the_blocks_the_log_shows_and_keep_the_attendance() -> None:
+    """Two-week leave (10 working days) at 80 % attendance: over 40 years of working days
+    the person is there 80 % of them, and every absence lasts 10 working days. Without
+    spells the days are independent draws, the same ones as before spells existed."""
+    weekdays = [0, 1, 2, 3, 4]
+    days = 40 * 364
+    present = presence(weekdays, 0.8, [10], days, np.random.default_rng(4))
+    working = [present[d] for d in range(days) if d % 7 in weekdays]
+    assert np.mean(working) == pytest.approx(0.8, abs=0.03)
+    runs, current = [], 0
+    for here in working:
+        if not here:
+            current += 1
+        elif current:
+            runs.append(current)
+            current = 0
+    assert set(runs[1:]) == {10}  # the first may be cut by the start
+    single = presence(weekdays, 0.8, [], 50, np.random.default_rng(4))
+    assert single == list(np.random.default_rng(4).random(50) < 0.8)

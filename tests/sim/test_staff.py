@@ -33,7 +33,8 @@ def test_queue_takes_lowest_key_then_arrival_order() -> None:
 def _shift(weekdays, start, end, attendance=1.0, draws=None) -> ShiftCalendar:
     weekly = WorkCalendar(Calendar(weekdays=weekdays, start_hour=start, end_hour=end))
     days = draws if draws is not None else [0.0] * 30
-    return ShiftCalendar(weekly, weekdays, [(start, end)], attendance, 24 * 28.0, days)
+    present = [d < attendance for d in days]
+    return ShiftCalendar(weekly, weekdays, [(start, end)], present, 24 * 28.0)
 
 
 def test_people_pull_work_during_their_own_shifts() -> None:

@@ -25,7 +25,9 @@ in the study's time zone: the weekdays they work in at least `WEEKDAY_SHARE` of 
 they are in the log, their hours (a low quantile of their daily first event, less their
 typical gap between events, to a high quantile of their daily last event, in quarter
 hours), and their attendance (the share of their working weekdays, while the company was
-open, on which they did anything). A daily break (lunch) is read from the same events: a run
+open, on which they did anything), with the lengths of their absences (runs of working
+days without an event: leave comes in blocks, and a team short for two weeks queues as one
+short for single days does not). A daily break (lunch) is read from the same events: a run
 of quarter hours inside the shift in which the person records almost nothing (at most
 `BREAK_DIP` of their typical quarter hour, from `BREAK_SLOTS` quarter hours long), when
 there are enough events to tell a break from chance (`BREAK_MIN_PER_SLOT` a quarter hour);
@@ -53,6 +55,7 @@ SLOT = 0.25  # hours: breaks are read in quarter hours
 BREAK_DIP = 0.15
 BREAK_SLOTS = (2, 8)  # from 30 minutes to 2 hours
 BREAK_MIN_PER_SLOT = 8.0
+MIN_SPELLS = 4  # absences of one person to use their own lengths (else everyone's)
 ROUND_THE_CLOCK = 0.05
 BATCH_SHARE = 0.5
 MIN_EVENTS_TO_JUDGE = 20
@@ -330,6 +333,7 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
     owner = frame["who"] if not has_start else pd.concat([frame["who"], frame["who"]])
     event_clock = {str(w): h.to_numpy() for w, h in hours.groupby(owner.to_numpy(), sort=False)}
     members: dict[str, Member] = {}
+    spells: dict[str, list[int]] = {}
     for who, days in daily.groupby(level="who", sort=True):
         dates = pd.DatetimeIndex(days.index.get_level_values("day"))
         weeks = max(1, (dates.max() - dates.min()).days // 7 + 1)
@@ -341,6 +345,7 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         possible = [d for d in span if d.weekday() in weekdays and d in open_days]
         worked = sum(1 for d in dates if d.weekday() in weekdays)
         attendance = min(1.0, worked / len(possible)) if possible else 1.0
+        spells[str(who)] = absence_runs(possible, set(dates))
         gap = 0.0 if has_start else float(typical_gap.get(who, 0.5))
         start = _quarter(np.quantile(days["first"], HOUR_QUANTILES[0]) - gap, np.floor)
         end = _quarter(np.quantile(days["last"], HOUR_QUANTILES[1]), np.ceil)
@@ -366,7 +371,40 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
             attendance=round(max(attendance, 0.05), 4),
             provenance=Provenance(source="log", detail=detail),
         )
+    pooled = sorted(d for runs in spells.values() for d in runs)
+    for who, member in members.items():
+        own = spells.get(who, [])
+        runs = sorted(own) if len(own) >= MIN_SPELLS else pooled
+        if member.attendance >= 1.0 or not runs:
+            continue
+        whose = "their own" if runs is not pooled else "everyone's (too few of their own)"
+        detail = (
+            f"{member.provenance.detail}; absent in blocks of {whose} lengths "
+            f"({len(runs)} absences, {min(runs)}-{max(runs)} working days, "
+            f"mean {sum(runs) / len(runs):.1f})"
+        )
+        members[who] = member.model_copy(
+            update={
+                "absence_spells": runs,
+                "provenance": Provenance(source="log", detail=detail),
+            }
+        )
     return members
+
+
+def absence_runs(working_days: list, present: set) -> list[int]:
+    """Lengths (in working days) of the runs of working days without an event."""
+    runs, current = [], 0
+    for day in working_days:
+        if day in present:
+            if current:
+                runs.append(current)
+            current = 0
+        else:
+            current += 1
+    if current:
+        runs.append(current)
+    return runs
 
 
 def daily_break(clock: np.ndarray, start: float, end: float) -> tuple[float, float] | None:

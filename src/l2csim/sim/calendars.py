@@ -82,6 +82,23 @@ class WorkCalendar:
             j -= 1
         return (week + extra_weeks) * WEEK + self._starts[j] + (target - self._cum[j])
 
+    def shift(self, t: float, hours: float) -> float:
+        """The moment `hours` working hours after t, or before it when negative (counted
+        from the next opening, or back from the last closing, when t is outside hours)."""
+        if self.always_open:
+            return t + hours
+        if hours >= 0:
+            return self.finish(t, hours)
+        target = self._cumulative(t) + hours
+        week = target // self.weekly_hours
+        rest = target - week * self.weekly_hours
+        j = bisect_right(self._cum, rest) - 1
+        return week * WEEK + self._starts[j] + (rest - self._cum[j])
+
+    def between(self, t0: float, t1: float) -> float:
+        """Working hours from t0 to t1, negative when t1 is before t0."""
+        return self.worked(t0, t1) if t1 >= t0 else -self.worked(t1, t0)
+
     def next_open(self, t: float) -> float:
         """The first moment at or after t inside working hours."""
         if self.always_open:
@@ -111,12 +128,49 @@ class WorkCalendar:
 ALWAYS = Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24)
 
 
+def presence(
+    weekdays: list[int], attendance: float, spells: list[int], days: int, rng
+) -> list[bool]:
+    """Each simulated day: is the person at work (if it is one of their weekdays)?
+
+    Without `spells` every working day is an independent draw with probability
+    `attendance`. With them (absence lengths in working days), absences come in blocks: on
+    a working day at work (not the first one back), an absence starts with the probability
+    that keeps the share `attendance` over time (present spells then last 1/p working days
+    on average), and lasts a length drawn from `spells`."""
+    draws = rng.random(days)
+    if not spells or attendance >= 1.0:
+        return [bool(u < attendance) for u in draws]
+    picks = rng.integers(0, len(spells), days)
+    mean_absence = sum(spells) / len(spells)
+    start = min(1.0, (1.0 - attendance) / (attendance * mean_absence))
+    working = set(weekdays)
+    out = [True] * days
+    left, first, back = 0, True, False
+    for day in range(days):
+        if day % 7 not in working:
+            continue
+        if left > 0:
+            out[day], left = False, left - 1
+            back = left == 0
+            continue
+        if back:  # the first day back from an absence is a day at work
+            back = False
+            continue
+        absent = draws[day] >= attendance if first else draws[day] < start
+        first = False
+        if absent:
+            out[day], left = False, int(spells[picks[day]]) - 1
+            back = left == 0
+    return out
+
+
 class ShiftCalendar:
     """One person's working intervals over the simulated period, absences included.
 
-    Built once per replication from the person's weekly shift and a draw per working day
-    (absent when the draw is at or above the attendance), so leave and sickness thin the
-    team on some days as they do in the log. Past `until` the weekly shift repeats with full
+    Built once per replication from the person's weekly shift and the days they are at
+    work (`presence`), so leave and sickness thin the team on some days, and for weeks at a
+    time, as they do in the log. Past `until` the weekly shift repeats with full
     attendance (only work that started before the horizon ends there). Same interface as
     WorkCalendar: `finish`, `worked`, `next_open`, `is_open`.
     """
@@ -128,15 +182,15 @@ class ShiftCalendar:
         weekly: WorkCalendar,
         weekdays: list[int],
         intervals: list[tuple[float, float]],
-        attendance: float,
+        present: list[bool],
         until: float,
-        draws: list[float],
     ) -> None:
-        """`intervals`: the working day's (start, end) hours, the break left out."""
+        """`intervals`: the working day's (start, end) hours, the break left out;
+        `present`: per simulated day, whether the person is at work (`presence`)."""
         starts, ends = [], []
         days = set(weekdays)
         for day in range(int(until // 24.0) + 1):
-            if day % 7 in days and draws[day] < attendance:
+            if day % 7 in days and present[day]:
                 for begin, finish in intervals:
                     starts.append(day * 24.0 + begin)
                     ends.append(day * 24.0 + finish)

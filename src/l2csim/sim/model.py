@@ -18,7 +18,7 @@ import simpy
 from l2csim.errors import InputError
 from l2csim.params import Calendar, ModelParams
 from l2csim.policy import Policy
-from l2csim.sim.calendars import ShiftCalendar, WorkCalendar
+from l2csim.sim.calendars import ShiftCalendar, WorkCalendar, presence
 from l2csim.sim.calls import Calls
 from l2csim.sim.customers import Customer, WeeklyIntensity, build_customers
 from l2csim.sim.disciplines import CALL_CLASS, WORK_CLASS, discipline, queue_key
@@ -286,9 +286,8 @@ class Simulation:
                         ),
                         m.weekdays,
                         m.intervals,
-                        m.attendance,
+                        presence(m.weekdays, m.attendance, m.absence_spells, days, person_rngs[i]),
                         self.horizon,
-                        person_rngs[i].random(days).tolist(),
                     )
                     for m, i in zip(team.members, team.person_index, strict=True)
                 ]

@@ -83,6 +83,7 @@ def typical_member(pool: Pool, name: str) -> Member:
         break_start=None if rest == no_break else rest,
         break_end=None if back == no_break else back,
         attendance=attendance,
+        absence_spells=sorted(d for m in members for d in m.absence_spells),
         provenance=ADDED,
     )
 
