@@ -11,8 +11,10 @@ import pytest
 
 from l2csim.fit import FitOptions, fit_model
 from l2csim.fit.calibration import CalibrationSettings
-from l2csim.fit.calls import censored_wait
+from l2csim.fit.calls import calendar_hours, censored_wait, patience_by_tier, working_clock
 from l2csim.inputs import read_inputs_log, resolve_inputs
+from l2csim.log import CASE, TIMESTAMP
+from l2csim.params import Calendar
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replications
 
@@ -71,3 +73,55 @@ def test_the_fitted_sample_rings_and_keeps_promises_as_the_log_does() -> None:
     assert params.calibration is not None
     for tier, share in real_sla.items():
         assert mean("sla_attainment", tier) == pytest.approx(share, abs=0.05), tier
+
+
+def _orders(promises: list[str], delivered: list[str]) -> pd.DataFrame:
+    cases = pd.DataFrame(
+        {
+            "tier": "all",
+            "promised": pd.to_datetime(promises, utc=True),
+            "delivered": pd.to_datetime(delivered, utc=True),
+        },
+        index=pd.Index([f"o{i}" for i in range(len(promises))], name=CASE),
+    )
+    return cases
+
+
+def test_patience_counts_the_calls_teams_hours_not_the_weekend() -> None:
+    """Promises end Friday, Tuesday and Wednesday at midnight; each customer phones at
+    10:00 on the next working day. In plain hours that is 58 h for Friday's and 10 h for
+    the others (a wait that, drawn for a Tuesday promise, would ring on Thursday); in the
+    calls team's working hours (8-17) it is 2 h for all three."""
+    promises = ["2025-03-08 00:00", "2025-03-12 00:00", "2025-03-13 00:00"]
+    calls = ["2025-03-10 10:00", "2025-03-12 10:00", "2025-03-13 10:00"]
+    cases = _orders(promises, ["2025-03-20"] * 3)
+    chases = pd.DataFrame({CASE: cases.index, TIMESTAMP: pd.to_datetime(calls, utc=True)})
+    clock = working_clock(Calendar(), "UTC")
+    plain = calendar_hours(cases["promised"], chases[TIMESTAMP])
+    assert list(plain) == [58.0, 10.0, 10.0]
+    assert list(clock(cases["promised"], chases[TIMESTAMP])) == [2.0, 2.0, 2.0]
+    end = pd.Timestamp("2025-03-31", tz="UTC")
+    wait = patience_by_tier(chases, cases, cases["promised"], end, clock=clock)["all"]
+    assert wait.events == 3 and wait.offset == 0.0 and max(wait.distribution.quantiles) == 2.0
+
+
+def test_a_courtesy_call_censors_the_wait_it_interrupts() -> None:
+    """Two late orders: one customer phones 20 h after the promise; the other was called
+    with news 5 h after the promise and phoned only 60 h later. The second wait says
+    nothing about patience beyond 5 h (the quiet the news bought is the simulation's to
+    add): censored there, it is not an event at 65 h."""
+    cases = _orders(["2025-03-12 00:00"] * 2, ["2025-03-20", "2025-03-20"])
+    chases = pd.DataFrame(
+        {
+            CASE: ["o0", "o1"],
+            TIMESTAMP: pd.to_datetime(["2025-03-12 20:00", "2025-03-14 17:00"], utc=True),
+        }
+    )
+    courtesy = pd.DataFrame(
+        {CASE: ["o1"], TIMESTAMP: pd.to_datetime(["2025-03-12 05:00"], utc=True)}
+    )
+    end = pd.Timestamp("2025-03-31", tz="UTC")
+    plain = patience_by_tier(chases, cases, cases["promised"], end)["all"]
+    quieted = patience_by_tier(chases, cases, cases["promised"], end, courtesy, 0.0)["all"]
+    assert (plain.events, plain.censored) == (2, 0)
+    assert (quieted.events, quieted.censored) == (1, 1)

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from l2csim.forecast.simulate import DailyTracker, ForecastSpec, run_forecast_replication
+from l2csim.params import Calendar
 from l2csim.policy import Policy
+from l2csim.sim.calendars import WorkCalendar
 from l2csim.sim.customers import Customer
 from l2csim.sim.model import Simulation
 from l2csim.sim.orders import Order
@@ -137,10 +139,34 @@ def test_a_long_wait_is_more_likely_a_staff_free_wait_than_a_queue() -> None:
     assert in_wait(1.0, 0.0, 0.0) == 1.0
 
 
-def test_patience_clocks_carry_on_from_the_calls_in_the_log() -> None:
+class PlainHours:
+    """The customer's clock in plain hours (a model whose calls team never closes)."""
+
+    def after(self, t: float, hours: float) -> float:
+        return t + hours
+
+    def between(self, t0: float, t1: float) -> float:
+        return t1 - t0
+
+
+class OfficeHours(PlainHours):
+    """The customer's clock in a calls team's working hours (Monday-Friday 8-17)."""
+
+    def __init__(self) -> None:
+        self.calendar = WorkCalendar(Calendar())
+
+    def after(self, t: float, hours: float) -> float:
+        return self.calendar.shift(t, hours)
+
+    def between(self, t0: float, t1: float) -> float:
+        return self.calendar.between(t0, t1)
+
+
+@pytest.mark.parametrize("clock", [PlainHours(), OfficeHours()], ids=["plain", "office"])
+def test_patience_clocks_carry_on_from_the_calls_in_the_log(clock) -> None:
     """A customer who phoned 2 hours ago phones again only after a repeat gap longer than
     those 2 hours; one who has not phoned although the promise passed 30 hours ago has a
-    patience longer than that (or never phones)."""
+    patience longer than that (or never phones) - on either clock."""
     rng = np.random.default_rng(5)
     patience = Buffered(lambda n: rng.exponential(20.0, n))
     repeat = Buffered(lambda n: rng.exponential(10.0, n))
@@ -149,13 +175,13 @@ def test_patience_clocks_carry_on_from_the_calls_in_the_log() -> None:
     for _ in range(200):
         chased = order(promise=AT - 30.0, chases=2, last_chase=AT - 2.0)
         o = Order(0, customer, 0, 0, 0, 1.0, chased.arrival, chased.promise, [], 0, 5.0)
-        _patience_clock(o, chased, AT, patience, repeat, news)
+        _patience_clock(o, chased, AT, patience, repeat, news, clock)
         assert o.quiet_until > AT
-        assert o.promise + o.patience <= chased.last_chase
+        assert clock.after(o.promise, o.patience) <= chased.last_chase + 1e-9
         quiet = order(promise=AT - 30.0)
         o = Order(0, customer, 0, 0, 0, 1.0, quiet.arrival, quiet.promise, [], 0, 1.0)
-        _patience_clock(o, quiet, AT, patience, repeat, news)
-        assert o.promise + o.patience >= AT
+        _patience_clock(o, quiet, AT, patience, repeat, news, clock)
+        assert clock.after(o.promise, o.patience) >= AT
 
 
 def test_common_random_numbers_across_policies_for_the_start() -> None:

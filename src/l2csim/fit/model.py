@@ -135,7 +135,8 @@ def fit_model(
     )
     chase = calls.fit_chase(
         events, cases, promise, roles.chase_call, expedite,
-        _main_duration(roles.chase_call, events, fitted), chase_pool,
+        _main_duration(roles.chase_call, events, fitted), chase_pool, roles.courtesy_call,
+        _calls_clock(chase_pool, pools, timezone),
     ).model_copy(
         update={
             "pool_by_segment": _call_pools(roles.chase_call, events, staffing, chase_pool),
@@ -256,6 +257,15 @@ def _owed_milestones(study: Study | None) -> dict[str, list[str]]:
     return {
         tier: list(sla.courtesy_milestones) for tier, sla in study.sla.items() if tier != "default"
     }
+
+
+def _calls_clock(pool: str, pools: list, timezone: str):
+    """The calls team's working window and the time zone: the clock customers phone by
+    (None when the team works around the clock, where plain hours are the same)."""
+    calendar = next((p.calendar for p in pools if p.name == pool), None)
+    if calendar is None or calendar.end_hour - calendar.start_hour >= 24:
+        return None
+    return calendar, timezone
 
 
 def _promise_from_tiers(cases: pd.DataFrame, tiers) -> pd.Series:

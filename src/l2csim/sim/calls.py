@@ -14,7 +14,9 @@ milestone) costs staff time too, and buys quiet: the customer waits longer befor
 
 `Calls` owns all of this state. The model hands it its environment, pools and KPI tracker
 once and then asks narrow questions (`patience`, `arm`, `milestone`); the decisions are
-plain functions (`next_chase_time`, `CourtesyRules`); the processes are SimPy generators.
+plain functions (`CourtesyRules`); the processes are SimPy generators. Patience and the
+gaps between calls run on the model's clock for calls (`ChaseBehaviour.clock`): the calls
+team's working hours, or plain hours.
 """
 
 from __future__ import annotations
@@ -40,11 +42,6 @@ if TYPE_CHECKING:
 
 NEVER = math.inf
 SAFETY_CAP = 200  # calls about one order: a guard against a runaway loop, not a model
-
-
-def next_chase_time(promise: float, patience: float, quiet_until: float) -> float:
-    """When the customer phones next, before the calls pool's hours are applied."""
-    return max(promise + patience, quiet_until)
 
 
 class CourtesyRules:
@@ -128,6 +125,7 @@ class Calls:
         self.record, self.key, self.expedite = record, key, expedite
         self.chase_pool, self.courtesy_pool = chase_pool, courtesy_pool  # per order's segment
         self.call_calendar = calendar
+        self.working_clock = chase.clock == "working"
         self.chase_activity = roles.chase_call[0] if roles.chase_call else "Customer chase call"
         self.courtesy_activity = roles.courtesy_call[0] if roles.courtesy_call else "Courtesy call"
         self.tier_names = tier_names
@@ -170,11 +168,21 @@ class Calls:
         """The customer's patience for a new order of `tier` (hours after the promise)."""
         return self.patience_by_tier[tier].next()
 
+    def after(self, t: float, hours: float) -> float:
+        """`hours` of the customer's clock after t (before it when negative)."""
+        if not math.isfinite(hours):
+            return math.inf if hours > 0 else -math.inf
+        return self.call_calendar.shift(t, hours) if self.working_clock else t + hours
+
+    def between(self, t0: float, t1: float) -> float:
+        """Hours of the customer's clock from t0 to t1 (negative when t1 is earlier)."""
+        return self.call_calendar.between(t0, t1) if self.working_clock else t1 - t0
+
     def arm(self, order: Order) -> None:
         """(Re)arm the order's chase timer; an older timer finds itself outdated."""
         if order.chases >= self.max_calls or order.delivered_at is not None:
             return
-        due = next_chase_time(order.promise, order.patience, order.quiet_until)
+        due = max(self.after(order.promise, order.patience), order.quiet_until)
         if due >= self.horizon:
             return
         env = self.env
@@ -209,7 +217,7 @@ class Calls:
         start, person = yield from pool.serve(CALL_CLASS, 0.0, work)
         now = self.env.now
         order.chases += 1
-        order.quiet_until = now + self.repeat.next()  # infinite: the customer stays quiet
+        order.quiet_until = self.after(now, self.repeat.next())  # infinite: stays quiet
         self.kpis.chase_call(order, now, work)
         self.kpis.chase_hours(pool, work)
         self.record(order, self.chase_activity, start, now, pool, person)
@@ -228,6 +236,6 @@ class Calls:
         self.kpis.courtesy_made(order, owed, now)
         self.record(order, self.courtesy_activity, start, now, pool, person)
         if order.delivered_at is None:
-            quiet = now + self.repeat_after_news.next()
+            quiet = self.after(now, self.repeat_after_news.next())
             order.quiet_until = max(order.quiet_until, quiet)
             self.arm(order)

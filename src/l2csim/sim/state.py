@@ -197,7 +197,7 @@ def _resume(sim: Simulation, state: StartState, rng: np.random.Generator):
             start.courtesy,
             start.expedited,
         )
-        _patience_clock(order, start, now, patience[tier], repeat, news)
+        _patience_clock(order, start, now, patience[tier], repeat, news, sim.calls)
         sim.kpis.order_arrived(order, start.arrival)
         sim.calls.arm(order)
         sim.env.process(sim._flow(order))
@@ -279,23 +279,28 @@ def _call_samplers(sim: Simulation, rng: np.random.Generator):
     return patience, sampler(wait, rngs[-2]), sampler(chase.repeat_after, rngs[-1])
 
 
-def _patience_clock(order: Order, start: StartOrder, now: float, patience, repeat, news) -> None:
+def _patience_clock(
+    order: Order, start: StartOrder, now: float, patience, repeat, news, calls
+) -> None:
     """When the customer would phone next, given that they have not phoned since their last
-    call (or at all): patience and quiet spells drawn on that condition."""
+    call (or at all): patience and quiet spells drawn on that condition, on the model's
+    clock for calls (`calls.after`, `calls.between`)."""
     if start.chases and start.last_chase is not None:
         # They phoned: their patience ran out at their first call; the gap since the last
         # call is still running.
-        order.patience = min(order.patience, start.last_chase - order.promise)
-        elapsed = max(0.0, now - start.last_chase)
-        order.quiet_until = now + conditional(repeat.next, elapsed)
+        order.patience = min(order.patience, calls.between(order.promise, start.last_chase))
+        elapsed = max(0.0, calls.between(start.last_chase, now))
+        order.quiet_until = calls.after(now, conditional(repeat.next, elapsed))
         if start.last_courtesy is not None and start.last_courtesy > start.last_chase:
-            order.quiet_until = max(order.quiet_until, start.last_courtesy + news.next())
+            quiet = calls.after(start.last_courtesy, news.next())
+            order.quiet_until = max(order.quiet_until, quiet)
         return
     value = order.patience
     quiet = order.quiet_until
     for _ in range(TRIES):
-        quiet = start.last_courtesy + news.next() if start.last_courtesy is not None else quiet
-        if max(order.promise + value, quiet) >= now:
+        if start.last_courtesy is not None:
+            quiet = calls.after(start.last_courtesy, news.next())
+        if max(calls.after(order.promise, value), quiet) >= now:
             break
         value = patience.next()
     order.patience = value
