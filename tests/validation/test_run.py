@@ -3,6 +3,7 @@ thresholds from the study file, the n-gram distance equal to log-distance-measur
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from log_distance_measures.n_gram_distribution import n_gram_distribution_distan
 from l2csim.cli import cli
 from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP
-from l2csim.validation.measures import MEASURES, _ids, n_gram_distance
+from l2csim.validation.measures import (
+    MEASURES,
+    _ids,
+    arrival_emd,
+    cases_of,
+    cycle_time_emd,
+    n_gram_distance,
+)
 from l2csim.validation.naive import naive_log
 from study_copy import sample_study
 
@@ -79,6 +87,29 @@ def test_n_gram_distance_equals_log_distance_measures(real) -> None:
     for n in (1, 2, 3):
         expected = n_gram_distribution_distance(a, _ids(), b, _ids(), n=n)
         assert n_gram_distance(a, b, n) == pytest.approx(expected, rel=1e-12)
+
+
+def test_cycle_time_and_arrival_distances_equal_log_distance_measures(real) -> None:
+    """The vectorised distances give log-distance-measures' values, on two halves of the
+    sample's log and on one half against itself shifted by 5.5 hours."""
+    from log_distance_measures.case_arrival_distribution import (
+        case_arrival_distribution_distance,
+    )
+    from log_distance_measures.config import DistanceMetric
+    from log_distance_measures.cycle_time_distribution import cycle_time_distribution_distance
+
+    cases = real[CASE].drop_duplicates().sort_values()
+    a = real[real[CASE].isin(cases.iloc[:300])]
+    b = real[real[CASE].isin(cases.iloc[300:700])]
+    shifted = a.assign(**{TIMESTAMP: a[TIMESTAMP] + pd.Timedelta(hours=5.5)})
+    for other in (b, shifted):
+        cycle = cycle_time_distribution_distance(
+            a, _ids(), other, _ids(), bin_size=datetime.timedelta(hours=1),
+            metric=DistanceMetric.WASSERSTEIN,
+        )  # fmt: skip
+        arrivals = case_arrival_distribution_distance(a, _ids(), other, _ids())
+        assert cycle_time_emd(cases_of(a), cases_of(other)) == pytest.approx(cycle, rel=1e-9)
+        assert arrival_emd(cases_of(a), cases_of(other)) == pytest.approx(arrivals, rel=1e-9)
 
 
 def test_a_model_from_another_log_is_refused(study: Path, tmp_path: Path, shared_data) -> None:

@@ -9,7 +9,6 @@ real and simulated logs are measured alike. Smaller is better everywhere.
 
 from __future__ import annotations
 
-import datetime
 import math
 from dataclasses import dataclass
 
@@ -65,22 +64,13 @@ def log_distances(
     real: pd.DataFrame, other: pd.DataFrame, rng: np.random.Generator, cfld_cases: int
 ) -> dict[str, float]:
     """The log-distance-measures measures of `other` against `real`."""
-    from log_distance_measures.case_arrival_distribution import (
-        case_arrival_distribution_distance,
-    )
-    from log_distance_measures.config import DistanceMetric
     from log_distance_measures.control_flow_log_distance import control_flow_log_distance
-    from log_distance_measures.cycle_time_distribution import cycle_time_distribution_distance
 
     ids = _ids()
     cycle = cases_of(real)
     mean_cycle = float(((cycle["last"] - cycle["first"]) / HOUR).mean()) or math.nan
-    emd = cycle_time_distribution_distance(
-        real, ids, other, ids, bin_size=datetime.timedelta(hours=1),
-        metric=DistanceMetric.WASSERSTEIN,
-    )  # fmt: skip
     return {
-        "cycle_time": float(emd) / mean_cycle,
+        "cycle_time": cycle_time_emd(cycle, cases_of(other)) / mean_cycle,
         "activities": n_gram_distance(real, other, 1),
         "ngrams": n_gram_distance(real, other, 3),
         "control_flow": float(
@@ -92,8 +82,43 @@ def log_distances(
                 parallel=False,
             )
         ),
-        "arrivals_hourly": float(case_arrival_distribution_distance(real, ids, other, ids)),
+        "arrivals_hourly": arrival_emd(cycle, cases_of(other)),
     }
+
+
+def cycle_time_emd(real: pd.DataFrame, other: pd.DataFrame) -> float:
+    """Wasserstein distance (hours) between the cases' cycle times, each in whole hours
+    above the shortest of both logs: log-distance-measures' `cycle_time_distribution_distance`
+    with 1-hour bins, vectorised (its per-case loop took a quarter of validate)."""
+    from scipy.stats import wasserstein_distance
+
+    if real.empty or other.empty:
+        return math.nan
+    mine = (real["last"] - real["first"]).to_numpy()
+    theirs = (other["last"] - other["first"]).to_numpy()
+    shortest = min(mine.min(), theirs.min())
+    hour = np.timedelta64(1, "h")
+    return float(
+        wasserstein_distance(
+            np.floor((mine - shortest) / hour), np.floor((theirs - shortest) / hour)
+        )
+    )
+
+
+def arrival_emd(real: pd.DataFrame, other: pd.DataFrame) -> float:
+    """Wasserstein distance (hours) between the cases' arrivals, each in whole hours after
+    the first of both logs' hour: log-distance-measures' `case_arrival_distribution_distance`,
+    vectorised."""
+    from scipy.stats import wasserstein_distance
+
+    if real.empty or other.empty:
+        return math.nan
+    first = min(real["first"].min(), other["first"].min()).floor("h")
+
+    def hours(cases: pd.DataFrame) -> np.ndarray:
+        return np.floor((cases["first"] - first).dt.total_seconds().to_numpy() / 3600.0)
+
+    return float(wasserstein_distance(hours(real), hours(other)))
 
 
 NOISE_DRAWS = 20
