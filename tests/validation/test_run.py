@@ -21,6 +21,7 @@ from l2csim.validation.measures import (
     _ids,
     arrival_emd,
     cases_of,
+    control_flow_distance,
     cycle_time_emd,
     n_gram_distance,
 )
@@ -110,6 +111,17 @@ def test_cycle_time_and_arrival_distances_equal_log_distance_measures(real) -> N
         arrivals = case_arrival_distribution_distance(a, _ids(), other, _ids())
         assert cycle_time_emd(cases_of(a), cases_of(other)) == pytest.approx(cycle, rel=1e-9)
         assert arrival_emd(cases_of(a), cases_of(other)) == pytest.approx(arrivals, rel=1e-9)
+
+
+def test_control_flow_distance_equals_log_distance_measures(real) -> None:
+    from log_distance_measures.control_flow_log_distance import control_flow_log_distance
+
+    cases = real[CASE].drop_duplicates().sort_values()
+    a = real[real[CASE].isin(cases.iloc[:150])]
+    b = real[real[CASE].isin(cases.iloc[150:330])]
+    expected = control_flow_log_distance(a, _ids(), b, _ids(), parallel=False)
+    assert control_flow_distance(a, b) == pytest.approx(expected, rel=1e-6)  # float rounding
+    assert control_flow_distance(a, a) == 0.0
 
 
 def test_a_model_from_another_log_is_refused(study: Path, tmp_path: Path, shared_data) -> None:

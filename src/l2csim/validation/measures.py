@@ -64,26 +64,42 @@ def log_distances(
     real: pd.DataFrame, other: pd.DataFrame, rng: np.random.Generator, cfld_cases: int
 ) -> dict[str, float]:
     """The log-distance-measures measures of `other` against `real`."""
-    from log_distance_measures.control_flow_log_distance import control_flow_log_distance
-
-    ids = _ids()
     cycle = cases_of(real)
     mean_cycle = float(((cycle["last"] - cycle["first"]) / HOUR).mean()) or math.nan
     return {
         "cycle_time": cycle_time_emd(cycle, cases_of(other)) / mean_cycle,
         "activities": n_gram_distance(real, other, 1),
         "ngrams": n_gram_distance(real, other, 3),
-        "control_flow": float(
-            control_flow_log_distance(
-                _sample_cases(real, rng, cfld_cases),
-                ids,
-                _sample_cases(other, rng, cfld_cases),
-                ids,
-                parallel=False,
-            )
+        "control_flow": control_flow_distance(
+            _sample_cases(real, rng, cfld_cases), _sample_cases(other, rng, cfld_cases)
         ),
         "arrivals_hourly": arrival_emd(cycle, cases_of(other)),
     }
+
+
+def control_flow_distance(real: pd.DataFrame, other: pd.DataFrame) -> float:
+    """Control-flow log distance (Camargo et al. 2021): each case's activity sequence, the
+    Damerau-Levenshtein distance over the longer length between every pair of cases of the
+    two logs, and the mean over the optimal one-to-one pairing. log-distance-measures'
+    `control_flow_log_distance` with rapidfuzz's edit distance (C++, no per-case loop in
+    Python): the same value, in a fraction of the time."""
+    from rapidfuzz.distance import DamerauLevenshtein
+    from rapidfuzz.process import cdist
+    from scipy.optimize import linear_sum_assignment
+
+    if real.empty or other.empty:
+        return math.nan
+    labels = sorted(set(real[ACTIVITY].astype(str)) | set(other[ACTIVITY].astype(str)))
+    letter = {label: chr(0x4E00 + i) for i, label in enumerate(labels)}  # one character each
+
+    def sequences(events: pd.DataFrame) -> list[str]:
+        ordered = events.sort_values([CASE, TIMESTAMP], kind="stable")
+        letters = ordered[ACTIVITY].astype(str).map(letter)
+        return letters.groupby(ordered[CASE], sort=True).agg("".join).tolist()
+
+    costs = cdist(sequences(real), sequences(other), scorer=DamerauLevenshtein.normalized_distance)
+    rows, columns = linear_sum_assignment(costs)
+    return float(costs[rows, columns].mean())
 
 
 def cycle_time_emd(real: pd.DataFrame, other: pd.DataFrame) -> float:
