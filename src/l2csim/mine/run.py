@@ -6,6 +6,8 @@ list, and writes every output atomically into one folder (see README, "l2csim mi
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,8 @@ from l2csim.output import write_bytes, write_csv, write_json, write_text
 from l2csim.pm4py_adapter import require_graphviz
 from l2csim.report.people import People
 from l2csim.study import MiningSpec, Study
+
+RENDER_THREADS = min(4, os.cpu_count() or 1)  # graphviz drawings at a time
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,14 @@ def segments_of(attributes: pd.DataFrame, columns: list[str], limit: int) -> lis
             label = f"{column.removeprefix('case:')} = {value}"
             result.append(Segment(label, column, value, values.index[values == value]))
     return result
+
+
+def render_all(drawings: list[tuple[Path, object, str]]) -> list[Path]:
+    """Draw every map with graphviz, `RENDER_THREADS` at a time (each drawing is a `dot`
+    process: the threads only wait), and write them in the given order."""
+    with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
+        drawn = list(pool.map(lambda job: render(job[1], job[2]), drawings))
+    return [write_bytes(path, data) for (path, _, _), data in zip(drawings, drawn, strict=True)]
 
 
 def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
@@ -119,6 +131,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     page_segments: list[SegmentMaps] = []
     map_records = []
     variant_tables = []
+    drawings: list[tuple[Path, object, str]] = []  # (file, DOT, format), drawn side by side
     for index, segment in enumerate(segments):
         part = events if segment.column is None else events[events[CASE].isin(segment.cases)]
         seg_variants = variants.reindex(segment.cases)
@@ -131,9 +144,7 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
                 title = f"{segment.label} · {level_key(level)}% · {view}"
                 dot = map_dot(process_map, view, title, pinned=pinned, pinned_note=pinned_note)
                 stem = f"maps/map_s{index}_{level_key(level)}_{view}"
-                svg = render(dot, "svg")
-                paths.append(write_bytes(out / f"{stem}.svg", svg))
-                paths.append(write_bytes(out / f"{stem}.png", render(dot, "png")))
+                drawings += [(out / f"{stem}.svg", dot, "svg"), (out / f"{stem}.png", dot, "png")]
                 map_records.append(
                     {"segment": segment.label, "column": segment.column, "value": segment.value,
                      "coverage": level, "view": view, "svg": f"{stem}.svg", "png": f"{stem}.png",
@@ -141,6 +152,8 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
                      "paths": int((process_map.edges["kind"] == "flow").sum()),
                      "cases": process_map.n_cases, "pinned": list(pinned)}
                 )  # fmt: skip
+
+    paths += render_all(drawings)
 
     # discovered BPMN model
     model = discover_bpmn(events, spec.noise_threshold)
