@@ -51,3 +51,18 @@ def test_fit_errors_are_one_line(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "no tier column; columns are a, b." in result.output
+
+
+def test_fit_a_log_without_resources_writes_model_and_draws(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """An order log with no resource column (interval_event_log: case, activity, start,
+    end): the fit and its parameter draws are written, every step's staff inferred."""
+    out = tmp_path / "model.json"
+    result = CliRunner().invoke(
+        cli, ["fit", str(shared_data / "interval_event_log.csv.gz"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "model_draws.json").is_file()
+    params = load_params(out)
+    assert not any(p.name == "unassigned" for p in params.pools)

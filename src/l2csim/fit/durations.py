@@ -176,7 +176,9 @@ def event_times(
     )
     logged_start = events.get(START)
     out.loc[out["kind"] == "system", "processing"] = 0.0
-    people = events.loc[out["kind"] == "person", [RESOURCE, TIMESTAMP, ACTIVITY]]
+    people = events.assign(**{RESOURCE: resource}).loc[
+        out["kind"] == "person", [RESOURCE, TIMESTAMP, ACTIVITY]
+    ]
     local_day = times.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
     day_number = local_day.to_numpy().astype("datetime64[D]").astype(np.int64)
     day_number = pd.Series(day_number, index=events.index)
