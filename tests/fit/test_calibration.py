@@ -87,3 +87,27 @@ def test_bad_budgets_and_short_logs_are_refused(sample) -> None:
     with pytest.raises(InputError, match=r"needs at least 28 days in each part"):
         calibrate(params, short, segments, CalibrationSettings(trials=1))
     assert calibration_settings(None) is None  # a bare log is calibrated only when asked
+
+
+def test_a_short_log_is_fitted_uncalibrated_unless_calibration_was_asked_for(
+    shared_data, tmp_path
+) -> None:
+    """The running example covers 25 days. A study that says nothing of calibration (on by
+    default) gets the model as fitted and a note; one whose calibration: section turns it
+    on, or --calibrate, is told the log is too short."""
+    log_path = shared_data / "running-example.xes.gz"
+    quiet = tmp_path / "quiet.yaml"
+    quiet.write_text(f"log:\n  path: {log_path}\n", encoding="utf-8")
+    inputs = resolve_inputs(quiet)
+    settings = calibration_settings(inputs.study)
+    assert settings is not None and not settings.required
+    params = fit_model(read_inputs_log(inputs), inputs.study, FitOptions(calibration=settings))
+    assert params.calibration is None
+    assert any(n.startswith("calibration skipped: the log covers 25 days") for n in params.notes)
+    asked = tmp_path / "asked.yaml"
+    asked.write_text(f"log:\n  path: {log_path}\ncalibration:\n  enabled: true\n", "utf-8")
+    for study, flag in ((asked, None), (quiet, True)):
+        inputs = resolve_inputs(study)
+        settings = calibration_settings(inputs.study, flag)
+        with pytest.raises(InputError, match="needs at least 28 days in each part"):
+            fit_model(read_inputs_log(inputs), inputs.study, FitOptions(calibration=settings))

@@ -36,11 +36,14 @@ def calibration_settings(
     on = enabled if enabled is not None else (spec.enabled if spec is not None else False)
     if not on:
         return None
+    # Asked for: the flag, or a calibration: section written in the study file.
+    asked = enabled is not None or (study is not None and "calibration" in study.model_fields_set)
     settings = CalibrationSettings(
         trials=trials if trials is not None else (spec.trials if spec else 12),
         holdout=spec.holdout if spec else 0.2,
         seed=spec.seed if spec else 0,
         jobs=max(1, jobs),
+        required=asked,
     )
     settings.check()
     return settings

@@ -53,6 +53,13 @@ class CalibrationSettings:
     holdout: float = 0.2
     seed: int = 0
     jobs: int = 1
+    # Asked for (--calibrate, or the study's calibration: section): a log too short to hold
+    # out is an error. On by default only: the fit goes on uncalibrated, and says so.
+    required: bool = True
+
+    def long_enough(self, days: float) -> bool:
+        """Whether a log of `days` leaves `MIN_PART_DAYS` in the tuned and the held-out part."""
+        return days * self.holdout >= MIN_PART_DAYS and days * (1 - self.holdout) >= MIN_PART_DAYS
 
     def check(self) -> None:
         if self.trials < 1:
@@ -255,7 +262,7 @@ def calibrate(
     settings.check()
     start, end = events[TIMESTAMP].min(), events[TIMESTAMP].max()
     days = (end - start) / pd.Timedelta(days=1)
-    if days * settings.holdout < MIN_PART_DAYS or days * (1 - settings.holdout) < MIN_PART_DAYS:
+    if not settings.long_enough(days):
         raise InputError(
             f"the log covers {days:.0f} days: calibration holds out the last "
             f"{settings.holdout:.0%} and needs at least {MIN_PART_DAYS} days in each part; "

@@ -28,9 +28,9 @@ from l2csim.fit import (
     waiting,
 )
 from l2csim.fit import period as periods
-from l2csim.fit.calibration import CalibrationSettings, calibrate
+from l2csim.fit.calibration import MIN_PART_DAYS, CalibrationSettings, calibrate
 from l2csim.fit.cases import case_table, sort_events
-from l2csim.log import ACTIVITY, CASE, RESOURCE, EventLog
+from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP, EventLog
 from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
     END_NODE,
@@ -218,10 +218,19 @@ def fit_model(
         retention=retention_params,
         notes=notes,
     )
-    if options.calibration is None:
+    settings = options.calibration
+    if settings is None:
         return params
     window = periods.recent(events, period)  # replayed as validation replays it
-    return calibrate(params, window, cases["segment"], options.calibration).params
+    days = (window[TIMESTAMP].max() - window[TIMESTAMP].min()) / pd.Timedelta(days=1)
+    if not settings.required and not settings.long_enough(days):
+        note = (
+            f"calibration skipped: the log covers {days:.0f} days, and calibration needs "
+            f"{MIN_PART_DAYS} in the tuned part and in the held-out last {settings.holdout:.0%}; "
+            "the model is as fitted"
+        )
+        return params.model_copy(update={"notes": [*params.notes, note]})
+    return calibrate(params, window, cases["segment"], settings).params
 
 
 def _case_tiers(
