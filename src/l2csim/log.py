@@ -657,7 +657,8 @@ def to_utc(series: pd.Series, path: Path, column: str, source: LogSource) -> pd.
 def _has_offset(text: pd.Series) -> pd.Series:
     array = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
     matched = pc.match_substring_regex(array, _OFFSET_PATTERN)
-    return pd.Series(matched.to_numpy(zero_copy_only=False), index=text.index).fillna(False)
+    flags = matched.to_numpy(zero_copy_only=False)  # None where the text is missing
+    return pd.Series(flags, index=text.index, dtype="boolean").fillna(False).astype(bool)
 
 
 def _localise(series: pd.Series, timezone: str, path: Path, column: str) -> pd.Series:

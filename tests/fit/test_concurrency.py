@@ -150,3 +150,18 @@ def test_a_log_without_a_resource_column_waits_instead_of_one_busy_server(tmp_pa
                    & kpis["week"].isna() & kpis["day"].isna()]  # fmt: skip
     value = dict(zip(overall["kpi"], overall["value"], strict=False))
     assert value["orders_delivered"] > 0.5 * value["orders_arrived"] > 0
+
+
+def test_a_step_without_start_times_is_judged_as_completion_only(tmp_path: Path) -> None:
+    """The log records start times, but not for payment (only when it came): payment is
+    still waiting for the offender, not a team that pays fines (BPI Challenge 2012's
+    O_SENT_BACK became a team at 93 % this way)."""
+    path = fines_log(tmp_path, starts=True)
+    frame = pd.read_csv(path)
+    frame.loc[frame["concept:name"] == "Payment", "start_timestamp"] = None
+    frame.to_csv(path, index=False)
+    model = fit_model(read_log(path))
+    activities = {a.name: a for a in model.activities}
+    assert activities["Payment"].pool == WAITING_POOL
+    assert activities["Register"].pool == "Register (inferred)"
+    assert activities["Register"].duration.mean == pytest.approx(0.75, rel=0.02)

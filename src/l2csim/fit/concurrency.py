@@ -6,7 +6,8 @@ clerk sending 100,000 fines, 100 % busy) and would count its waiting as work. In
 such step gets, in this order:
 
 1. **a declared pool** when the study says how many people do it (`pools: {step: people}`);
-2. **waiting, not work**, when the log has only completion times and the median time since
+2. **waiting, not work**, when the step's events have only completion times (the whole log,
+   or this step: BPI Challenge 2012's O_SENT_BACK) and the median time since
    the case's previous step is more than `IMPLAUSIBLE_WORK_HOURS` (nobody works on one
    fine for days: it waits for the offender, the post, a deadline). The step goes to one
    external pool, `waiting (no resource)`: it never queues and takes the log's own time
@@ -84,7 +85,10 @@ def infer_pools(
         if not len(rows):
             rows = events.index[events[ACTIVITY] == step]
         end = events.loc[rows, TIMESTAMP]
-        if logged:
+        # A step whose own events have no start time is read as completion-only, whatever
+        # the log's other steps record (BPI Challenge 2012's O_SENT_BACK).
+        step_logged = logged and bool(events.loc[rows, START].notna().any())
+        if step_logged:
             begin = events.loc[rows, START].fillna(end)
             what = "logged start to end"
         else:
@@ -93,14 +97,14 @@ def infer_pools(
                 "the case's previous step to the completion (an upper bound: it includes the queue)"
             )
         hours = ((end - begin) / HOUR).clip(lower=0)
-        measured = hours[enabled.loc[rows].notna() | logged]
+        measured = hours[enabled.loc[rows].notna() | step_logged]
         median = float(measured.median()) if len(measured) else 0.0
         name = f"{step} (inferred)"
         if step in declared:
             size = int(declared[step])
             detail = f"the study declares {size} people for {step!r} (pools:); the log names no one"
             source = "study"
-        elif not logged and median > IMPLAUSIBLE_WORK_HOURS:
+        elif not step_logged and median > IMPLAUSIBLE_WORK_HOURS:
             waiting[step] = (
                 f"no resource, and a median {median:,.0f} h since the case's previous step: "
                 f"waiting, not work (more than {IMPLAUSIBLE_WORK_HOURS:g} h)"
@@ -123,7 +127,7 @@ def infer_pools(
             provenance=Provenance(source=source, detail=detail),
         )
         pool_of[step] = name
-        if logged:
+        if step_logged:
             values = hours.dropna().to_numpy(dtype=float)
             if len(values):
                 work[step] = fit_distribution(
