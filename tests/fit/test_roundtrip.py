@@ -123,3 +123,36 @@ def test_pools_from_who_does_what(fitted) -> None:
     assert len({pool_of["Receive"], pool_of["Check"], pool_of["Ship"]}) == 3
     sizes = {p.name: p.size for p in model.pools}
     assert sizes[pool_of["Ship"]] == 4 and sizes[pool_of["Check"]] == 2
+
+
+def test_a_step_recorded_without_its_start_in_a_log_of_pairs_is_estimated(tmp_path) -> None:
+    """A log of start/complete pairs where one step, the customer's reply, is recorded by a
+    clerk at its end only, days after the offer: its work is estimated from the clerk's
+    previous completion (minutes), not read as zero or as the customer's days of waiting."""
+    rng = np.random.default_rng(5)
+    start = pd.Timestamp("2025-01-06 08:00", tz="UTC")
+    rows = []
+    for case in range(600):
+        day = start + pd.Timedelta(days=int(case // 30) * 7 // 5)
+        sent_begin = day + pd.Timedelta(hours=float(rng.uniform(0, 7)))
+        sent_end = sent_begin + pd.Timedelta(minutes=30)
+        reply = (sent_end + pd.Timedelta(days=3)).normalize() + pd.Timedelta(
+            hours=8 + (case % 30) * 0.25 + 0.2
+        )
+        check_end = reply + pd.Timedelta(minutes=6)
+        rows += [
+            (f"C{case}", "Send offer", sent_begin, sent_end, "Ann"),
+            (f"C{case}", "Offer returned", pd.NaT, reply, "Bo"),
+            (f"C{case}", "Check offer", reply, check_end, "Bo"),
+        ]
+    frame = pd.DataFrame(rows, columns=["order", "step", "began", "ended", "who"])
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    (tmp_path / "study.yaml").write_text(
+        "log:\n  path: log.csv\n  columns: {case: order, activity: step, timestamp: ended,\n"
+        "    start_timestamp: began, resource: who}\n",
+        encoding="utf-8",
+    )
+    inputs = resolve_inputs(tmp_path / "study.yaml")
+    model = fit_model(read_inputs_log(inputs), inputs.study)
+    returned = next(a for a in model.activities if a.name == "Offer returned")
+    assert 0.05 < returned.duration.mean < 1.0, returned.duration

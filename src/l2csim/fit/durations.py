@@ -183,25 +183,29 @@ def event_times(
     day_number = local_day.to_numpy().astype("datetime64[D]").astype(np.int64)
     day_number = pd.Series(day_number, index=events.index)
     logged = logged_start is not None and logged_start.notna().any()
-    spans_days = _long_activities(people, day_number) if not logged else set()
+    spans_days = _long_activities(people, day_number)
     for who, rows in people.groupby(RESOURCE, sort=True):
         rows = rows.sort_values(TIMESTAMP, kind="stable")
         member = members[str(who)]
         days = day_number.loc[rows.index]
         previous_day = days.shift()
         free_at = rows[TIMESTAMP].shift()
-        if logged:
-            began = logged_start.loc[rows.index]
-            usable = began.notna()
-        else:
-            began = pd.concat([enabled.loc[rows.index], free_at], axis=1).max(axis=1)
-            same_day = previous_day.eq(days)
-            # Jobs that run into a second day: the first completion of the day, begun at the
-            # previous day's last completion, for activities that often span days.
-            overnight = (~same_day) & previous_day.notna() & rows[ACTIVITY].isin(spans_days)
-            # A case's first event has no enablement: the gap since the person's previous
-            # completion may be idle time, so it tells nothing about the work.
-            usable = free_at.notna() & enabled.loc[rows.index].notna() & (same_day | overnight)
+        # Where the log records a start, it is the start; where it does not (a whole log of
+        # completions, or steps a log of start/complete pairs records only the end of, such
+        # as BPI Challenge 2012's O_SENT_BACK), the start is estimated.
+        recorded = (
+            logged_start.loc[rows.index].notna() if logged else pd.Series(False, index=rows.index)
+        )
+        estimated = pd.concat([enabled.loc[rows.index], free_at], axis=1).max(axis=1)
+        began = logged_start.loc[rows.index].where(recorded, estimated) if logged else estimated
+        same_day = previous_day.eq(days)
+        # Jobs that run into a second day: the first completion of the day, begun at the
+        # previous day's last completion, for activities that often span days.
+        overnight = (~same_day) & previous_day.notna() & rows[ACTIVITY].isin(spans_days)
+        # A case's first event has no enablement: the gap since the person's previous
+        # completion may be idle time, so it tells nothing about the work.
+        estimable = free_at.notna() & enabled.loc[rows.index].notna() & (same_day | overnight)
+        usable = recorded | estimable
         known = usable & began.notna() & (began <= rows[TIMESTAMP])
         hours = np.full(len(rows), np.nan)
         if known.any():
@@ -216,11 +220,15 @@ def event_times(
                     ]
                 )
             )
-            worked = working_hours(
-                began[known], rows.loc[known, TIMESTAMP], member, timezone, present, logged
-            )
-            cap = np.inf if logged else CAP_DAYS * member.daily_hours
-            hours[known.to_numpy()] = np.where(worked <= cap, worked, np.nan)
+            for exact in (True, False):
+                part = known & (recorded == exact)
+                if not part.any():
+                    continue
+                worked = working_hours(
+                    began[part], rows.loc[part, TIMESTAMP], member, timezone, present, exact
+                )
+                cap = np.inf if exact else CAP_DAYS * member.daily_hours
+                hours[part.to_numpy()] = np.where(worked <= cap, worked, np.nan)
         out.loc[rows.index, "began"] = began
         out.loc[rows.index, "processing"] = hours
     return out
