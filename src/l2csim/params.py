@@ -107,19 +107,18 @@ def day_intervals(
     return [(start, break_start), (break_end, end)]
 
 
-class Calendar(_Frozen):
-    """When a pool works: weekdays (0 = Monday) from start_hour to end_hour local time, less
-    a daily break from break_start to break_end when one is given."""
+class WeeklyHours(_Frozen):
+    """Weekdays (0 = Monday) from start_hour to end_hour local time, less a daily break from
+    break_start to break_end when one is given: a team's window, or a person's shift."""
 
     weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     start_hour: float = Field(default=8.0, ge=0, le=24)
     end_hour: float = Field(default=17.0, ge=0, le=24)
     break_start: float | None = None
     break_end: float | None = None
-    provenance: Provenance = Provenance(source="default")
 
     @model_validator(mode="after")
-    def _ordered(self) -> Calendar:
+    def _ordered(self):
         if self.end_hour <= self.start_hour:
             raise ValueError("end_hour must be after start_hour")
         if not self.weekdays or any(d not in range(7) for d in self.weekdays):
@@ -132,7 +131,13 @@ class Calendar(_Frozen):
         return day_intervals(self.start_hour, self.end_hour, self.break_start, self.break_end)
 
 
-class Member(_Frozen):
+class Calendar(WeeklyHours):
+    """When a pool works (its weekly hours, see `WeeklyHours`)."""
+
+    provenance: Provenance = Provenance(source="default")
+
+
+class Member(WeeklyHours):
     """One person of a pool as the simulation works them: a weekly shift and attendance.
 
     On each of `weekdays` the person is at work from `start_hour` to `end_hour` local time,
@@ -143,30 +148,12 @@ class Member(_Frozen):
     """
 
     name: str
-    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
-    start_hour: float = Field(default=8.0, ge=0, le=24)
-    end_hour: float = Field(default=17.0, ge=0, le=24)
-    break_start: float | None = None
-    break_end: float | None = None
     attendance: float = Field(default=1.0, gt=0, le=1)
     # The lengths (working days) of the person's absences as the log shows them: leave comes
     # in blocks, and a team short for two weeks queues as one short for single days does not.
     # Empty: each working day is an independent draw.
     absence_spells: list[int] = Field(default_factory=list)
     provenance: Provenance = Provenance(source="default")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Member:
-        if self.end_hour <= self.start_hour:
-            raise ValueError("end_hour must be after start_hour")
-        if not self.weekdays or any(d not in range(7) for d in self.weekdays):
-            raise ValueError("weekdays must be numbers 0 (Monday) to 6 (Sunday)")
-        _check_break(self.start_hour, self.end_hour, self.break_start, self.break_end)
-        return self
-
-    @property
-    def intervals(self) -> list[tuple[float, float]]:
-        return day_intervals(self.start_hour, self.end_hour, self.break_start, self.break_end)
 
     @property
     def daily_hours(self) -> float:

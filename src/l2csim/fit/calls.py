@@ -39,7 +39,6 @@ from l2csim.params import (
     ChaseBehaviour,
     CourtesyPractice,
     Distribution,
-    Member,
     Provenance,
 )
 
@@ -122,10 +121,6 @@ def calendar_hours(begin: pd.Series, end: pd.Series) -> np.ndarray:
 def working_clock(calendar: Calendar, timezone: str) -> Clock:
     """Hours from begin to end counted in `calendar`'s working hours (negative when end is
     earlier; NaN where either is missing): the clock customers phone by."""
-    member = Member(
-        name="calls", weekdays=calendar.weekdays, start_hour=calendar.start_hour,
-        end_hour=calendar.end_hour,
-    )  # fmt: skip
 
     def hours(begin: pd.Series, end: pd.Series) -> np.ndarray:
         begin, end = begin.reset_index(drop=True), end.reset_index(drop=True)
@@ -137,7 +132,7 @@ def working_clock(calendar: Calendar, timezone: str) -> Clock:
         forward = (e >= b).to_numpy()
         low = b.where(forward, e)
         high = e.where(forward, b)
-        worked = working_hours(low, high, member, timezone)
+        worked = working_hours(low, high, calendar, timezone)
         out[known] = np.where(forward, worked, -worked)
         return out
 

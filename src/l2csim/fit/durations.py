@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
-from l2csim.params import Distribution, Member, Provenance
+from l2csim.params import Distribution, Member, Provenance, WeeklyHours
 
 KS_ACCEPT = 0.1
 MEAN_TOLERANCE = 0.1
@@ -66,7 +66,7 @@ CANDIDATES = {
 def working_hours(
     begin: pd.Series,
     end: pd.Series,
-    member: Member,
+    member: WeeklyHours,
     timezone: str,
     open_days: np.ndarray | None = None,
     exact_within_day: bool = False,

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from l2csim.params import Calendar
+from l2csim.params import Calendar, WeeklyHours
 
 WEEK = 168.0
 
 
 class WorkCalendar:
-    """Weekly working intervals with O(log n) `finish`, `worked` and `next_open`."""
+    """Weekly working intervals (a team's calendar or a person's shift) with O(log n)
+    `finish`, `worked` and `next_open`."""
 
     __slots__ = ("_cum", "_ends", "_starts", "always_open", "weekly_hours")
 
-    def __init__(self, calendar: Calendar) -> None:
+    def __init__(self, calendar: WeeklyHours) -> None:
         intervals: list[list[float]] = []
         for day in sorted(set(calendar.weekdays)):
             for begin, finish in calendar.intervals:

@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from l2csim.errors import InputError
-from l2csim.params import Calendar, ModelParams
+from l2csim.params import ModelParams
 from l2csim.policy import Policy
 from l2csim.sim.calendars import ShiftCalendar, WorkCalendar, presence
 from l2csim.sim.calls import Calls
@@ -275,15 +275,7 @@ class Simulation:
                 person_rngs = pool_rngs[team.source].spawn(max(team.person_index, default=0) + 1)
                 people = [
                     ShiftCalendar(
-                        WorkCalendar(
-                            Calendar(
-                                weekdays=m.weekdays,
-                                start_hour=m.start_hour,
-                                end_hour=m.end_hour,
-                                break_start=m.break_start,
-                                break_end=m.break_end,
-                            )
-                        ),
+                        WorkCalendar(m),
                         m.weekdays,
                         m.intervals,
                         presence(m.weekdays, m.attendance, m.absence_spells, days, person_rngs[i]),
