@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from l2csim.comparison.numbers import readable
 from l2csim.confidence import estimate
 from l2csim.output import write_bytes
 
@@ -67,7 +68,7 @@ def write_charts(kpis: dict[str, pd.DataFrame], out: Path) -> list[Path]:
         makers[name](ax)
         ax.set_title(titles[name])
         ax.grid(alpha=0.3)
-        ax.yaxis.set_major_formatter(FuncFormatter(_readable))
+        ax.yaxis.set_major_formatter(FuncFormatter(readable))
         ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
                   ncol=columns)  # fmt: skip
         fig.tight_layout()
@@ -129,13 +130,3 @@ def _bars(ax, kpis, kpi: str, scale: float, unit: str) -> None:
 
 def _words(name: str) -> str:
     return name.replace("_", " ")
-
-
-def _readable(value: float, _position: object = None) -> str:
-    """An axis tick people read: 1,200 / 35k / 2.2M, never 1e7."""
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:,.4g}"

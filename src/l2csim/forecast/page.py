@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from l2csim.comparison.numbers import readable
 from l2csim.forecast.run import describe_as_of
 from l2csim.output import write_text
-from l2csim.report.charts import readable
 from l2csim.report.html import esc, para, section, table
 from l2csim.report.svg import sanitise_svg
 from l2csim.report.template import page

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from l2csim.comparison.numbers import readable
 from l2csim.report.svg import sanitise_svg
 from l2csim.report.words import Words
 
@@ -32,16 +33,6 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float,
     half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1))
     half /= math.sqrt(len(values))
     return mean, mean - half, mean + half
-
-
-def readable(value: float, _position: object = None) -> str:
-    """An axis tick people read: 1,200 / 35k / 2.2M, never 1e7."""
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:,.4g}"
 
 
 def tiers_of(kpis: pd.DataFrame) -> list[str]:
