@@ -88,18 +88,7 @@ EM_STEPS = 200
 CLOSE_SCORE = 92.0
 # A pair is merged without review only with a name level among these (never on generic
 # names, different codes or another column alone).
-MERGEABLE_NAMES = frozenset(
-    {
-        "same",
-        "same_no_form",
-        "same_other_form",
-        "same_common",
-        "typo",
-        "extra_word",
-        "close",
-        "similar",
-    }
-)
+MERGEABLE_NAMES = frozenset(NAME_LEVELS[: NAME_LEVELS.index("different")])
 EVIDENCE_BITS = 0.5  # evidence weaker than this (log2 likelihood ratio) is not in the reason
 
 
