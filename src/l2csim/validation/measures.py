@@ -64,16 +64,16 @@ def log_distances(
     real: pd.DataFrame, other: pd.DataFrame, rng: np.random.Generator, cfld_cases: int
 ) -> dict[str, float]:
     """The log-distance-measures measures of `other` against `real`."""
-    cycle = cases_of(real)
+    cycle, other_cases = cases_of(real), cases_of(other)
     mean_cycle = float(((cycle["last"] - cycle["first"]) / HOUR).mean()) or math.nan
     return {
-        "cycle_time": cycle_time_emd(cycle, cases_of(other)) / mean_cycle,
+        "cycle_time": cycle_time_emd(cycle, other_cases) / mean_cycle,
         "activities": n_gram_distance(real, other, 1),
         "ngrams": n_gram_distance(real, other, 3),
         "control_flow": control_flow_distance(
             _sample_cases(real, rng, cfld_cases), _sample_cases(other, rng, cfld_cases)
         ),
-        "arrivals_hourly": arrival_emd(cycle, cases_of(other)),
+        "arrivals_hourly": arrival_emd(cycle, other_cases),
     }
 
 
