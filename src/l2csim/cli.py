@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from l2csim.settings import RunSettings
 
 DEBUG_ENV = "L2CSIM_DEBUG"
+INTERRUPTED = 130  # exit code of an interrupted command (Ctrl-C or SIGTERM)
 SCHEDULER_ENV = "L2CSIM_DASK_SCHEDULER"
 
 
@@ -69,7 +70,7 @@ class L2csimGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted; finished outputs are intact.", err=True)
-            ctx.exit(130)
+            ctx.exit(INTERRUPTED)
         except L2csimError as error:
             if debug:
                 raise
@@ -1246,8 +1247,20 @@ def report(output_dir: Path, out: Path | None, study: Path | None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="l2csim")
+    """Console-script entry point.
+
+    An interrupted command leaves at once once it has said so: its outputs are finished or
+    cleaned up and its workers end with it, and the interpreter's own shutdown would only
+    join a process pool's helper thread whose pipe is already closed, which can print an
+    "Exception ignored" traceback after the one-line message."""
+    try:
+        cli(prog_name="l2csim")
+    except SystemExit as done:
+        if done.code == INTERRUPTED:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(INTERRUPTED)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
