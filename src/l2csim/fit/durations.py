@@ -14,8 +14,13 @@ enabled) and no earlier than the performer's previous completion (they were free
 on the same day; for activities that often run into a second day (more than
 `OVERNIGHT_SHARE` of their events are their performer's first completion of the day) also
 from the previous day's last completion, up to `CAP_DAYS` shifts. A person's first
-completion of the day otherwise says nothing about when they began (they may have been idle). Where a person worked lightly loaded and idle time is not logged, the estimate
-is an upper bound; calibration (`fit.calibration`) scales what the log cannot pin down.
+completion of the day otherwise says nothing about when they began (they may have been
+idle). Where a person worked lightly loaded and idle time is not logged, the estimate is an
+upper bound. For steps nothing in the log starts (a call that comes in, an order keyed
+from the inbox or taken on the phone: the case's first step) that bound is often mostly
+idle time, so their work is separated from it (`separate_idle`: each gap is the work, or
+the work after a spell of idle time, fitted by maximum likelihood); calibration
+(`fit.calibration`) scales what the log still cannot pin down.
 Events by systems and outside parties take no staff time (their share of an activity is
 `system_share`; the waiting before them is a delay, see `fit.waiting`). An activity with
 fewer than `MIN_SAMPLES` estimates gets a low quantile (10 %) of its waiting time as a fixed
@@ -51,6 +56,10 @@ EMPIRICAL_POINTS = 101
 WAITING_QUANTILE = 0.1
 CAP_DAYS = 5
 OVERNIGHT_SHARE = 0.4
+MIN_IDLE_SAMPLES = 30  # gaps needed to separate the work from idle time
+IDLE_FIT_SAMPLES = 400
+IDLE_GRID = 40
+MIN_WORK_ALONE = 0.2  # share of gaps that must be the work alone for it to be separated
 LOGGED = "working time from logged start to end"
 ESTIMATED = "working time from max(case, performer previous completion)"
 HOUR = pd.Timedelta(hours=1)
@@ -202,9 +211,12 @@ def event_times(
         # Jobs that run into a second day: the first completion of the day, begun at the
         # previous day's last completion, for activities that often span days.
         overnight = (~same_day) & previous_day.notna() & rows[ACTIVITY].isin(spans_days)
-        # A case's first event has no enablement: the gap since the person's previous
-        # completion may be idle time, so it tells nothing about the work.
-        estimable = free_at.notna() & enabled.loc[rows.index].notna() & (same_day | overnight)
+        # A case's first event (keying in an order from the inbox or the phone) has no
+        # enablement: like a call, its work began when the person was free, on the same day.
+        first_event = enabled.loc[rows.index].isna()
+        estimable = free_at.notna() & (
+            (~first_event & (same_day | overnight)) | (first_event & same_day)
+        )
         usable = recorded | estimable
         known = usable & began.notna() & (began <= rows[TIMESTAMP])
         hours = np.full(len(rows), np.nan)
@@ -250,10 +262,24 @@ def waiting_hours(events: pd.DataFrame) -> pd.Series:
     return ((events[TIMESTAMP] - events[TIMESTAMP].shift()) / HOUR).where(same_case)
 
 
+def outside_triggered(events: pd.DataFrame, times: pd.DataFrame, calls: set[str]) -> set[str]:
+    """Activities nothing in the log starts: calls, and steps that are mostly a case's first
+    (keying in an order): their start is when the person was free, idle time included."""
+    staffed = times["kind"] == "person"
+    first = times["enabled"].isna() & staffed
+    share = first.groupby(events[ACTIVITY]).sum() / staffed.groupby(events[ACTIVITY]).sum()
+    return {str(a) for a, s in share.items() if s > 0.5} | set(calls)
+
+
 def fit_activity_durations(
-    events: pd.DataFrame, times: pd.DataFrame, activities: list[str], method: str
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    activities: list[str],
+    method: str,
+    outside: set[str] = frozenset(),
 ) -> dict[str, Distribution]:
-    """A fitted processing-time distribution of each named activity's staffed events."""
+    """A fitted processing-time distribution of each named activity's staffed events; for
+    `outside` activities with estimated starts, the work separated from idle time."""
     waiting = waiting_hours(events)
     staffed = times["kind"] != "system"
     by_activity = {a: group.index for a, group in events.loc[staffed].groupby(ACTIVITY, sort=True)}
@@ -261,6 +287,18 @@ def fit_activity_durations(
     for activity in activities:
         rows = by_activity.get(activity, pd.Index([]))
         values = times.loc[rows, "processing"].dropna().to_numpy(dtype=float)
+        if activity in outside and method == ESTIMATED and len(values) >= MIN_IDLE_SAMPLES:
+            separated = separate_idle(values, f"{method}, {len(rows):,} events")
+            if separated is None:  # mostly idle: only the shortest gaps come near the work
+                value = float(np.quantile(values, WAITING_QUANTILE))
+                detail = (
+                    f"{WAITING_QUANTILE:.0%} quantile of {len(values):,} gaps since the "
+                    f"person's previous completion (their mean, {float(np.mean(values)):.2f} "
+                    "h, is mostly idle time, too little of it the work alone to separate)"
+                )
+                separated = fixed(value, len(values), Provenance(source="log", detail=detail))
+            fitted[activity] = separated
+            continue
         if len(values) >= MIN_SAMPLES or (len(values) and method == LOGGED):
             fitted[activity] = fit_distribution(values, f"{method}, {len(rows):,} events")
             continue
@@ -336,6 +374,102 @@ def fit_distribution(values: np.ndarray, detail: str = "") -> Distribution:
         ks_statistic=round(ks, 6),
         n=n,
         provenance=Provenance(source="log", detail=f"{detail}; MLE, lowest AIC of KS-accepted"),
+    )
+
+
+def separate_idle(values: np.ndarray, detail: str = "") -> Distribution | None:
+    """Lognormal work from gaps that are either the work or the work after idle time.
+
+    Each gap since the person's previous completion is, with probability q, just the work
+    (they went straight on) and otherwise the work plus an exponential spell of idle time;
+    the four parameters are fitted by maximum likelihood (the sum's density by the
+    midpoint rule) on at most `IDLE_FIT_SAMPLES` evenly spaced order statistics. None when
+    the fit does not converge, explains the gaps no better than the work alone, or finds
+    fewer than `MIN_WORK_ALONE` of them the work alone. With nearly every gap idle the
+    work is poorly identified (a longer, wider work with more gaps alone fits about as
+    well): the estimate is then an upper bound, still far below the gaps' mean."""
+    from scipy import optimize
+
+    gaps = _thin(np.sort(values[values > 0].astype(float)), IDLE_FIT_SAMPLES)
+    if len(gaps) < MIN_IDLE_SAMPLES:
+        return None
+    logs = np.log(gaps)
+    fractions = (np.arange(IDLE_GRID) + 0.5) / IDLE_GRID
+    work = gaps[:, None] * fractions  # the work part of each gap, on a grid
+    log_work = np.log(work)
+
+    def lognormal_pdf(x: np.ndarray, log_x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
+        z = (log_x - mu) / sigma
+        return np.exp(-0.5 * z * z) / (x * sigma * np.sqrt(2 * np.pi))
+
+    def negative_log_likelihood(theta: np.ndarray) -> float:
+        mu, log_sigma, logit_q, log_idle = theta
+        sigma, idle = np.exp(log_sigma), np.exp(log_idle)
+        q = 1.0 / (1.0 + np.exp(-logit_q))
+        alone = lognormal_pdf(gaps, logs, mu, sigma)
+        after_idle = (
+            (
+                lognormal_pdf(work, log_work, mu, sigma) * np.exp(-(gaps[:, None] - work) / idle)
+            ).mean(axis=1)
+            * gaps
+            / idle
+        )
+        return -float(np.sum(np.log(q * alone + (1 - q) * after_idle + 1e-300)))
+
+    # Starts from mostly idle to mostly work, the work at a low quantile of the gaps; the
+    # best likelihood wins.
+    result = None
+    for work_quantile, logit_q in ((0.05, -2.5), (0.15, 0.0), (0.3, 2.5)):
+        start = np.array(
+            [
+                np.log(np.quantile(gaps, work_quantile)),
+                np.log(max(np.std(logs) / 2, 0.1)),
+                logit_q,
+                np.log(np.mean(gaps)),
+            ]
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            attempt = optimize.minimize(
+                negative_log_likelihood, start, method="Nelder-Mead",
+                options={
+                    "maxiter": 1500, "xatol": 1e-4, "fatol": 1e-4,
+                    # Steps of a useful size (the default 5 % barely moves a zero start).
+                    "initial_simplex": np.vstack(
+                        [start, start + np.diag([0.5, 0.3, 1.0, 0.5])]
+                    ),
+                },
+            )  # fmt: skip
+        if attempt.success and (result is None or attempt.fun < result.fun):
+            result = attempt
+    if result is None:
+        return None
+    mu, log_sigma, logit_q, log_idle = result.x
+    sigma = float(np.exp(log_sigma))
+    mean = float(np.exp(mu + sigma * sigma / 2))
+    alone = stats.lognorm(np.std(logs), scale=np.exp(np.mean(logs)))
+    if (
+        not np.isfinite(mean)
+        or mean >= float(np.mean(gaps))
+        or result.fun >= -float(np.sum(alone.logpdf(gaps)))
+    ):
+        return None
+    q = 1.0 / (1.0 + np.exp(-logit_q))
+    if q < MIN_WORK_ALONE:
+        return None
+    return Distribution(
+        kind="lognormal",
+        mean=mean,
+        params={"mu": float(mu), "sigma": sigma},
+        n=len(values),
+        provenance=Provenance(
+            source="log",
+            detail=(
+                f"{detail}; work separated from idle time: {q:.0%} of the gaps are the work "
+                f"alone, the rest follow {float(np.exp(log_idle)):.2f} h idle on average "
+                f"(gaps' mean {float(np.mean(values)):.2f} h)"
+            ),
+        ),
     )
 
 
