@@ -139,6 +139,7 @@ def study_warnings(study: Study, log: EventLog) -> list[str]:
         attribute("segments", segment)
     attribute("customers.value", study.customers.value)
     attribute("customers.products", study.customers.products)
+    attribute("intake.channel", study.intake.channel)
     for tier, sla in study.sla.items():
         attribute(f"sla.{tier}.promised_date", sla.promised_date)
         for milestone in sla.courtesy_milestones:

@@ -388,6 +388,31 @@ class RetentionParams(_Frozen):
     effects: dict[str, RetentionEffect] = Field(default_factory=dict)
 
 
+class InboxWait(_Frozen):
+    """Orders that waited before the log first shows them: an e-mailed order sits in the
+    keying team's inbox, and the log's first step (`activity`, e.g. "Order received") is when
+    someone keyed it. Its promise still counts from when the customer ordered.
+
+    Inferred from promised dates (working days from the keyed day to the promised day, short
+    of the tier's rule) per intake channel, or stated in the study (`intake:`). In the
+    simulation a share of each tier's staffed intake (`share_by_tier`) arrives when ordered,
+    becomes visible after `visible_after` working hours of the keying team, then queues for
+    that team with its other work; the rest of the wait comes from that queue.
+    `wait_hours` is the whole mean wait before keying (working hours), `queue_hours` the
+    part the team's queue explains in the log (its other work's mean wait), and `lag_days`
+    the excess working days per channel the inference rests on.
+    """
+
+    activity: str
+    share_by_tier: dict[str, float]
+    visible_after: Distribution | None = None
+    wait_hours: float = Field(ge=0)
+    queue_hours: float = Field(ge=0)
+    lag_days: dict[str, float] = Field(default_factory=dict)
+    orders: int = Field(default=0, ge=0)
+    provenance: Provenance
+
+
 class LogFingerprint(_Frozen):
     """Which log the model was fitted from, so a scenario can refuse a mismatched model."""
 
@@ -430,6 +455,8 @@ class ModelParams(_Frozen):
     chase: ChaseBehaviour
     courtesy: CourtesyPractice
     retention: RetentionParams
+    # Optional: orders that waited unseen before the log's first step (None: none did).
+    inbox: InboxWait | None = None
     notes: list[str] = Field(default_factory=list)
     # Set by `l2csim fit --calibrate`: what was tuned, and the distance to the log before
     # and after, on the tuned and the held-out part of the period.
@@ -464,6 +491,14 @@ class ModelParams(_Frozen):
         problems += [
             f"arrivals name unknown tier {a.tier!r}" for a in self.arrivals if a.tier not in tiers
         ]
+        if self.inbox is not None:
+            if self.inbox.activity not in activities:
+                problems.append(f"inbox.activity names unknown activity {self.inbox.activity!r}")
+            problems += [
+                f"inbox.share_by_tier names unknown tier {t!r}"
+                for t in self.inbox.share_by_tier
+                if t not in tiers
+            ]
         for routing in self.routing:
             nodes = set(routing.transitions) | {
                 b for row in routing.transitions.values() for b in row

@@ -314,6 +314,24 @@ class CalibrationSpec(_Strict):
     seed: int = 0
 
 
+class IntakeSpec(_Strict):
+    """`intake:` orders that wait unseen before the log's first step (fit.intake).
+
+    An e-mailed order the log first shows when someone keyed it waited in an inbox since
+    the customer ordered. `channel`: the case attribute saying how each order came in
+    (without it, an attribute whose name holds "channel", else who recorded the first
+    step: staff or a system); `waiting_channels`: the channels whose orders wait (without
+    it, those whose promised dates show it); `wait_hours`: their mean wait before keying
+    starts, in the keying team's working hours, stated instead of inferred; `infer: false`:
+    no inbox wait unless stated.
+    """
+
+    channel: str | None = None
+    waiting_channels: list[str] = Field(default_factory=list)
+    wait_hours: float | None = Field(default=None, ge=0, le=MAX_HOURS)
+    infer: bool = True
+
+
 class ValidationSpec(_Strict):
     """How `l2csim validate` replays the log's period and what counts as reproducing it."""
 
@@ -344,6 +362,7 @@ class Study(_Strict):
     sla: dict[str, TierSla] = Field(default_factory=dict)
     validation: ValidationSpec = ValidationSpec()
     calibration: CalibrationSpec = CalibrationSpec()
+    intake: IntakeSpec = IntakeSpec()
     report: ReportSpec = ReportSpec()
     # People per step for steps the log names no one for (fit.concurrency): declared here,
     # else inferred from how many of the step's cases are in progress at once.

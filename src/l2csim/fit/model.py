@@ -22,6 +22,7 @@ from l2csim.fit import (
     customers,
     durations,
     evidence,
+    intake,
     retention,
     routing,
     staff,
@@ -42,7 +43,7 @@ from l2csim.params import (
     Provenance,
     SegmentDelay,
 )
-from l2csim.study import Study
+from l2csim.study import IntakeSpec, Study
 
 DEFAULT_CALL_POOL = "customer service"
 
@@ -113,7 +114,10 @@ def fit_model(
         events, staffing.members, staffing.systems, timezone, set(call_activities)
     )
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
-    fitted = durations.fit_activity_durations(events, times, timed, method)
+    fitted = durations.fit_activity_durations(
+        events, times, timed, method,
+        durations.outside_triggered(events, times, set(call_activities)),
+    )  # fmt: skip
     fitted.update({a: d for a, d in inferred.work.items() if a in fitted})
     shares = durations.system_shares(events, times)
     outside_time = waiting.outside_hours(events, times, staffing, external, timezone)
@@ -162,9 +166,15 @@ def fit_model(
     if courtesy.provenance.source == "default":
         notes.append(f"courtesy practice: {courtesy.provenance.detail}")
 
+    inbox, inbox_notes = intake.fit_inbox(
+        events, times, cases, intake.order_lags(cases, days, weekdays, cutoff, timezone),
+        staffing.pool_of, pools, timezone, study.intake if study else IntakeSpec(),
+        list(study.log.case_attributes) if study else [], set(call_activities),
+    )  # fmt: skip
+    notes += inbox_notes
     retention_params = _retention(options, notes)
     recent_cases = periods.recent_cases(cases, period)
-    intake, retention_params, stream_notes = evidence.order_stream(
+    streams, retention_params, stream_notes = evidence.order_stream(
         arrivals.fit_arrivals(recent_cases), retention_params, log.has_customers
     )
     notes += stream_notes
@@ -208,7 +218,7 @@ def fit_model(
         roles=roles,
         segment_attribute=" | ".join(study.segments) if study and study.segments else None,
         tiers=tiers,
-        arrivals=intake,
+        arrivals=streams,
         arrival_pattern=arrivals.fit_pattern(recent_cases, timezone),
         routing=routings,
         activities=activity_params,
@@ -216,6 +226,7 @@ def fit_model(
         chase=chase,
         courtesy=courtesy,
         retention=retention_params,
+        inbox=inbox,
         notes=notes,
     )
     settings = options.calibration

@@ -209,6 +209,20 @@ class Simulation:
             sampler(rushed, substreams(streams["chase"], 1)[0]) if rushed is not None else None
         )
 
+        # Orders that wait in the keying team's inbox before the first step (fit.intake).
+        self.inbox = None
+        inbox = params.inbox
+        if inbox is not None and inbox.activity in act_index:
+            first = act_index[inbox.activity]
+            share_u, delay_rng = substreams(streams["inbox"], 2)
+            self.inbox = (
+                first,
+                [inbox.share_by_tier.get(t, 0.0) for t in self.tier_names],
+                uniforms(share_u),
+                sampler(inbox.visible_after, delay_rng) if inbox.visible_after else None,
+                [per_tier[0].calendar for per_tier in self.pool_table[first]],  # per segment
+            )
+
         # Customers and the order intake.
         per_week = [0.0] * len(self.tier_names)
         for a in params.arrivals:
@@ -378,6 +392,8 @@ class Simulation:
                 path.append((a, SYSTEM_STEP, wait))  # a system does it: no staff, no queue
             else:
                 path.append((a, work[a].next(), wait))
+        if self.inbox is not None and path:
+            path[0] = self._inbox_wait(path[0], tier, segment, now)
         order = Order(
             self.orders_created,
             customer,
@@ -397,6 +413,19 @@ class Simulation:
         self.kpis.order_arrived(order, now)
         self.calls.arm(order)
         self.env.process(self._flow(order))
+
+    def _inbox_wait(self, step: tuple, tier: int, segment: int, now: float) -> tuple:
+        """The first step of an order that waits in the keying team's inbox: the time until
+        the team looks (in its working hours) is added to the step's wait; the team's queue
+        does the rest. Orders a system takes in, and other first steps, do not wait."""
+        first, shares, share_u, visible, calendars = self.inbox
+        a, work, wait = step
+        if a != first or work == SYSTEM_STEP:
+            return step
+        if share_u.next() >= shares[tier] or visible is None:
+            return step
+        hold = visible.next()
+        return (a, work, wait + calendars[segment].finish(now, hold) - now)
 
     def _promise(self, now: float, tier: int, segment: int) -> float:
         """The end of the local day `n` working days after today, or hours after now."""

@@ -25,6 +25,7 @@ STREAMS = (
     "churn",  # churn decisions after completed orders
     "review",  # proactive review outcomes
     "staff",  # who of each team is at work each day (attendance)
+    "inbox",  # which orders wait in the keying team's inbox, and how long before it looks
 )
 
 BLOCK = 1024

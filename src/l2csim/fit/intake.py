@@ -1,0 +1,203 @@
+"""Orders that waited before the log first shows them: the inbox before "Order received".
+
+A log where "Order received" is when someone keyed the order hides how long an e-mailed
+order sat in the inbox, yet its promise counts from the day the customer ordered. The
+promised date tells: the tier's rule promises N working days from the order's day (the
+most common count, `customers.promise_days`), so an order keyed with only N - k working
+days left had waited k working days. Channels that never wait (EDI, phone) show the rule's
+own noise (weekends, holidays); a channel that waits shows more, and the excess over the
+quietest channel, in the keying team's working hours, is its wait before keying.
+
+Part of that wait is the keying team's queue, which the simulation makes itself; the rest
+(the inbox not yet looked at) is a staff-free delay before the order joins that queue. The
+queue's part is estimated as the mean wait of the team's other work in the log, so the
+simulated whole matches the log's when the team is as busy as the log shows it, and grows
+when the team is busier. The log shows the wait in whole days only, so its shape is
+assumed (exponential) and said so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from l2csim.fit.customers import business_day, working_days_between
+from l2csim.fit.durations import working_hours
+from l2csim.log import ACTIVITY, CASE
+from l2csim.params import Distribution, InboxWait, Pool, Provenance
+from l2csim.study import IntakeSpec
+
+MIN_ORDERS = 30  # orders a channel needs before its lag counts
+MIN_EXCESS_DAYS = 0.25  # excess working days that make a channel one that waits
+MIN_DELAY_HOURS = 0.05  # a staff-free part shorter than this is left out
+STAFF, SYSTEM = "keyed by staff", "recorded by a system"
+
+
+def order_lags(
+    cases: pd.DataFrame,
+    rule: dict[tuple[str, str], int],
+    weekdays: list[int],
+    cutoff: float,
+    timezone: str,
+) -> pd.Series:
+    """Per order with a promised day and a rule: the rule's working days minus those left
+    from the day it was first seen to its promised day (NaN where either is missing)."""
+    promised = cases["promised"].dropna()
+    if promised.empty or not rule:
+        return pd.Series(np.nan, index=cases.index)
+    local = promised.dt.tz_convert(timezone).dt.tz_localize(None)
+    promised_day = (local - pd.Timedelta(days=1)).dt.normalize()
+    seen = cases.loc[promised.index, "arrival"].dt.tz_convert(timezone).dt.tz_localize(None)
+    left = working_days_between(business_day(seen, weekdays, cutoff), promised_day, weekdays)
+    keys = cases.loc[promised.index, ["tier", "segment"]].astype(str)
+    owed = [rule.get(key) for key in zip(keys["tier"], keys["segment"], strict=True)]
+    owed = pd.Series(owed, index=promised.index, dtype=float)
+    return (owed - pd.Series(left, index=promised.index)).reindex(cases.index)
+
+
+def channels(
+    events: pd.DataFrame, first_kind: pd.Series, spec: IntakeSpec, case_attributes: list[str]
+) -> tuple[pd.Series, str]:
+    """Each order's intake channel and what it was read from: the study's `intake.channel`,
+    else a case attribute named like a channel, else who recorded the first step."""
+    name = spec.channel or next((a for a in case_attributes if "channel" in a.lower()), None)
+    column = f"case:{name}" if name is not None else None
+    if column is not None and column in events:
+        first = events.groupby(CASE, sort=False)[column].first()
+        return first.astype("string").fillna("(none)").reindex(first_kind.index), (
+            f"case attribute {name}"
+        )
+    labels = np.where(first_kind == "system", SYSTEM, STAFF)
+    return pd.Series(labels, index=first_kind.index), "who recorded the first step"
+
+
+def fit_inbox(
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    cases: pd.DataFrame,
+    lags: pd.Series,
+    pool_of: dict[str, str],
+    pools: list[Pool],
+    timezone: str,
+    spec: IntakeSpec,
+    case_attributes: list[str],
+    skip: set[str],
+) -> tuple[InboxWait | None, list[str]]:
+    """The inbox wait before the log's first step, with notes on what it rests on (None
+    when no order waited, the first step is not staff work, or nothing tells)."""
+    first = events.groupby(CASE, sort=False).head(1)
+    first_kind = pd.Series(times.loc[first.index, "kind"].to_numpy(), index=first[CASE])
+    first_activity = pd.Series(first[ACTIVITY].to_numpy(), index=first[CASE])
+    staffed = first_kind == "person"
+    if not staffed.any():
+        return None, []
+    activity = str(first_activity[staffed].value_counts().sort_index().idxmax())
+    pool = next((p for p in pools if p.name == pool_of.get(activity)), None)
+    if pool is None or pool.external:
+        return None, []
+    channel, source = channels(events, first_kind, spec, case_attributes)
+    lag = lags.reindex(channel.index)
+    keyed = staffed & (first_activity == activity)
+    # The quietest channel over all orders sets the rule's own noise; only orders staff
+    # keyed can have waited for them.
+    counted = _lag_by_channel(lag, channel)
+    counted_keyed = _lag_by_channel(lag[keyed], channel[keyed])
+    if spec.wait_hours is None and (not spec.infer or counted_keyed.empty):
+        return None, []
+    baseline = float(counted["mean"].min()) if len(counted) > 1 else 0.0
+    excess = (counted_keyed["mean"] - baseline).clip(lower=0.0)
+    if spec.waiting_channels:
+        waiting = [c for c in spec.waiting_channels if c in set(channel)]
+    else:
+        waiting = [str(c) for c, e in excess.items() if e >= MIN_EXCESS_DAYS]
+    notes: list[str] = []
+    if not waiting:
+        return None, notes
+    waits = channel.isin(waiting) & keyed
+    daily = sum(end - begin for begin, end in pool.calendar.intervals)
+    if spec.wait_hours is not None:
+        wait, provenance = spec.wait_hours, Provenance(source="study", detail="intake.wait_hours")
+    else:
+        weights = counted_keyed.loc[waiting, "size"]
+        days = float((excess[waiting] * weights).sum() / weights.sum())
+        wait = days * daily
+        provenance = Provenance(
+            source="log",
+            detail=(
+                f"promised dates of {int(weights.sum()):,} orders ({source}: "
+                f"{', '.join(waiting)}) leave {days:.2f} working days fewer than the tier's "
+                f"rule, beyond the quietest channel; x {daily:.1f} working hours a day"
+            ),
+        )
+    queue = team_queue_hours(events, times, pool, pool_of, timezone, skip | {activity})
+    visible = max(wait - queue, 0.0)
+    delay = None
+    if visible >= MIN_DELAY_HOURS:
+        delay = Distribution(
+            kind="exponential",
+            mean=visible,
+            params={"mean": visible},
+            n=int(waits.sum()),
+            provenance=Provenance(
+                source="default",
+                detail=(
+                    f"mean {visible:.1f} working hours from the log's wait less the team's "
+                    "queue; exponential shape assumed (the log shows the wait in whole days)"
+                ),
+            ),
+        )
+    tiers = cases["tier"].reindex(channel.index).astype(str)
+    share = waits[keyed].groupby(tiers[keyed]).mean()
+    notes.append(
+        f"orders waiting before {activity!r}: {', '.join(waiting)} ({source}), "
+        f"{wait:.1f} working hours of {pool.name} on average before keying, "
+        f"{queue:.1f} of them its queue"
+    )
+    return (
+        InboxWait(
+            activity=activity,
+            share_by_tier={str(t): round(float(s), 6) for t, s in share.sort_index().items()},
+            visible_after=delay,
+            wait_hours=round(float(wait), 6),
+            queue_hours=round(float(queue), 6),
+            lag_days={str(c): round(float(e), 6) for c, e in excess.sort_index().items()},
+            orders=int(waits.sum()),
+            provenance=provenance,
+        ),
+        notes,
+    )
+
+
+def _lag_by_channel(lag: pd.Series, channel: pd.Series) -> pd.DataFrame:
+    """Mean lag and orders per channel, for channels with at least `MIN_ORDERS` known lags."""
+    known = lag.notna()
+    by_channel = lag[known].groupby(channel[known]).agg(["mean", "size"])
+    return by_channel[by_channel["size"] >= MIN_ORDERS]
+
+
+def team_queue_hours(
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    pool: Pool,
+    pool_of: dict[str, str],
+    timezone: str,
+    skip: set[str],
+) -> float:
+    """Mean working hours (the team's calendar) the team's enabled work waited before it
+    began, in the log: what its queue adds to any job (0 when nothing tells)."""
+    mine = [a for a, p in pool_of.items() if p == pool.name and a not in skip]
+    rows = (
+        events[ACTIVITY].isin(mine)
+        & (times["kind"] == "person")
+        & times["enabled"].notna()
+        & times["began"].notna()
+    )
+    if not rows.any():
+        return 0.0
+    began, enabled = times.loc[rows, "began"], times.loc[rows, "enabled"]
+    later = began > enabled
+    if not later.any():
+        return 0.0
+    hours = np.zeros(int(rows.sum()))
+    hours[later.to_numpy()] = working_hours(enabled[later], began[later], pool.calendar, timezone)
+    return float(np.mean(hours)) if len(hours) else 0.0
