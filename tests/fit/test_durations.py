@@ -33,11 +33,23 @@ def test_the_work_is_found_under_the_idle_time(work_alone: float) -> None:
     assert "work separated from idle time" in fitted.provenance.detail
 
 
-def test_when_nearly_every_gap_is_idle_the_work_is_at_most_an_upper_bound() -> None:
-    """Poorly identified, but never the gaps' mean: well below it, and not below the work."""
+def test_when_nearly_every_gap_is_mostly_idle_the_work_is_at_most_an_upper_bound() -> None:
+    """A short work and a longer, wider one fit such gaps about as well: poorly identified,
+    but never near the gaps' mean (or None: the caller takes a low quantile of the gaps)."""
     values = gaps(3000, 0.02)
     fitted = separate_idle(values, "test")
     assert fitted is None or 0.2 * 0.9 <= fitted.mean < 0.5 * values.mean()
+
+
+def test_short_idle_before_nearly_every_job_leaves_the_work_identified() -> None:
+    """A busy team: a few minutes idle before almost every job; the work is still found."""
+    rng = np.random.default_rng(2)
+    sigma = np.sqrt(np.log(1 + 0.5**2))
+    work = rng.lognormal(np.log(0.4) - sigma**2 / 2, sigma, 3000)
+    values = work + rng.exponential(0.08, 3000)
+    fitted = separate_idle(values, "test")
+    assert fitted is not None and fitted.mean == pytest.approx(0.4, rel=0.15)
+    assert fitted.mean < 0.95 * values.mean()
 
 
 def test_plain_work_is_left_as_it_is() -> None:

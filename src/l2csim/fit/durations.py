@@ -59,7 +59,8 @@ OVERNIGHT_SHARE = 0.4
 MIN_IDLE_SAMPLES = 30  # gaps needed to separate the work from idle time
 IDLE_FIT_SAMPLES = 400
 IDLE_GRID = 40
-MIN_WORK_ALONE = 0.2  # share of gaps that must be the work alone for it to be separated
+MIN_WORK_ALONE = 0.2  # below this share of gaps the work alone, the work must be
+MIN_WORK_SHARE = 0.5  # at least this share of the gaps' mean to count as separated
 LOGGED = "working time from logged start to end"
 ESTIMATED = "working time from max(case, performer previous completion)"
 HOUR = pd.Timedelta(hours=1)
@@ -383,11 +384,12 @@ def separate_idle(values: np.ndarray, detail: str = "") -> Distribution | None:
     Each gap since the person's previous completion is, with probability q, just the work
     (they went straight on) and otherwise the work plus an exponential spell of idle time;
     the four parameters are fitted by maximum likelihood (the sum's density by the
-    midpoint rule) on at most `IDLE_FIT_SAMPLES` evenly spaced order statistics. None when
-    the fit does not converge, explains the gaps no better than the work alone, or finds
-    fewer than `MIN_WORK_ALONE` of them the work alone. With nearly every gap idle the
-    work is poorly identified (a longer, wider work with more gaps alone fits about as
-    well): the estimate is then an upper bound, still far below the gaps' mean."""
+    midpoint rule) on at most `IDLE_FIT_SAMPLES` evenly spaced order statistics. Where the
+    idle part explains nothing, the gaps are the work (fitted as they are). None where the
+    work is not identifiable: fewer than `MIN_WORK_ALONE` of the gaps the work alone and
+    long idle spells beside it (the work under `MIN_WORK_SHARE` of the gaps' mean) — with
+    nearly every gap mostly idle, a short work and a longer, wider one fit about as well.
+    Short idle spells before nearly every job (a busy team) leave the work identified."""
     from scipy import optimize
 
     gaps = _thin(np.sort(values[values > 0].astype(float)), IDLE_FIT_SAMPLES)
@@ -452,10 +454,10 @@ def separate_idle(values: np.ndarray, detail: str = "") -> Distribution | None:
         not np.isfinite(mean)
         or mean >= float(np.mean(gaps))
         or result.fun >= -float(np.sum(alone.logpdf(gaps)))
-    ):
-        return None
+    ):  # the idle part explains nothing: the gaps are the work
+        return fit_distribution(values, detail)
     q = 1.0 / (1.0 + np.exp(-logit_q))
-    if q < MIN_WORK_ALONE:
+    if q < MIN_WORK_ALONE and mean < MIN_WORK_SHARE * float(np.mean(gaps)):
         return None
     return Distribution(
         kind="lognormal",
