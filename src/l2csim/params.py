@@ -444,6 +444,8 @@ class ModelParams(_Frozen):
     # An order placed at or after this local hour (or on a non-working day) counts its
     # promise from the next working day.
     promise_cutoff_hour: float = Field(default=24.0, ge=0, le=24)
+    # An order placed on a day off counts from the next working day, or the last one before.
+    promise_off_day: Literal["next", "previous"] = "next"
     roles: ModelRoles = ModelRoles()
     segment_attribute: str | None = None
     tiers: list[Tier]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from l2csim.fit.customers import business_day, working_days_between
+from l2csim.fit.customers import PromiseRule, business_day, working_days_between
 from l2csim.fit.durations import working_hours
 from l2csim.log import ACTIVITY, CASE
 from l2csim.params import Distribution, InboxWait, Pool, Provenance
@@ -33,22 +33,18 @@ MIN_DELAY_HOURS = 0.05  # a staff-free part shorter than this is left out
 STAFF, SYSTEM = "keyed by staff", "recorded by a system"
 
 
-def order_lags(
-    cases: pd.DataFrame,
-    rule: dict[tuple[str, str], int],
-    weekdays: list[int],
-    cutoff: float,
-    timezone: str,
-) -> pd.Series:
+def order_lags(cases: pd.DataFrame, promise: PromiseRule, timezone: str) -> pd.Series:
     """Per order with a promised day and a rule: the rule's working days minus those left
     from the day it was first seen to its promised day (NaN where either is missing)."""
+    rule, weekdays = promise.days, promise.weekdays
     promised = cases["promised"].dropna()
     if promised.empty or not rule:
         return pd.Series(np.nan, index=cases.index)
     local = promised.dt.tz_convert(timezone).dt.tz_localize(None)
     promised_day = (local - pd.Timedelta(days=1)).dt.normalize()
     seen = cases.loc[promised.index, "arrival"].dt.tz_convert(timezone).dt.tz_localize(None)
-    left = working_days_between(business_day(seen, weekdays, cutoff), promised_day, weekdays)
+    start = business_day(seen, weekdays, promise.cutoff, promise.off_day)
+    left = working_days_between(start, promised_day, weekdays)
     keys = cases.loc[promised.index, ["tier", "segment"]].astype(str)
     owed = [rule.get(key) for key in zip(keys["tier"], keys["segment"], strict=True)]
     owed = pd.Series(owed, index=promised.index, dtype=float)

@@ -81,8 +81,6 @@ def fit_model(
     cases = case_table(events, study, case_tier)
     if tier_provenance.source == "default":
         notes.append(tier_provenance.detail)
-    days, weekdays, cutoff = customers.promise_days(cases, timezone)
-    tiers = customers.fit_tiers(cases, tier_provenance, study, _owed_milestones(study), days)
 
     expedite = calls.expedite_activities(log.activities) if roles.chase_call else []
     call_activities = [*roles.chase_call, *roles.courtesy_call, *expedite]
@@ -112,6 +110,12 @@ def fit_model(
     pools = periods.recent_pools(pools, events, period, timezone, notes)
     times = durations.event_times(
         events, staffing.members, staffing.systems, timezone, set(call_activities)
+    )
+    first = events.groupby(CASE, sort=False).head(1)
+    taken_in_by_systems = pd.Index(first.loc[times.loc[first.index, "kind"] == "system", CASE])
+    promise_rule = customers.promise_days(cases, timezone, taken_in_by_systems)
+    tiers = customers.fit_tiers(
+        cases, tier_provenance, study, _owed_milestones(study), promise_rule.days
     )
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
     fitted = durations.fit_activity_durations(
@@ -167,7 +171,7 @@ def fit_model(
         notes.append(f"courtesy practice: {courtesy.provenance.detail}")
 
     inbox, inbox_notes = intake.fit_inbox(
-        events, times, cases, intake.order_lags(cases, days, weekdays, cutoff, timezone),
+        events, times, cases, intake.order_lags(cases, promise_rule, timezone),
         staffing.pool_of, pools, timezone, study.intake if study else IntakeSpec(),
         list(study.log.case_attributes) if study else [], set(call_activities),
     )  # fmt: skip
@@ -213,8 +217,9 @@ def fit_model(
     params = ModelParams(
         created_from=periods.fingerprint_of(log, period),
         timezone=timezone,
-        working_weekdays=weekdays,
-        promise_cutoff_hour=cutoff,
+        working_weekdays=promise_rule.weekdays,
+        promise_cutoff_hour=promise_rule.cutoff,
+        promise_off_day=promise_rule.off_day,
         roles=roles,
         segment_attribute=" | ".join(study.segments) if study and study.segments else None,
         tiers=tiers,

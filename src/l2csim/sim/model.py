@@ -85,6 +85,7 @@ class Simulation:
             self.promised.append(hours)
         self.working_day = [d in params.working_weekdays for d in range(7)]
         self.promise_cutoff = params.promise_cutoff_hour
+        self.promise_off_day = params.promise_off_day
 
         # Segments: the routing's, in the order the arrivals name them.
         routing = {r.segment: r for r in params.routing}
@@ -436,7 +437,10 @@ class Simulation:
         working = self.working_day
         if not any(working):
             return now + self.promised[tier]
-        if not working[day % 7] or now - day * 24.0 >= self.promise_cutoff:
+        if not working[day % 7] and self.promise_off_day == "previous":
+            while not working[day % 7]:
+                day -= 1  # a day off counts as the last working day before it
+        elif not working[day % 7] or now - day * 24.0 >= self.promise_cutoff:
             day += 1  # counts from the next working day
             while not working[day % 7]:
                 day += 1
