@@ -4,12 +4,14 @@ simulated so that waiting orders keep their promise from the day they were place
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from l2csim.errors import StudyError
 from l2csim.fit import fit_model
 from l2csim.fit.customers import PromiseRule, business_day
 from l2csim.fit.intake import order_lags
@@ -93,6 +95,19 @@ def test_a_stated_wait_replaces_the_inference_and_infer_false_turns_it_off(
     assert stated.wait_hours == 20.0
     assert stated.visible_after.mean == pytest.approx(20.0 - stated.queue_hours)
     assert fit(study_file, infer=False).inbox is None
+
+
+@pytest.mark.parametrize(
+    ("intake", "message"),
+    [
+        ({"channel": "order_chanel"}, "intake.channel: attribute 'order_chanel' is not in the log"),
+        ({"waiting_channels": ["fax"]}, "intake.waiting_channels: ['fax'] never occur"),
+    ],
+)
+def test_a_study_naming_what_the_log_lacks_is_told_so(inbox_study, intake, message) -> None:
+    study_file, _ = inbox_study
+    with pytest.raises(StudyError, match=re.escape(message)):
+        fit(study_file, **intake)
 
 
 def test_waiting_orders_are_later_against_promises_counted_from_the_order(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from l2csim.errors import StudyError
 from l2csim.fit.customers import PromiseRule, business_day, working_days_between
 from l2csim.fit.durations import working_hours
 from l2csim.log import ACTIVITY, CASE
@@ -56,6 +57,11 @@ def channels(
 ) -> tuple[pd.Series, str]:
     """Each order's intake channel and what it was read from: the study's `intake.channel`,
     else a case attribute named like a channel, else who recorded the first step."""
+    if spec.channel is not None and f"case:{spec.channel}" not in events:
+        raise StudyError(
+            f"intake.channel: attribute {spec.channel!r} is not in the log; keep it with "
+            "log.case_attributes (or --case-attribute), or remove the key."
+        )
     name = spec.channel or next((a for a in case_attributes if "channel" in a.lower()), None)
     column = f"case:{name}" if name is not None else None
     if column is not None and column in events:
@@ -103,7 +109,14 @@ def fit_inbox(
     baseline = float(counted["mean"].min()) if len(counted) > 1 else 0.0
     excess = (counted_keyed["mean"] - baseline).clip(lower=0.0)
     if spec.waiting_channels:
-        waiting = [c for c in spec.waiting_channels if c in set(channel)]
+        known = sorted(set(channel))
+        unknown = [c for c in spec.waiting_channels if c not in known]
+        if unknown:
+            raise StudyError(
+                f"intake.waiting_channels: {unknown} never occur ({source}); the log's "
+                f"channels are {known}."
+            )
+        waiting = list(spec.waiting_channels)
     else:
         waiting = [str(c) for c, e in excess.items() if e >= MIN_EXCESS_DAYS]
     notes: list[str] = []
