@@ -255,3 +255,26 @@ def test_common_random_numbers_shrink_the_variance_of_differences(busy) -> None:
         var_paired = np.var(values(paired, kpi) - values(base, kpi), ddof=1)
         var_independent = np.var(values(independent, kpi) - values(base, kpi), ddof=1)
         assert var_paired < var_independent / 5, (kpi, var_paired, var_independent)
+
+
+@pytest.mark.parametrize(("off_day", "promised_day"), [("next", 10), ("previous", 9)])
+def test_an_order_placed_on_a_day_off_is_promised_by_the_fitted_rule(
+    off_day: str, promised_day: int
+) -> None:
+    """Two working days for every tier; the clock's day 0 is a Monday. Placed on Saturday
+    (day 5): counted from Monday, promised Wednesday (day 9, so the end of day 9 = hour 240);
+    counted as Friday's, promised Tuesday (end of day 8 = hour 216)."""
+    from l2csim.sim.model import Simulation
+    from l2csim.sim.streams import replication_streams
+
+    base = sample_like_model()
+    segments = {a.segment for a in base.arrivals}
+    tiers = [
+        t.model_copy(update={"promise_working_days": {s: 2 for s in segments}}) for t in base.tiers
+    ]
+    params = base.model_copy(update={"tiers": tiers, "promise_off_day": off_day})
+    sim = Simulation(params, Policy(), replication_streams(0, 0), horizon=24 * 14.0)
+    saturday_noon = 5 * 24.0 + 12.0
+    assert sim._promise(saturday_noon, 0, 0) == promised_day * 24.0
+    friday_morning = 4 * 24.0 + 9.0  # a working day before any cut-off: Tuesday, end of day 8
+    assert sim._promise(friday_morning, 0, 0) == 9 * 24.0
