@@ -41,15 +41,15 @@ def test_when_nearly_every_gap_is_mostly_idle_the_work_is_at_most_an_upper_bound
     assert fitted is None or 0.2 * 0.9 <= fitted.mean < 0.5 * values.mean()
 
 
-def test_short_idle_before_nearly_every_job_leaves_the_work_identified() -> None:
-    """A busy team: a few minutes idle before almost every job; the work is still found."""
+def test_short_idle_before_nearly_every_job_is_not_taken_for_idle_time() -> None:
+    """A busy team: a few minutes between almost every job. The gaps are close to the work
+    and stay so, neither cut below the work nor sent to a low quantile."""
     rng = np.random.default_rng(2)
     sigma = np.sqrt(np.log(1 + 0.5**2))
     work = rng.lognormal(np.log(0.4) - sigma**2 / 2, sigma, 3000)
     values = work + rng.exponential(0.08, 3000)
     fitted = separate_idle(values, "test")
-    assert fitted is not None and fitted.mean == pytest.approx(0.4, rel=0.15)
-    assert fitted.mean < 0.95 * values.mean()
+    assert fitted is not None and 0.4 * 0.95 <= fitted.mean <= values.mean() * 1.02
 
 
 def test_plain_work_is_left_as_it_is() -> None:

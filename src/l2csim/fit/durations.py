@@ -61,6 +61,9 @@ IDLE_FIT_SAMPLES = 400
 IDLE_GRID = 40
 MIN_WORK_ALONE = 0.2  # below this share of gaps the work alone, the work must be
 MIN_WORK_SHARE = 0.5  # at least this share of the gaps' mean to count as separated
+# Log-likelihood the idle part must add over the work alone (a likelihood-ratio test with
+# its two extra parameters at p = 0.001): a busy team's slightly long tail is not idle.
+IDLE_LIKELIHOOD_GAIN = 6.9
 LOGGED = "working time from logged start to end"
 ESTIMATED = "working time from max(case, performer previous completion)"
 HOUR = pd.Timedelta(hours=1)
@@ -385,11 +388,12 @@ def separate_idle(values: np.ndarray, detail: str = "") -> Distribution | None:
     (they went straight on) and otherwise the work plus an exponential spell of idle time;
     the four parameters are fitted by maximum likelihood (the sum's density by the
     midpoint rule) on at most `IDLE_FIT_SAMPLES` evenly spaced order statistics. Where the
-    idle part explains nothing, the gaps are the work (fitted as they are). None where the
-    work is not identifiable: fewer than `MIN_WORK_ALONE` of the gaps the work alone and
-    long idle spells beside it (the work under `MIN_WORK_SHARE` of the gaps' mean) — with
-    nearly every gap mostly idle, a short work and a longer, wider one fit about as well.
-    Short idle spells before nearly every job (a busy team) leave the work identified."""
+    idle part does not pass a likelihood-ratio test against the work alone
+    (`IDLE_LIKELIHOOD_GAIN`), the gaps are the work (fitted as they are): a busy team's
+    slightly long tail is not idle time. None where the work is not identifiable: the work
+    under `MIN_WORK_SHARE` of the gaps' mean with fewer than `MIN_WORK_ALONE` of them the
+    work alone, or without passing that test — with nearly every gap mostly idle, a short
+    work and a longer, wider one fit about as well."""
     from scipy import optimize
 
     gaps = _thin(np.sort(values[values > 0].astype(float)), IDLE_FIT_SAMPLES)
@@ -450,15 +454,16 @@ def separate_idle(values: np.ndarray, detail: str = "") -> Distribution | None:
     sigma = float(np.exp(log_sigma))
     mean = float(np.exp(mu + sigma * sigma / 2))
     alone = stats.lognorm(np.std(logs), scale=np.exp(np.mean(logs)))
-    if (
-        not np.isfinite(mean)
-        or mean >= float(np.mean(gaps))
-        or result.fun >= -float(np.sum(alone.logpdf(gaps)))
-    ):  # the idle part explains nothing: the gaps are the work
-        return fit_distribution(values, detail)
+    if not np.isfinite(mean) or mean >= float(np.mean(gaps)):
+        return fit_distribution(values, detail)  # the idle part explains nothing
+    gain = -float(np.sum(alone.logpdf(gaps))) - float(result.fun)
     q = 1.0 / (1.0 + np.exp(-logit_q))
-    if q < MIN_WORK_ALONE and mean < MIN_WORK_SHARE * float(np.mean(gaps)):
-        return None
+    if mean < MIN_WORK_SHARE * float(np.mean(gaps)) and (
+        q < MIN_WORK_ALONE or gain < IDLE_LIKELIHOOD_GAIN
+    ):
+        return None  # mostly idle, and which part is work the gaps cannot tell
+    if gain < IDLE_LIKELIHOOD_GAIN:
+        return fit_distribution(values, detail)  # a long tail, not idle: the gaps are work
     return Distribution(
         kind="lognormal",
         mean=mean,
