@@ -456,18 +456,24 @@ def _simulation(
     executor: Callable[[], Executor | None],
 ) -> Callable[[Path, Callable[[], None]], None]:
     def work(folder: Path, step: Callable[[], None]) -> None:
+        from l2csim.comparison.headroom import scenario_search, write_headroom
         from l2csim.scenario import load_scenario
         from l2csim.sim.run import simulate
 
         scenario = load_scenario(scenario_file).model_copy(update={"model_path": model})
         pool = executor()
         settings = options if pool is not None else options.but(jobs=1)
-        simulate(scenario, folder, settings, executor=pool, on_done=lambda _result: step())
-        search = options.headroom()
-        if search is not None:  # beside the KPIs, with the same seed and parameter draws
-            from l2csim.comparison.headroom import scenario_headroom, write_headroom
+        wanted = options.headroom()  # beside the KPIs, with the same seed and parameter draws
+        searches: list = []
 
-            write_headroom(scenario_headroom(scenario, settings, search, executor=pool), folder)
+        def done(_result) -> None:
+            step()
+            if wanted is not None and not searches:  # queued behind the replications
+                searches.append(scenario_search(scenario, settings, wanted, executor=pool))
+
+        simulate(scenario, folder, settings, executor=pool, on_done=done)
+        if wanted is not None:
+            write_headroom(searches[0].result(), folder)
 
     return work
 
