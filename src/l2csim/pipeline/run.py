@@ -329,6 +329,7 @@ def plan(
             {},
             lambda folder, _: _validate(inputs, model, folder, options),
             steps=study.validation.replications,
+            background=_can_fork(),  # beside the simulations; compare reads it
         ),
     ]
     simulated = []
@@ -640,8 +641,8 @@ class _Background:
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=_background_work, args=(stage.work, self.partial, send), daemon=True
-        )
+            target=_background_work, args=(stage.work, self.partial, send)
+        )  # not a daemon: its work may start processes of its own (validate's pool)
         self.process.start()
         send.close()
 
@@ -716,7 +717,10 @@ def _collect(
     for index in sorted(pending):
         job = pending[index]
         folder = str(out / job.stage.name)
-        if needed is not None and folder not in needed and not job.done():
+        reads = needed is None or any(
+            n == folder or n.startswith(folder + os.sep) for n in needed
+        )  # the folder, or a file in it
+        if not reads and not job.done():
             continue
         seconds = job.result()
         del pending[index]
