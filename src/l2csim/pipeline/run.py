@@ -126,7 +126,7 @@ class Stage:
     steps: int | None = None
     # Runs in a process of its own beside the stages after it, and is recorded when it
     # ends (at the latest before a stage that reads its folder): for a stage whose outputs
-    # only the report reads, so it fills a core the stages after it leave idle.
+    # only later stages read, so it fills a core the stages after it leave idle.
     background: bool = False
 
 
@@ -507,7 +507,9 @@ def _simulation(
 
         simulate(scenario, folder, settings, executor=pool, on_done=done)
         if wanted is not None:
-            write_headroom(searches[0].result(), folder)
+            search = searches[0] if searches else None
+            search = search or scenario_search(scenario, settings, wanted, executor=pool)
+            write_headroom(search.result(), folder)
 
     return work
 
