@@ -284,3 +284,14 @@ def test_a_failing_background_stage_fails_the_run_and_leaves_nothing_behind(
     assert "bg" not in manifest["stages"] and "fg" in manifest["stages"]
     assert not (out / "bg").exists() and not (out / "after").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_mine_and_validate_run_beside_other_stages_only_when_more_cores_may_be_used(
+    tmp_path: Path,
+) -> None:
+    from l2csim.inputs import resolve_inputs
+
+    inputs = resolve_inputs(REPO / "scenarios")
+    for jobs, expected in ((1, set()), (2, {"mine", "validate"})):
+        stages = run_module.plan(inputs, tmp_path, StudyOptions(jobs=jobs, **HEADROOM))
+        assert {s.name for s in stages if s.background} == expected, jobs

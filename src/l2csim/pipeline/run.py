@@ -306,6 +306,8 @@ def plan(
     draws = draws_path(model)  # the fit's parameter draws (l2csim.draws)
     customers = out / layout.CUSTOMERS
     validation = out / layout.VALIDATE / layout.VALIDATION_JSON
+    # Stages beside others only when more than one core may be used (--jobs 1: one core).
+    beside = _can_fork() and _cores(options.jobs) > 1
     stages = [
         Stage("check", base, {}, lambda folder, _: _check(log_once(), folder)),
         # The log read by check (in this process) is the one mine's process starts with.
@@ -314,7 +316,7 @@ def plan(
             base,
             {},
             lambda folder, _: _mine(log_once(), study, folder),
-            background=_can_fork(),
+            background=beside,
         ),
         Stage("customers", base, {}, lambda folder, _: _customers(inputs, folder)),
         Stage(
@@ -329,7 +331,7 @@ def plan(
             {},
             lambda folder, _: _validate(inputs, model, folder, options),
             steps=study.validation.replications,
-            background=_can_fork(),  # beside the simulations; compare reads it
+            background=beside,  # beside the simulations; compare reads it
         ),
     ]
     simulated = []
