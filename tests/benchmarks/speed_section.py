@@ -46,7 +46,8 @@ def study_part(doc: dict) -> list[str]:
         f"`l2csim study` on the bundled sample from a cold start (an empty folder, so the "
         f"sample is generated first; `{doc['command']}`), {n} run(s) on a "
         f"{doc['machine']['cpus']}-core machine shared with other work (1-minute load "
-        f"average {_loads(runs)} before the runs), measured {doc['measured'][:10]} at commit "
+        f"average {_loads(runs)} before the runs, the previous run's own tail included), "
+        f"measured {doc['measured'][:10]} at commit "
         f"`{doc['commit']}` by `tests/benchmarks/bench_study.py`:",
         "",
         "| stage | median s | range |",
