@@ -176,12 +176,28 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--pm4py-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pm4py_child is not None:
         print(json.dumps(run_pm4py(args.pm4py_child)))
         return
-    path = args.log.resolve() if args.log else bpic_times(args.copies, args.format)
-    reference = None if args.no_reference or args.log else reference_model()
+    if args.prepare_child:
+        path = bpic_times(args.copies, args.format)
+        reference = None if args.no_reference else reference_model()
+        print(json.dumps([str(path), str(reference) if reference else None]))
+        return
+    if args.log:
+        path, reference = args.log.resolve(), None
+    else:
+        # Built in a child: a parent that had read the log would pass its resident memory on
+        # to every process it starts (Linux keeps a forked child's peak RSS), and the
+        # measured peaks would all be the parent's.
+        flags = ["--copies", str(args.copies), "--format", args.format]
+        flags += ["--no-reference"] if args.no_reference else []
+        made = subprocess.run([sys.executable, __file__, "--prepare-child", *flags],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        found = json.loads(made.stdout.strip().splitlines()[-1])
+        path, reference = Path(found[0]), Path(found[1]) if found[1] else None
     key = path.name
     print(f"log {path} ({path.stat().st_size / 1e6:.1f} MB); reference {reference}", flush=True)
     pairs = []

@@ -35,7 +35,7 @@ skips it (the results then say so; the ratio target is not judged).
     python tests/benchmarks/bench_simulate.py [--repeat 3] [--baseline-src DIR] [--no-prosimos]
 
 Not collected by pytest. Results: tests/benchmarks/results/simulate.json (rendered into the
-README by speed_table.py); exit 1 when a target is missed.
+README by speed_section.py); exit 1 when a target is missed.
 """
 
 from __future__ import annotations

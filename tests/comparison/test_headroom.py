@@ -5,6 +5,7 @@ at 130 % it already runs away. Then compare's figures and warning on scenario fi
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ import yaml
 from l2csim.comparison import compare
 from l2csim.comparison.headroom import (
     HeadroomSettings,
+    Search,
     headroom,
     little_headroom,
 )
@@ -70,6 +72,30 @@ def test_a_queue_over_capacity_already_runs_away() -> None:
     assert found.status == "already" and found.factor == 1.0 and found.headroom == 0.0
     assert "already runs away at today's demand" in found.message
     assert little_headroom(found.record())
+
+
+class _Inline(Executor):
+    """Runs each submission at once, and remembers the demand factor of each."""
+
+    def __init__(self) -> None:
+        self.factors: list[float] = []
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.factors.append(args[0].policy.demand.factor)
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_the_first_factors_are_queued_when_the_search_starts_and_change_nothing() -> None:
+    inline = _Inline()
+    search = Search(queue(0.8), SEARCH, executor=inline)
+    n = SEARCH.replications
+    assert inline.factors == [2.0] * n + [1.0] * n  # before any result is asked for
+    found = search.result()
+    alone = headroom(queue(0.8), SEARCH)  # in this process, one factor after another
+    assert found.record() == alone.record()
+    assert len(inline.factors) == found.runs  # nothing submitted that the search did not use
 
 
 def test_search_settings_are_checked() -> None:

@@ -74,6 +74,29 @@ def test_calibration_reports_before_and_after_on_both_parts(sample) -> None:
     assert any(note.startswith("calibration:") for note in result.params.notes)
 
 
+def test_no_replay_runs_twice(sample, monkeypatch) -> None:
+    """The fitted model is trial 0 and also the distance before: one replay, not two (and
+    best scales that were a trial's are not replayed again either)."""
+    import l2csim.fit.calibration as calibration
+
+    inputs, log, params = sample
+    events = sort_events(log.events)
+    segments = case_table(events, inputs.study, None)["segment"]
+    ran: list[tuple] = []
+    real_replay = calibration.replay
+
+    def counted(model, period, seed):
+        ran.append(tuple(sorted((a.name, a.duration.mean) for a in model.activities)))
+        return real_replay(model, period, seed)
+
+    monkeypatch.setattr(calibration, "replay", counted)
+    result = calibrate(params, events, segments, CalibrationSettings(trials=3))
+    assert len(ran) == len(set(ran))  # each model replayed once
+    assert len(ran) <= 3 + 1  # the trials and the best scales; the "before" is trial 0
+    assert ran[0] == tuple(sorted((a.name, a.duration.mean) for a in params.activities))
+    assert set(result.before) == {"train", "holdout"}
+
+
 def test_bad_budgets_and_short_logs_are_refused(sample) -> None:
     inputs, log, params = sample
     with pytest.raises(InputError, match="calibration budget 0: give at least 1 trial"):

@@ -16,8 +16,10 @@ from click.testing import CliRunner
 
 from l2csim.cli import cli
 from l2csim.errors import StudyError
+from l2csim.pipeline import run as run_module
 from l2csim.pipeline.run import (
     SAMPLE_STUDY,
+    Stage,
     StudyOptions,
     default_study,
     file_hash,
@@ -220,3 +222,76 @@ def test_simulations_on_a_dask_cluster_give_the_same_bytes_and_nothing_after_rer
     rerun = [o.name for o in run.outcomes if not o.reused]
     assert rerun and all(name.startswith("simulate/") for name in rerun)
     assert {p: p.read_bytes() for p in (out / "simulate").rglob("kpis.csv")} == before
+
+
+def _stages(out: Path, background_work) -> list[Stage]:
+    """A background stage, one after it that does not read it, one that does."""
+
+    def foreground(folder: Path, _step) -> None:
+        (folder / "pid").write_text(str(os.getpid()))
+
+    def reader(folder: Path, _step) -> None:  # sees the background stage's outputs in place
+        (folder / "saw").write_text((out / "bg" / "pid").read_text())
+
+    return [
+        Stage("bg", (), {}, background_work, background=True),
+        Stage("fg", (), {}, foreground),
+        Stage("after", (out / "bg",), {}, reader),
+    ]
+
+
+def test_a_background_stage_runs_beside_the_next_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    started = tmp_path / "fg-started"
+
+    def slow(folder: Path, _step) -> None:
+        time.sleep(1.0)  # long enough for the stage after it to start meanwhile
+        (folder / "pid").write_text(str(os.getpid()))
+        (folder / "fg_ran_meanwhile").write_text(str(started.exists()))
+
+    stages = _stages(out, slow)
+    fg = stages[1].work
+    stages[1] = Stage("fg", (), {}, lambda f, s: (started.touch(), fg(f, s)))
+    monkeypatch.setattr(run_module, "plan", lambda *args: stages)
+    run = run_study(REPO / "scenarios", out, FAST)
+    assert [o.name for o in run.outcomes] == ["bg", "fg", "after"]  # the plan's order
+    assert (out / "bg" / "pid").read_text() != str(os.getpid())
+    assert (out / "bg" / "fg_ran_meanwhile").read_text() == "True"
+    assert (out / "after" / "saw").read_text() == (out / "bg" / "pid").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"bg", "fg", "after"} <= set(manifest["stages"])
+    assert [s["stage"] for s in manifest["last_run"]["stages"]] == ["bg", "fg", "after"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    rerun = run_study(REPO / "scenarios", out, FAST)
+    assert all(o.reused for o in rerun.outcomes)
+
+
+def test_a_failing_background_stage_fails_the_run_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+
+    def failing(folder: Path, _step) -> None:
+        (folder / "half").write_text("written")
+        raise StudyError("the background stage failed")
+
+    monkeypatch.setattr(run_module, "plan", lambda *args: _stages(out, failing))
+    with pytest.raises(StudyError, match="the background stage failed"):
+        run_study(REPO / "scenarios", out, FAST)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "bg" not in manifest["stages"] and "fg" in manifest["stages"]
+    assert not (out / "bg").exists() and not (out / "after").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_mine_and_validate_run_beside_other_stages_only_when_more_cores_may_be_used(
+    tmp_path: Path,
+) -> None:
+    from l2csim.inputs import resolve_inputs
+
+    inputs = resolve_inputs(REPO / "scenarios")
+    for jobs, expected in ((1, set()), (2, {"mine", "validate"})):
+        stages = run_module.plan(inputs, tmp_path, StudyOptions(jobs=jobs, **HEADROOM))
+        assert {s.name for s in stages if s.background} == expected, jobs

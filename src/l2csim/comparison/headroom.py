@@ -32,7 +32,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -42,7 +42,12 @@ from l2csim.comparison.runaway import DEFINITION, judge_rows, wilson
 from l2csim.errors import InputError
 from l2csim.output import write_json
 from l2csim.settings import RunSettings, bounded_int, parse_duration
-from l2csim.sim.replications import ReplicationResult, RunSpec, run_replications
+from l2csim.sim.replications import (
+    ReplicationResult,
+    RunSpec,
+    run_replication,
+    run_replications,
+)
 
 THRESHOLD = 0.10
 LITTLE = 0.10  # a baseline with less headroom than this gets a warning
@@ -233,71 +238,122 @@ def headroom(
     Runs replications 0..n-1 of `spec` (its seed and parameter draws) at each factor visited,
     with the settings' horizon and warm-up, on `executor` or `jobs` local processes.
     """
-    settings = settings or HeadroomSettings()
-    began = time.perf_counter()
-    grid = settings.grid
-    base = replace(
-        spec,
-        horizon_hours=parse_duration(settings.horizon, "headroom-horizon"),
-        warmup_hours=parse_duration(settings.warmup, "headroom-warmup"),
-        event_log=False,
-    )
-    points: dict[int, Point] = {}
+    return Search(spec, settings, executor=executor, jobs=jobs).result(on_point)
 
-    def at(index: int) -> Point:
-        if index not in points:
-            factor = grid[index]
-            demand = spec.policy.demand
-            policy = spec.policy.model_copy(
-                update={"demand": demand.model_copy(update={"factor": demand.factor * factor})}
+
+class Search:
+    """A headroom search under way. Every search visits the top factor first and, with fewer
+    than ~35 replications per factor, x1.0 next (`_first` tests index 0 first); on an
+    executor both are submitted when the search starts, so they run beside other work there
+    (the scenario's own replications) rather than after it, with no wait between them.
+    Which factors are visited, and so the result, does not change."""
+
+    def __init__(
+        self,
+        spec: RunSpec,
+        settings: HeadroomSettings | None = None,
+        *,
+        executor: Executor | None = None,
+        jobs: int = 1,
+    ) -> None:
+        self.settings = settings or HeadroomSettings()
+        self.began = time.perf_counter()
+        self.spec, self.executor, self.jobs = spec, executor, jobs
+        self.grid = self.settings.grid
+        self.base = replace(
+            spec,
+            horizon_hours=parse_duration(self.settings.horizon, "headroom-horizon"),
+            warmup_hours=parse_duration(self.settings.warmup, "headroom-warmup"),
+            event_log=False,
+        )
+        self.pending: dict[int, list[Future]] = {}
+        self.run_key: str | None = None  # which simulate run it belongs to (`run_key`)
+        if executor is not None:
+            last = len(self.grid) - 1
+            self._submit(last)
+            n = self.settings.replications
+            if wilson(0, n, self.settings.confidence)[1] > self.settings.threshold:
+                self._submit(0)  # no share at the top rules x1.0 out (module docstring)
+
+    def _at(self, index: int) -> RunSpec:
+        demand = self.spec.policy.demand
+        factor = demand.factor * self.grid[index]
+        policy = self.spec.policy.model_copy(
+            update={"demand": demand.model_copy(update={"factor": factor})}
+        )
+        return replace(self.base, policy=policy)
+
+    def _submit(self, index: int) -> None:
+        assert self.executor is not None
+        spec = self._at(index)
+        n = self.settings.replications
+        self.pending[index] = [self.executor.submit(run_replication, spec, i) for i in range(n)]
+
+    def _runs(self, index: int) -> list[ReplicationResult]:
+        if index in self.pending:
+            return sorted(
+                (f.result() for f in self.pending.pop(index)), key=lambda r: r.replication
             )
-            results = run_replications(
-                replace(base, policy=policy),
-                settings.replications,
-                executor=executor,
-                jobs=jobs,
-            )
-            points[index] = _point(factor, results, settings.confidence)
-            if on_point:
-                on_point(points[index])
-        return points[index]
+        return run_replications(
+            self._at(index), self.settings.replications, executor=self.executor, jobs=self.jobs
+        )
 
-    threshold = settings.threshold
+    def result(self, on_point: Callable[[Point], None] | None = None) -> Headroom:
+        """The bisection over the grid (module docstring), waiting for the runs it needs."""
+        settings, grid = self.settings, self.grid
+        points: dict[int, Point] = {}
 
-    def share(i: int) -> bool:
-        return at(i).share > threshold
+        def at(index: int) -> Point:
+            if index not in points:
+                runs = self._runs(index)
+                points[index] = _point(grid[index], runs, settings.confidence)
+                if on_point:
+                    on_point(points[index])
+            return points[index]
 
-    def upper(i: int) -> bool:
-        return at(i).high > threshold
+        threshold = settings.threshold
 
-    def lower(i: int) -> bool:
-        return at(i).low > threshold
+        def share(i: int) -> bool:
+            return at(i).share > threshold
 
-    last = len(grid) - 1
-    factor = low = high = None
-    if not share(last):
-        status = "beyond_range"
-        if upper(last):  # else even the interval's lower end is beyond the range
-            low = _crossing(points, grid, _first(upper, 0, last), "high", threshold)
-    else:
-        found = _first(share, 0, last)
-        status = "already" if found == 0 else "found"
-        factor = _crossing(points, grid, found, "share", threshold)
-        low = _crossing(points, grid, _first(upper, 0, found), "high", threshold)
-        if lower(last):
-            high = _crossing(points, grid, _first(lower, found, last), "low", threshold)
-    ordered = [points[i] for i in sorted(points)]
-    return Headroom(
-        scenario=spec.scenario,
-        status=status,
-        factor=factor,
-        factor_low=low,
-        factor_high=high,
-        settings=settings,
-        points=ordered,
-        seconds=time.perf_counter() - began,
-        runs=len(ordered) * settings.replications,
-    )
+        def upper(i: int) -> bool:
+            return at(i).high > threshold
+
+        def lower(i: int) -> bool:
+            return at(i).low > threshold
+
+        try:
+            last = len(grid) - 1
+            factor = low = high = None
+            if not share(last):
+                status = "beyond_range"
+                if upper(last):  # else even the interval's lower end is beyond the range
+                    low = _crossing(points, grid, _first(upper, 0, last), "high", threshold)
+            else:
+                found = _first(share, 0, last)
+                status = "already" if found == 0 else "found"
+                factor = _crossing(points, grid, found, "share", threshold)
+                low = _crossing(points, grid, _first(upper, 0, found), "high", threshold)
+                if lower(last):
+                    high = _crossing(points, grid, _first(lower, found, last), "low", threshold)
+        finally:
+            for futures in self.pending.values():  # submitted but not needed after all
+                for future in futures:
+                    future.cancel()
+            self.pending.clear()
+        ordered = [points[i] for i in sorted(points)]
+        return Headroom(
+            scenario=self.spec.scenario,
+            status=status,
+            factor=factor,
+            factor_low=low,
+            factor_high=high,
+            settings=settings,
+            points=ordered,
+            seconds=time.perf_counter() - self.began,
+            runs=len(ordered) * settings.replications,
+            run_key=self.run_key,
+        )
 
 
 def _point(factor: float, results: list[ReplicationResult], confidence: float) -> Point:
@@ -361,22 +417,32 @@ def scenario_headroom(
     parameter draws, as `simulate` runs it; on `executor`, else on `run.jobs` local
     processes or `run.scheduler`."""
     from l2csim.executors import backend
+
+    if executor is not None:
+        return scenario_search(target, run, settings, executor=executor).result(on_point)
+    with backend(run.jobs, run.scheduler) as where:
+        search = scenario_search(target, run, settings, executor=where.executor)
+        return search.result(on_point)
+
+
+def scenario_search(
+    target, run: RunSettings, settings: HeadroomSettings | None = None, *, executor
+) -> Search:
+    """`scenario_headroom` started on `executor` (its first factors submitted there, see
+    `Search`); its `result()` finishes it. Lets a caller queue the search behind the
+    scenario's own replications, so no worker waits between the two."""
     from l2csim.output import sha256_file
     from l2csim.sim.run import prepare_run
 
     scenario, _, spec, uncertainty = prepare_run(target, run)
-    key = run_key(
+    search = Search(spec, settings, executor=executor)
+    search.run_key = run_key(
         scenario.policy.model_dump(mode="json"),
         sha256_file(scenario.model_path),
         run.seed,
         bool(uncertainty.get("used")),
     )
-    if executor is not None:
-        found = headroom(spec, settings, executor=executor, on_point=on_point)
-    else:
-        with backend(run.jobs, run.scheduler) as where:
-            found = headroom(spec, settings, executor=where.executor, on_point=on_point)
-    return replace(found, run_key=key)
+    return search
 
 
 def run_key(policy: dict, model_sha256: str | None, seed: int | None, draws: bool) -> str:

@@ -293,18 +293,24 @@ def calibrate(
     own = executor is None and settings.jobs > 1
     runner = ProcessPoolExecutor(settings.jobs) if own else executor
 
+    # A replay depends only on its scales: one already run (the fitted model is the first
+    # trial; the best scales may be a trial's) is not run again.
+    replayed: dict[tuple, dict[str, dict[str, float]]] = {}
+
     def evaluate(batch: list[dict[str, float]]) -> list[dict[str, dict[str, float]]]:
-        jobs = [(params, scales, period, seed, left_out) for scales in batch]
-        if runner is None:
-            return [_trial(job) for job in jobs]
-        return list(runner.map(_trial, jobs))
+        keys = [tuple(sorted(scales.items())) for scales in batch]
+        todo = {k: s for k, s in zip(keys, batch, strict=True) if k not in replayed}
+        jobs = [(params, scales, period, seed, left_out) for scales in todo.values()]
+        got = [_trial(job) for job in jobs] if runner is None else runner.map(_trial, jobs)
+        replayed.update(zip(todo, got, strict=True))
+        return [replayed[k] for k in keys]
 
     def both(got: dict[str, dict[str, float]]) -> tuple[float, float]:
         return distance(real["train"], got["train"]), distance(real["holdout"], got["holdout"])
 
     try:
-        before = both(evaluate([dict.fromkeys(pools, 1.0)])[0])
         if not pools:
+            before = both(evaluate([{}])[0])
             return CalibrationResult(params, {}, _pair(before), _pair(before), 0)
         # One optuna study per team, run in lockstep: each replay tries a scale for every
         # team, and each team's study is told how far the waits before its own steps (and
@@ -339,6 +345,9 @@ def calibrate(
                     error += PRIOR_WEIGHT * abs(math.log(trial.params["scale"]))
                     studies[pool].tell(trial, error)
             done += size
+        # The first trial was the enqueued one, the fitted model itself: its replay is the
+        # distance before calibration too, not run a second time.
+        before = both(evaluate([dict.fromkeys(pools, 1.0)])[0])
         scales = {pool: float(studies[pool].best_params["scale"]) for pool in pools}
         after = both(evaluate([scales])[0])
     finally:

@@ -124,6 +124,10 @@ class Stage:
     settings: dict[str, Any]
     work: Callable[[Path, Callable[[], None]], None]
     steps: int | None = None
+    # Runs in a process of its own beside the stages after it, and is recorded when it
+    # ends (at the latest before a stage that reads its folder): for a stage whose outputs
+    # only later stages read, so it fills a core the stages after it leave idle.
+    background: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,13 +205,35 @@ def run_study(
         where = _LazyExecutor(pool, options)
         if scheduler_address(options.scheduler) is not None:
             where()  # a cluster that does not answer fails now, not after the first stages
-        for stage in plan(inputs, out, options, where):
-            if progress:
-                progress.started(stage.name, stage.steps)
-            outcome = _execute(stage, out, manifest, options, progress)
-            run.outcomes.append(outcome)
-            if progress:
-                progress.finished(stage.name, outcome.reused, outcome.seconds)
+        stages = plan(inputs, out, options, where)
+        outcomes: dict[int, StageOutcome] = {}
+        pending: dict[int, _Background] = {}
+        try:
+            for index, stage in enumerate(stages):
+                needed = {str(p) for p in stage.inputs}
+                _collect(pending, outcomes, out, manifest, progress, needed)
+                if stage.background:
+                    launched = _launch(stage, out, manifest, options)
+                    if isinstance(launched, _Background):
+                        pending[index] = launched
+                        continue
+                    outcome = launched
+                else:
+                    if progress:
+                        progress.started(stage.name, stage.steps)
+                    outcome = _execute(stage, out, manifest, options, progress)
+                outcomes[index] = outcome
+                if progress:
+                    progress.finished(stage.name, outcome.reused, outcome.seconds)
+            _collect(pending, outcomes, out, manifest, progress, None)
+        finally:
+            # Interrupted, or a stage failed: what finished is kept (as a stage run in turn
+            # would be), the rest stops at once.
+            with contextlib.suppress(Exception):
+                _collect(pending, outcomes, out, manifest, None, set())
+            for job in pending.values():
+                job.stop()
+        run.outcomes = [outcomes[i] for i in sorted(outcomes)]  # in the plan's order
         run.wall_seconds = time.perf_counter() - started
         manifest["last_run"] = {
             "options": _settings(options),
@@ -280,9 +306,18 @@ def plan(
     draws = draws_path(model)  # the fit's parameter draws (l2csim.draws)
     customers = out / layout.CUSTOMERS
     validation = out / layout.VALIDATE / layout.VALIDATION_JSON
+    # Stages beside others only when more than one core may be used (--jobs 1: one core).
+    beside = _can_fork() and _cores(options.jobs) > 1
     stages = [
         Stage("check", base, {}, lambda folder, _: _check(log_once(), folder)),
-        Stage("mine", base, {}, lambda folder, _: _mine(log_once(), study, folder)),
+        # The log read by check (in this process) is the one mine's process starts with.
+        Stage(
+            "mine",
+            base,
+            {},
+            lambda folder, _: _mine(log_once(), study, folder),
+            background=beside,
+        ),
         Stage("customers", base, {}, lambda folder, _: _customers(inputs, folder)),
         Stage(
             "fit",
@@ -296,6 +331,7 @@ def plan(
             {},
             lambda folder, _: _validate(inputs, model, folder, options),
             steps=study.validation.replications,
+            background=beside,  # beside the simulations; compare reads it
         ),
     ]
     simulated = []
@@ -456,18 +492,26 @@ def _simulation(
     executor: Callable[[], Executor | None],
 ) -> Callable[[Path, Callable[[], None]], None]:
     def work(folder: Path, step: Callable[[], None]) -> None:
+        from l2csim.comparison.headroom import scenario_search, write_headroom
         from l2csim.scenario import load_scenario
         from l2csim.sim.run import simulate
 
         scenario = load_scenario(scenario_file).model_copy(update={"model_path": model})
         pool = executor()
         settings = options if pool is not None else options.but(jobs=1)
-        simulate(scenario, folder, settings, executor=pool, on_done=lambda _result: step())
-        search = options.headroom()
-        if search is not None:  # beside the KPIs, with the same seed and parameter draws
-            from l2csim.comparison.headroom import scenario_headroom, write_headroom
+        wanted = options.headroom()  # beside the KPIs, with the same seed and parameter draws
+        searches: list = []
 
-            write_headroom(scenario_headroom(scenario, settings, search, executor=pool), folder)
+        def done(_result) -> None:
+            step()
+            if wanted is not None and not searches:  # queued behind the replications
+                searches.append(scenario_search(scenario, settings, wanted, executor=pool))
+
+        simulate(scenario, folder, settings, executor=pool, on_done=done)
+        if wanted is not None:
+            search = searches[0] if searches else None
+            search = search or scenario_search(scenario, settings, wanted, executor=pool)
+            write_headroom(search.result(), folder)
 
     return work
 
@@ -501,6 +545,23 @@ def _execute(
     options: StudyOptions,
     progress: Progress | None,
 ) -> StageOutcome:
+    reused, key, inputs = _reuse(stage, out, manifest, options)
+    if reused is not None:
+        return reused
+    started = time.perf_counter()
+    partial, tag = _partial(out / stage.name)
+    try:
+        stage.work(partial, progress.step if progress else lambda: None)
+        return _record(stage, out, manifest, key, inputs, partial, tag, started)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _reuse(
+    stage: Stage, out: Path, manifest: dict[str, Any], options: StudyOptions
+) -> tuple[StageOutcome | None, str, dict[str, str]]:
+    """The stage's outcome when its recorded outputs can be reused (else None, and the stage
+    is no longer recorded as done), its key and its inputs' hashes."""
     folder = out / stage.name
     inputs = {str(p): input_hash(p) for p in stage.inputs}
     # The key holds contents, not places: a study folder moved or copied elsewhere is reused.
@@ -514,24 +575,42 @@ def _execute(
         and _outputs_intact(folder, entry.get("outputs", {}))
     ):
         entry["inputs"] = inputs  # where the inputs are now (the same contents)
-        return StageOutcome(stage.name, True, 0.0, folder, float(entry.get("seconds", 0.0)))
-    started = time.perf_counter()
+        seconds = float(entry.get("seconds", 0.0))
+        return StageOutcome(stage.name, True, 0.0, folder, seconds), key, inputs
     manifest["stages"].pop(stage.name, None)  # not done until its new outputs are checked
+    return None, key, inputs
+
+
+def _partial(folder: Path) -> tuple[Path, str]:
+    """A staging folder unique to this run, beside where the stage's outputs go."""
     tag = f"{os.getpid()}-{secrets.token_hex(3)}"
-    partial = folder.with_name(f".{folder.name}.{tag}.partial")  # unique to this run
+    partial = folder.with_name(f".{folder.name}.{tag}.partial")
     partial.mkdir(parents=True)
-    try:
-        stage.work(partial, progress.step if progress else lambda: None)
-        written = _complete_outputs(stage.name, partial)
-        swap_folder(partial, folder, tag)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
+    return partial, tag
+
+
+def _record(
+    stage: Stage,
+    out: Path,
+    manifest: dict[str, Any],
+    key: str,
+    inputs: dict[str, str],
+    partial: Path,
+    tag: str,
+    started: float,
+    seconds: float | None = None,
+) -> StageOutcome:
+    """Put a finished stage's outputs in place and record it as done in the manifest."""
+    folder = out / stage.name
+    written = _complete_outputs(stage.name, partial)
+    swap_folder(partial, folder, tag)
     if folder_hashes(folder) != written:
         raise StudyError(
             f"{folder}: the {stage.name} stage's outputs changed while they were put in place "
             "(another program writing there?); run the study again."
         )
-    seconds = time.perf_counter() - started
+    if seconds is None:
+        seconds = time.perf_counter() - started
     manifest["stages"][stage.name] = {
         "key": key,
         "inputs": inputs,
@@ -541,6 +620,124 @@ def _execute(
     }
     write_json(out / MANIFEST, manifest)
     return StageOutcome(stage.name, False, seconds, folder, seconds)
+
+
+# --- stages in the background ---------------------------------------------------------------
+
+
+def _can_fork() -> bool:
+    """A background stage's process starts as a copy of this one (the log already read):
+    where processes cannot be forked, background stages run in turn like the others."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class _Background:
+    """A stage's work under way in a forked process, writing into its staging folder."""
+
+    def __init__(self, stage: Stage, out: Path, key: str, inputs: dict[str, str]) -> None:
+        import multiprocessing
+
+        self.stage, self.key, self.inputs = stage, key, inputs
+        self.partial, self.tag = _partial(out / stage.name)
+        self.began = time.perf_counter()
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_background_work, args=(stage.work, self.partial, send)
+        )  # not a daemon: its work may start processes of its own (validate's pool)
+        self.process.start()
+        send.close()
+
+    def done(self) -> bool:
+        return self.receive.poll()
+
+    def result(self) -> float:
+        """The seconds the work took (waiting for it to end); its error raised here."""
+        try:
+            kind, value = self.receive.recv()
+        except EOFError:
+            kind, value = (
+                "error",
+                StudyError(
+                    f"the {self.stage.name} stage's process ended without finishing (exit code "
+                    f"{self.process.exitcode}); run the study again, with --debug for details."
+                ),
+            )
+        self.process.join()
+        if kind == "error":
+            raise value
+        return float(value)
+
+    def stop(self) -> None:
+        """End the work now and leave nothing of it behind."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.receive.close()
+        shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def _background_work(
+    work: Callable[[Path, Callable[[], None]], None], folder: Path, send: Any
+) -> None:
+    """In the forked process: the stage's work, then its seconds or its error to the parent."""
+    import pickle
+
+    from l2csim.executors import die_with_parent
+
+    die_with_parent()  # and SIGTERM ends it, not the parent's "stop cleanly" handler
+    began = time.perf_counter()
+    try:
+        work(folder, lambda: None)
+    except BaseException as error:  # every failure goes to the parent
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:  # an error that cannot travel goes as text
+            error = StudyError(f"{type(error).__name__}: {error}")
+        send.send(("error", error))
+        return
+    send.send(("done", time.perf_counter() - began))
+
+
+def _launch(
+    stage: Stage, out: Path, manifest: dict[str, Any], options: StudyOptions
+) -> StageOutcome | _Background:
+    reused, key, inputs = _reuse(stage, out, manifest, options)
+    return reused if reused is not None else _Background(stage, out, key, inputs)
+
+
+def _collect(
+    pending: dict[int, _Background],
+    outcomes: dict[int, StageOutcome],
+    out: Path,
+    manifest: dict[str, Any],
+    progress: Progress | None,
+    needed: set[str] | None,
+) -> None:
+    """Record the background stages that have finished, waiting for those whose folders are
+    `needed` (all of them when None)."""
+    for index in sorted(pending):
+        job = pending[index]
+        folder = str(out / job.stage.name)
+        reads = needed is None or any(
+            n == folder or n.startswith(folder + os.sep) for n in needed
+        )  # the folder, or a file in it
+        if not reads and not job.done():
+            continue
+        seconds = job.result()
+        del pending[index]
+        try:
+            outcome = _record(
+                job.stage, out, manifest, job.key, job.inputs, job.partial, job.tag,
+                job.began, seconds,
+            )  # fmt: skip
+        finally:
+            shutil.rmtree(job.partial, ignore_errors=True)
+        outcomes[index] = outcome
+        if progress:
+            progress.finished(job.stage.name, False, outcome.seconds)
 
 
 def _complete_outputs(stage: str, folder: Path) -> dict[str, str]:
