@@ -84,39 +84,51 @@ def promise_days(
     `unseen_wait_free` orders when there are `MIN_RULE_ORDERS` of them (those a system took
     in: an order keyed from an inbox may have waited unseen, which reads as an earlier
     cut-off); each count is the most common over all orders."""
-    promised = cases["promised"].dropna()
-    if promised.empty:
+    ordered, day = promised_local_days(cases, timezone)
+    if day.empty:
         return PromiseRule()
-    local_deadline = promised.dt.tz_convert(timezone).dt.tz_localize(None)
+    local_deadline = cases.loc[day.index, "promised"].dt.tz_convert(timezone).dt.tz_localize(None)
     if not (local_deadline == local_deadline.dt.normalize()).mean() > 0.95:
         return PromiseRule()  # promised in hours, not days
-    day = (local_deadline - pd.Timedelta(days=1)).dt.normalize()
     counts = np.bincount(day.dt.weekday.to_numpy(), minlength=7)
     weekdays = [d for d in range(7) if counts[d] >= 0.2 * counts.max()]
-    ordered = cases.loc[promised.index, "arrival"].dt.tz_convert(timezone).dt.tz_localize(None)
-    keys = cases.loc[promised.index, ["tier", "segment"]].astype(str)
-    basis = promised.index
+    keys = cases.loc[day.index, ["tier", "segment"]].astype(str)
+    basis = day.index
     if unseen_wait_free is not None:
-        chosen = promised.index.intersection(unseen_wait_free)
+        chosen = day.index.intersection(unseen_wait_free)
         basis = chosen if len(chosen) >= MIN_RULE_ORDERS else basis
-
-    def counts(cutoff: float, off_day: str, rows: pd.Index) -> pd.Series:
-        start = business_day(ordered[rows], weekdays, cutoff, off_day)
-        return pd.Series(working_days_between(start, day[rows], weekdays), index=rows)
 
     best: tuple[float, float, str] | None = None
     for off_day in OFF_DAY_RULES:
         for cutoff in CUTOFF_HOURS:
-            days = counts(cutoff, off_day, basis)
+            rule = PromiseRule({}, weekdays, cutoff, off_day)
+            days = days_left(ordered[basis], day[basis], rule)
             grouped = days.groupby([keys.loc[basis, "tier"], keys.loc[basis, "segment"]])
             regular = float((days == grouped.transform(lambda d: d.mode().iloc[0])).mean())
             if best is None or regular > best[0] + 0.01:
                 best = (regular, cutoff, off_day)
     assert best is not None
-    days = counts(best[1], best[2], promised.index)
+    days = days_left(ordered, day, PromiseRule({}, weekdays, best[1], best[2]))
     modes = days.groupby([keys["tier"], keys["segment"]]).agg(lambda d: d.mode().iloc[0])
-    rule = {(str(t), str(s)): int(max(n, 0)) for (t, s), n in modes.items()}
-    return PromiseRule(rule, weekdays, best[1], best[2])
+    owed = {(str(t), str(s)): int(max(n, 0)) for (t, s), n in modes.items()}
+    return PromiseRule(owed, weekdays, best[1], best[2])
+
+
+def promised_local_days(cases: pd.DataFrame, timezone: str) -> tuple[pd.Series, pd.Series]:
+    """For orders with a promise: when each was first seen and the local day it is promised
+    for (the day before the deadline's midnight), both naive local times."""
+    promised = cases["promised"].dropna()
+    local_deadline = promised.dt.tz_convert(timezone).dt.tz_localize(None)
+    day = (local_deadline - pd.Timedelta(days=1)).dt.normalize()
+    seen = cases.loc[promised.index, "arrival"].dt.tz_convert(timezone).dt.tz_localize(None)
+    return seen, day
+
+
+def days_left(seen: pd.Series, promised_day: pd.Series, rule: PromiseRule) -> pd.Series:
+    """Working days from the business day an order was first seen on (by the rule's cut-off
+    and day-off rule) to its promised day."""
+    start = business_day(seen, rule.weekdays, rule.cutoff, rule.off_day)
+    return pd.Series(working_days_between(start, promised_day, rule.weekdays), index=seen.index)
 
 
 def business_day(

@@ -266,6 +266,16 @@ def waiting_hours(events: pd.DataFrame) -> pd.Series:
     return ((events[TIMESTAMP] - events[TIMESTAMP].shift()) / HOUR).where(same_case)
 
 
+def first_steps(events: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
+    """Per case (events sorted by case and time): its first step's activity and who did it
+    ('person', 'system' or '')."""
+    first = events.groupby(CASE, sort=False).head(1)
+    return pd.DataFrame(
+        {"activity": first[ACTIVITY].to_numpy(), "kind": times.loc[first.index, "kind"].to_numpy()},
+        index=pd.Index(first[CASE].to_numpy(), name=CASE),
+    )
+
+
 def outside_triggered(events: pd.DataFrame, times: pd.DataFrame, calls: set[str]) -> set[str]:
     """Activities nothing in the log starts: calls, and steps that are mostly a case's first
     (keying in an order): their start is when the person was free, idle time included."""

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from l2csim.errors import StudyError
-from l2csim.fit.customers import PromiseRule, business_day, working_days_between
+from l2csim.fit.customers import PromiseRule, days_left, promised_local_days
 from l2csim.fit.durations import working_hours
 from l2csim.log import ACTIVITY, CASE
 from l2csim.params import Distribution, InboxWait, Pool, Provenance
@@ -37,19 +37,13 @@ STAFF, SYSTEM = "keyed by staff", "recorded by a system"
 def order_lags(cases: pd.DataFrame, promise: PromiseRule, timezone: str) -> pd.Series:
     """Per order with a promised day and a rule: the rule's working days minus those left
     from the day it was first seen to its promised day (NaN where either is missing)."""
-    rule, weekdays = promise.days, promise.weekdays
-    promised = cases["promised"].dropna()
-    if promised.empty or not rule:
+    seen, promised_day = promised_local_days(cases, timezone)
+    if promised_day.empty or not promise.days:
         return pd.Series(np.nan, index=cases.index)
-    local = promised.dt.tz_convert(timezone).dt.tz_localize(None)
-    promised_day = (local - pd.Timedelta(days=1)).dt.normalize()
-    seen = cases.loc[promised.index, "arrival"].dt.tz_convert(timezone).dt.tz_localize(None)
-    start = business_day(seen, weekdays, promise.cutoff, promise.off_day)
-    left = working_days_between(start, promised_day, weekdays)
-    keys = cases.loc[promised.index, ["tier", "segment"]].astype(str)
-    owed = [rule.get(key) for key in zip(keys["tier"], keys["segment"], strict=True)]
-    owed = pd.Series(owed, index=promised.index, dtype=float)
-    return (owed - pd.Series(left, index=promised.index)).reindex(cases.index)
+    keys = cases.loc[promised_day.index, ["tier", "segment"]].astype(str)
+    owed = [promise.days.get(key) for key in zip(keys["tier"], keys["segment"], strict=True)]
+    owed = pd.Series(owed, index=promised_day.index, dtype=float)
+    return (owed - days_left(seen, promised_day, promise)).reindex(cases.index)
 
 
 def channels(
@@ -76,6 +70,7 @@ def channels(
 def fit_inbox(
     events: pd.DataFrame,
     times: pd.DataFrame,
+    first: pd.DataFrame,
     cases: pd.DataFrame,
     lags: pd.Series,
     pool_of: dict[str, str],
@@ -86,10 +81,9 @@ def fit_inbox(
     skip: set[str],
 ) -> tuple[InboxWait | None, list[str]]:
     """The inbox wait before the log's first step, with notes on what it rests on (None
-    when no order waited, the first step is not staff work, or nothing tells)."""
-    first = events.groupby(CASE, sort=False).head(1)
-    first_kind = pd.Series(times.loc[first.index, "kind"].to_numpy(), index=first[CASE])
-    first_activity = pd.Series(first[ACTIVITY].to_numpy(), index=first[CASE])
+    when no order waited, the first step is not staff work, or nothing tells). `first`:
+    each case's first step (`durations.first_steps`)."""
+    first_kind, first_activity = first["kind"], first["activity"]
     staffed = first_kind == "person"
     if not staffed.any():
         return None, []
@@ -209,4 +203,4 @@ def team_queue_hours(
         return 0.0
     hours = np.zeros(int(rows.sum()))
     hours[later.to_numpy()] = working_hours(enabled[later], began[later], pool.calendar, timezone)
-    return float(np.mean(hours)) if len(hours) else 0.0
+    return float(np.mean(hours))

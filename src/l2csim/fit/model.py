@@ -111,9 +111,8 @@ def fit_model(
     times = durations.event_times(
         events, staffing.members, staffing.systems, timezone, set(call_activities)
     )
-    first = events.groupby(CASE, sort=False).head(1)
-    taken_in_by_systems = pd.Index(first.loc[times.loc[first.index, "kind"] == "system", CASE])
-    promise_rule = customers.promise_days(cases, timezone, taken_in_by_systems)
+    first = durations.first_steps(events, times)
+    promise_rule = customers.promise_days(cases, timezone, first.index[first["kind"] == "system"])
     tiers = customers.fit_tiers(
         cases, tier_provenance, study, _owed_milestones(study), promise_rule.days
     )
@@ -171,7 +170,7 @@ def fit_model(
         notes.append(f"courtesy practice: {courtesy.provenance.detail}")
 
     inbox, inbox_notes = intake.fit_inbox(
-        events, times, cases, intake.order_lags(cases, promise_rule, timezone),
+        events, times, first, cases, intake.order_lags(cases, promise_rule, timezone),
         staffing.pool_of, pools, timezone, study.intake if study else IntakeSpec(),
         list(study.log.case_attributes) if study else [], set(call_activities),
     )  # fmt: skip
