@@ -143,8 +143,9 @@ class Member(WeeklyHours):
     On each of `weekdays` the person is at work from `start_hour` to `end_hour` local time,
     less a daily break (`break_start` to `break_end`, when the log shows one), on a share
     `attendance` of those days (leave, sickness, part-time days), absent in blocks of the
-    lengths in `absence_spells`; a job not finished when the shift ends (or the break
-    begins) is finished when the person is back.
+    lengths in `absence_spells`, more in the months `monthly_attendance` says are thin; a
+    job not finished when the shift ends (or the break begins) is finished when the person
+    is back.
     """
 
     name: str
@@ -153,7 +154,24 @@ class Member(WeeklyHours):
     # in blocks, and a team short for two weeks queues as one short for single days does not.
     # Empty: each working day is an independent draw.
     absence_spells: list[int] = Field(default_factory=list)
+    # The share of working days at work in each calendar month (January first) as the log
+    # shows them: leave is seasonal (summer, the turn of the year), and a team thin all of
+    # August queues as one thinned evenly over the year does not. Empty: `attendance` in
+    # every month.
+    monthly_attendance: list[float] = Field(default_factory=list)
     provenance: Provenance = Provenance(source="default")
+
+    @model_validator(mode="after")
+    def _twelve_months(self) -> Member:
+        if self.monthly_attendance and (
+            len(self.monthly_attendance) != 12
+            or not all(0 < a <= 1 for a in self.monthly_attendance)
+        ):
+            raise ValueError(
+                "monthly_attendance: give 12 shares (January to December), each above 0 "
+                "and at most 1, or none"
+            )
+        return self
 
     @property
     def daily_hours(self) -> float:

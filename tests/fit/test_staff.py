@@ -157,3 +157,47 @@ def test_absences_are_read_as_blocks() -> None:
     assert "absent in blocks" in members["Block"].provenance.detail
     assert members["Block"].attendance == pytest.approx(0.75, abs=0.02)
     assert members["Single"].attendance == pytest.approx(6 / 7, abs=0.02)
+
+
+def test_leave_is_read_by_calendar_month() -> None:
+    """A person away every August and at the turn of the year, and one never away: the
+    first's months say so (pulled a little toward the year), the second's are all 1; a log
+    of three months shows no seasons and gets none."""
+    rows = []
+    days = pd.date_range("2025-01-06", "2025-12-19", freq="B")
+    for day in days:
+        away = {"Summer": day.month == 8 or (day.month == 12 and day.day > 15), "Always": False}
+        for who, absent in away.items():
+            if not absent:
+                rows += [("x", "Work", day + pd.Timedelta(hours=h), who) for h in (9, 12, 15)]
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    members = fit_members(events, "UTC")
+    summer = members["Summer"].monthly_attendance
+    assert len(summer) == 12
+    assert summer[7] < 0.25 and min(summer[:6]) > 0.95
+    assert summer[11] < summer[10]
+    assert "fewest in Aug" in members["Summer"].provenance.detail
+    assert members["Always"].monthly_attendance == [1.0] * 12
+    spring = events[events[TIMESTAMP] < pd.Timestamp("2025-04-01", tz="UTC")]
+    assert fit_members(spring, "UTC")["Summer"].monthly_attendance == []
+
+
+def test_a_new_hire_takes_the_teams_median_leave_by_month() -> None:
+    from l2csim.params import Calendar, Member, Pool, Provenance
+    from l2csim.sim.staffing import typical_member
+
+    def person(name: str, august: float) -> Member:
+        monthly = [1.0] * 12
+        monthly[7] = august
+        return Member(name=name, attendance=0.9, monthly_attendance=monthly)
+
+    team = Pool(
+        name="Warehouse", size=3, calendar=Calendar(), provenance=Provenance(source="log"),
+        members=[person("A", 0.2), person("B", 0.4), person("C", 0.9)],
+    )  # fmt: skip
+    hire = typical_member(team, "New")
+    assert hire.monthly_attendance[7] == pytest.approx(0.4)
+    assert hire.monthly_attendance[0] == 1.0
+    with pytest.raises(ValueError, match="give 12 shares"):
+        Member(name="Odd", monthly_attendance=[0.9] * 11)

@@ -81,3 +81,38 @@ def test_absences_come_in_the_blocks_the_log_shows_and_keep_the_attendance() -> 
     assert set(runs[1:]) == {10}  # the first may be cut by the start
     single = presence(weekdays, 0.8, [], 50, np.random.default_rng(4))
     assert single == list(np.random.default_rng(4).random(50) < 0.8)
+
+
+def test_leave_gathers_in_the_months_the_log_shows() -> None:
+    """A person at work 95 % of days but 40 % in August, in blocks of five days: over 30
+    simulated years August is thin and the rest of the year is not; the same draws without
+    the months give the even share."""
+    from datetime import date
+
+    from l2csim.sim.calendars import months_of_days
+
+    weekdays = [0, 1, 2, 3, 4]
+    monthly = [0.95] * 12
+    monthly[7] = 0.4
+    days = 30 * 364
+    months = months_of_days(date(2025, 1, 6), days)
+    present = presence(weekdays, 0.9, [5], days, np.random.default_rng(7), monthly, months)
+    by_month: dict[int, list[bool]] = {}
+    for day in range(days):
+        if day % 7 in weekdays:
+            by_month.setdefault(months[day], []).append(present[day])
+    assert np.mean(by_month[7]) == pytest.approx(0.4, abs=0.08)
+    assert np.mean(by_month[2]) == pytest.approx(0.95, abs=0.04)
+    even = presence(weekdays, 0.9, [5], days, np.random.default_rng(7))
+    august = [even[d] for d in range(days) if d % 7 in weekdays and months[d] == 7]
+    assert np.mean(august) == pytest.approx(0.9, abs=0.05)
+
+
+def test_months_of_days_follow_the_calendar() -> None:
+    from datetime import date
+
+    from l2csim.sim.calendars import months_of_days
+
+    months = months_of_days(date(2025, 1, 27), 40)
+    assert months[:5] == [0] * 5 and months[5] == 1  # 1 February is day 5
+    assert months[-1] == 2  # 7 March

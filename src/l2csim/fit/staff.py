@@ -27,7 +27,11 @@ typical gap between events, to a high quantile of their daily last event, in qua
 hours), and their attendance (the share of their working weekdays, while the company was
 open, on which they did anything), with the lengths of their absences (runs of working
 days without an event: leave comes in blocks, and a team short for two weeks queues as one
-short for single days does not). A daily break (lunch) is read from the same events: a run
+short for single days does not) and by calendar month when the log covers at least
+`SEASON_DAYS` (leave gathers in summer and at the turn of the year: a team thin all of
+August tips into a backlog an evenly thinned one never shows; each month's share is pulled
+toward the year's by `MONTH_PRIOR_DAYS` working days, so a month seen on a few days says
+little). A daily break (lunch) is read from the same events: a run
 of quarter hours inside the shift in which the person records almost nothing (at most
 `BREAK_DIP` of their typical quarter hour, from `BREAK_SLOTS` quarter hours long), when
 there are enough events to tell a break from chance (`BREAK_MIN_PER_SLOT` a quarter hour);
@@ -50,6 +54,8 @@ from l2csim.params import Calendar, Member, Pool, Provenance
 
 CLUSTER_DISTANCE = 0.5
 WEEKDAY_SHARE = 0.3
+SEASON_DAYS = 180  # a log this long shows the seasons of leave
+MONTH_PRIOR_DAYS = 5.0
 HOUR_QUANTILES = (0.1, 0.9)
 SLOT = 0.25  # hours: breaks are read in quarter hours
 BREAK_DIP = 0.15
@@ -322,6 +328,7 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         }
     )
     open_days = set(frame["day"].unique())  # days the company worked at all
+    seasons = (max(open_days) - min(open_days)) / pd.Timedelta(days=1) >= SEASON_DAYS
     daily = frame.groupby(["who", "day"], sort=True).agg(
         first=("start", "min"), last=("end", "max"), n=("end", "size")
     )
@@ -346,6 +353,7 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         worked = sum(1 for d in dates if d.weekday() in weekdays)
         attendance = min(1.0, worked / len(possible)) if possible else 1.0
         spells[str(who)] = absence_runs(possible, set(dates))
+        monthly = monthly_attendance(possible, set(dates), attendance) if seasons else []
         gap = 0.0 if has_start else float(typical_gap.get(who, 0.5))
         start = _quarter(np.quantile(days["first"], HOUR_QUANTILES[0]) - gap, np.floor)
         end = _quarter(np.quantile(days["last"], HOUR_QUANTILES[1]), np.ceil)
@@ -361,6 +369,12 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         )
         if pause is not None:
             detail += f"; a break {_clock(pause[0])}-{_clock(pause[1])} (no events then)"
+        if monthly:
+            thinnest = int(np.argmin(monthly))
+            detail += (
+                f"; at work by calendar month as in the log (fewest in "
+                f"{MONTHS[thinnest]}: {monthly[thinnest]:.0%} of working days)"
+            )
         members[str(who)] = Member(
             name=str(who),
             weekdays=weekdays,
@@ -369,6 +383,7 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
             break_start=pause[0] if pause else None,
             break_end=pause[1] if pause else None,
             attendance=round(max(attendance, 0.05), 4),
+            monthly_attendance=monthly,
             provenance=Provenance(source="log", detail=detail),
         )
     pooled = sorted(d for runs in spells.values() for d in runs)
@@ -390,6 +405,22 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
             }
         )
     return members
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def monthly_attendance(working_days: list, present: set, attendance: float) -> list[float]:
+    """Per calendar month (January first), the share of the person's working days on
+    which they were at work, pulled toward `attendance` by `MONTH_PRIOR_DAYS` days (a month
+    the log does not show is `attendance`)."""
+    days = np.zeros(12)
+    here = np.zeros(12)
+    for day in working_days:
+        days[day.month - 1] += 1
+        here[day.month - 1] += day in present
+    shares = (here + MONTH_PRIOR_DAYS * attendance) / (days + MONTH_PRIOR_DAYS)
+    return [round(float(min(1.0, max(share, 0.05))), 4) for share in shares]
 
 
 def absence_runs(working_days: list, present: set) -> list[int]:

@@ -168,12 +168,13 @@ def backtest(
             seconds["hindcasts"] += time.perf_counter() - began
             began = time.perf_counter()
             start = prepared.start() if len(prepared.open_orders) else None
-            warm = st.Clock.weeks_before(as_of, timezone, WARMUP_WEEKS).hours(as_of)
+            warm_clock = st.Clock.weeks_before(as_of, timezone, WARMUP_WEEKS)
             # The warm-up forecast runs the model as fitted (as simulation tools would: no
             # intake level or attendance of today), from empty.
             specs = [
-                ForecastSpec(as_fitted, fitted_policy, "warmup", settings.seed, warm,
-                             horizon_days * 24.0, None),
+                ForecastSpec(as_fitted, fitted_policy, "warmup", settings.seed,
+                             warm_clock.hours(as_of), horizon_days * 24.0, None,
+                             warm_clock.origin.date()),
             ]  # fmt: skip
             if start is not None:
                 specs.insert(

@@ -483,7 +483,7 @@ def forecast(
     start = prepared.start()
     specs = [
         ForecastSpec(prepared.params, policy, name, settings.seed, prepared.at,
-                     horizon_days * 24.0, start)
+                     horizon_days * 24.0, start, prepared.clock.origin.date())
         for name, (policy, _) in chosen.items()
     ]  # fmt: skip
     with contextlib.ExitStack() as stack:

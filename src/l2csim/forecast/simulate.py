@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -78,6 +79,7 @@ class ForecastSpec:
     at: float
     horizon_hours: float
     start: StartState | None = None
+    first_day: date | None = None  # the local date of the clock's hour 0 (seasonal attendance)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def run_forecast_replication(spec: ForecastSpec, replication: int) -> ForecastRe
         intake=(spec.at if spec.start is not None else 0.0, end),
         start=spec.start,
         tracker=DailyTracker,
+        first_day=spec.first_day,
     )
     tracker = sim.run()
     assert isinstance(tracker, DailyTracker)

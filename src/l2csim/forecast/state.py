@@ -303,8 +303,9 @@ def staff_at_work(
                 continue
             present = len(worked.get(member.name, set()) & set(scheduled))
             share = present / len(scheduled)
-            members.append(member.model_copy(update={"attendance": max(MIN_ATTENDANCE, share)})
-                           if share > 0 else None)  # fmt: skip
+            # The last weeks' share stands for the whole horizon (its season included).
+            recent_share = {"attendance": max(MIN_ATTENDANCE, share), "monthly_attendance": []}
+            members.append(member.model_copy(update=recent_share) if share > 0 else None)
         here = [m for m in members if m is not None]
         if not here:
             pools.append(pool)

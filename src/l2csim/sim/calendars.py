@@ -9,10 +9,12 @@ functions on floats, no SimPy: the hot path calls them once per activity.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from datetime import date, datetime, timedelta
 
-from l2csim.params import Calendar, WeeklyHours
+from l2csim.params import Calendar, ModelParams, WeeklyHours
 
 WEEK = 168.0
+DEFAULT_ORIGIN = datetime(2025, 1, 6)  # a Monday: simulated time 0 when the model has no period
 
 
 class WorkCalendar:
@@ -130,7 +132,13 @@ ALWAYS = Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24)
 
 
 def presence(
-    weekdays: list[int], attendance: float, spells: list[int], days: int, rng
+    weekdays: list[int],
+    attendance: float,
+    spells: list[int],
+    days: int,
+    rng,
+    monthly: list[float] | None = None,
+    months: list[int] | None = None,
 ) -> list[bool]:
     """Each simulated day: is the person at work (if it is one of their weekdays)?
 
@@ -138,13 +146,18 @@ def presence(
     `attendance`. With them (absence lengths in working days), absences come in blocks: on
     a working day at work (not the first one back), an absence starts with the probability
     that keeps the share `attendance` over time (present spells then last 1/p working days
-    on average), and lasts a length drawn from `spells`."""
+    on average), and lasts a length drawn from `spells`. With `monthly` (12 shares) and
+    `months` (each simulated day's month, 0 = January), the share is the month's: leave
+    gathers in summer and at the turn of the year as the log shows."""
     draws = rng.random(days)
+    if monthly and months is not None:
+        level = [monthly[months[day]] for day in range(days)]
+    else:
+        level = [attendance] * days
     if not spells or attendance >= 1.0:
-        return [bool(u < attendance) for u in draws]
+        return [bool(u < a) for u, a in zip(draws, level, strict=True)]
     picks = rng.integers(0, len(spells), days)
     mean_absence = sum(spells) / len(spells)
-    start = min(1.0, (1.0 - attendance) / (attendance * mean_absence))
     working = set(weekdays)
     out = [True] * days
     left, first, back = 0, True, False
@@ -158,12 +171,34 @@ def presence(
         if back:  # the first day back from an absence is a day at work
             back = False
             continue
-        absent = draws[day] >= attendance if first else draws[day] < start
+        share = level[day]
+        if first:
+            absent = draws[day] >= share
+        else:
+            absent = draws[day] < min(1.0, (1.0 - share) / (share * mean_absence))
         first = False
         if absent:
             out[day], left = False, int(spells[picks[day]]) - 1
             back = left == 0
     return out
+
+
+def months_of_days(first_day: date, days: int) -> list[int]:
+    """The calendar month (0 = January) of each simulated day from `first_day` on."""
+    return [(first_day + timedelta(days=day)).month - 1 for day in range(days)]
+
+
+def origin(params: ModelParams) -> datetime:
+    """The Monday 00:00 (local) that simulated hour 0 stands for: the log period's first week."""
+    import pandas as pd
+
+    if params.created_from is not None:
+        start = pd.Timestamp(params.created_from.period_start)
+        if start.tzinfo is not None:
+            start = start.tz_convert(params.timezone).tz_localize(None)
+        day = start.normalize().to_pydatetime()
+        return day - timedelta(days=day.weekday())
+    return DEFAULT_ORIGIN
 
 
 class ShiftCalendar:

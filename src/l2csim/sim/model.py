@@ -10,7 +10,7 @@ delivery closes the order for the KPIs and lets the customer decide whether to s
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import simpy
@@ -18,7 +18,7 @@ import simpy
 from l2csim.errors import InputError
 from l2csim.params import ModelParams
 from l2csim.policy import Policy
-from l2csim.sim.calendars import ShiftCalendar, WorkCalendar, presence
+from l2csim.sim.calendars import ShiftCalendar, WorkCalendar, months_of_days, origin, presence
 from l2csim.sim.calls import Calls
 from l2csim.sim.customers import Customer, WeeklyIntensity, build_customers
 from l2csim.sim.disciplines import CALL_CLASS, WORK_CLASS, discipline, queue_key
@@ -62,6 +62,7 @@ class Simulation:
         intake: tuple[float, float] | None = None,
         start: StartState | None = None,
         tracker: type[Tracker] = Tracker,
+        first_day: date | None = None,
     ) -> None:
         check_retention(params.retention, [t.name for t in params.tiers])
         self.params = params
@@ -71,6 +72,9 @@ class Simulation:
         self.policy = policy
         self.horizon = horizon
         self.warmup = warmup
+        # The local date of simulated day 0 (seasonal attendance): the log period's first
+        # Monday, unless the run starts elsewhere (a forecast).
+        self.first_day = first_day or origin(params).date()
         self.env = simpy.Environment()
         self.log: list[tuple] | None = [] if event_log else None
 
@@ -281,6 +285,7 @@ class Simulation:
         fitted = [p.name for p in params.pools]
         pool_rngs = dict(zip(fitted, substreams(rng, len(fitted)), strict=True))
         days = int(self.horizon // 24.0) + 2
+        months = months_of_days(self.first_day, days)
         pools = []
         for team in teams(params.pools, policy.staffing):
             window = WorkCalendar(team.calendar)
@@ -293,7 +298,15 @@ class Simulation:
                         WorkCalendar(m),
                         m.weekdays,
                         m.intervals,
-                        presence(m.weekdays, m.attendance, m.absence_spells, days, person_rngs[i]),
+                        presence(
+                            m.weekdays,
+                            m.attendance,
+                            m.absence_spells,
+                            days,
+                            person_rngs[i],
+                            m.monthly_attendance,
+                            months,
+                        ),
                         self.horizon,
                     )
                     for m, i in zip(team.members, team.person_index, strict=True)

@@ -23,19 +23,18 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import pandas as pd
 
 from l2csim.draws import ParameterSet, apply_draw
 from l2csim.params import ModelParams
 from l2csim.policy import Policy
+from l2csim.sim.calendars import origin
 from l2csim.sim.kpis import NO_KEY, Row
 from l2csim.sim.model import Simulation
 from l2csim.sim.streams import replication_streams
 
 KPI_COLUMNS = ["scenario", "replication", "kpi", "tier", "segment", "pool", "week", "day", "value"]
-DEFAULT_ORIGIN = datetime(2025, 1, 6)  # a Monday: simulated time 0 when the model has no period
 
 
 @dataclass(frozen=True)
@@ -67,17 +66,6 @@ class ReplicationResult:
     orders: int
     seconds: float
     event_rows: list[dict] | None = None
-
-
-def origin(params: ModelParams) -> datetime:
-    """The Monday 00:00 (local) that simulated hour 0 stands for: the log period's first week."""
-    if params.created_from is not None:
-        start = pd.Timestamp(params.created_from.period_start)
-        if start.tzinfo is not None:
-            start = start.tz_convert(params.timezone).tz_localize(None)
-        day = start.normalize().to_pydatetime()
-        return day - timedelta(days=day.weekday())
-    return DEFAULT_ORIGIN
 
 
 @contextlib.contextmanager

@@ -51,7 +51,7 @@ def members_of(pool: Pool) -> list[Member]:
 
 
 def typical_member(pool: Pool, name: str) -> Member:
-    """A new person: the team's most common shift at its median attendance."""
+    """A new person: the team's most common shift at its median attendance (by month too)."""
     members = members_of(pool)
     if not members:
         calendar = pool.calendar
@@ -75,6 +75,8 @@ def typical_member(pool: Pool, name: str) -> Member:
     )
     (weekdays, start, end, rest, back), _ = min(shifts.items(), key=lambda kv: (-kv[1], kv[0]))
     attendance = median(m.attendance for m in members)
+    seasonal = [m.monthly_attendance for m in members if m.monthly_attendance]
+    monthly = [median(months) for months in zip(*seasonal, strict=True)] if seasonal else []
     return Member(
         name=name,
         weekdays=list(weekdays),
@@ -84,6 +86,7 @@ def typical_member(pool: Pool, name: str) -> Member:
         break_end=None if back == no_break else back,
         attendance=attendance,
         absence_spells=sorted(d for m in members for d in m.absence_spells),
+        monthly_attendance=monthly,
         provenance=ADDED,
     )
 
