@@ -64,6 +64,24 @@ def test_staff_at_work_uses_the_last_weeks(known) -> None:
     fitted = {m.name: m for p in params.pools for m in p.members}
     assert set(people) | {n for names in away.values() for n in names} == set(fitted)
     assert all(0 < m.attendance <= 1 for m in people.values())
+    # The last weeks' share stands for the horizon: months a fit read are set aside.
+    seasonal = params.model_copy(
+        update={
+            "pools": [
+                p.model_copy(
+                    update={"members": [
+                        m.model_copy(update={"monthly_attendance": [0.5] * 6 + [0.9] * 6})
+                        for m in p.members
+                    ]}
+                )
+                for p in params.pools
+            ]
+        }
+    )  # fmt: skip
+    today_seasonal, _ = st.staff_at_work(cut.events, seasonal, as_of)
+    kept = [m for p in today_seasonal.pools for m in p.members]
+    assert kept and not any(m.monthly_attendance for m in kept)
+    assert [m.attendance for m in kept] == [m.attendance for p in today.pools for m in p.members]
     # Someone who has done nothing for a month before as-of is left out of their team.
     team = next(p for p in params.pools if len(p.members) >= 2)
     name = team.members[0].name
