@@ -139,18 +139,25 @@ def test_names_that_say_system(name: str) -> None:
     assert set(system_users(events, "UTC")) == {name}
 
 
-def test_absences_are_read_as_blocks() -> None:
-    """A person away for two weeks in every eight and one away every seventh working day: the first
-    gets absences of 10 working days, the second of single days, each stated."""
+def working_year(away) -> pd.DataFrame:
+    """Three events a working day of 2025 for each person `away(i, day)` names, except on
+    the days it says they are away (i: the working day's index)."""
     rows = []
-    days = pd.date_range("2025-01-06", "2025-12-19", freq="B")
-    for i, day in enumerate(days):
-        away = {"Block": (i % 40) >= 30, "Single": i % 7 == 2, "Always": False}
-        for who, absent in away.items():
+    for i, day in enumerate(pd.date_range("2025-01-06", "2025-12-19", freq="B")):
+        for who, absent in away(i, day).items():
             if not absent:
                 rows += [("x", "Work", day + pd.Timedelta(hours=h), who) for h in (9, 12, 15)]
     events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
     events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    return events
+
+
+def test_absences_are_read_as_blocks() -> None:
+    """A person away for two weeks in every eight and one away every seventh working day: the first
+    gets absences of 10 working days, the second of single days, each stated."""
+    events = working_year(
+        lambda i, day: {"Block": (i % 40) >= 30, "Single": i % 7 == 2, "Always": False}
+    )
     members = fit_members(events, "UTC")
     assert set(members["Block"].absence_spells) == {10}
     assert set(members["Single"].absence_spells) == {1}
@@ -163,15 +170,12 @@ def test_leave_is_read_by_calendar_month() -> None:
     """A person away every August and at the turn of the year, and one never away: the
     first's months say so (pulled a little toward the year), the second's are all 1; a log
     of three months shows no seasons and gets none."""
-    rows = []
-    days = pd.date_range("2025-01-06", "2025-12-19", freq="B")
-    for day in days:
-        away = {"Summer": day.month == 8 or (day.month == 12 and day.day > 15), "Always": False}
-        for who, absent in away.items():
-            if not absent:
-                rows += [("x", "Work", day + pd.Timedelta(hours=h), who) for h in (9, 12, 15)]
-    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
-    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    events = working_year(
+        lambda _, day: {
+            "Summer": day.month == 8 or (day.month == 12 and day.day > 15),
+            "Always": False,
+        }
+    )
     members = fit_members(events, "UTC")
     summer = members["Summer"].monthly_attendance
     assert len(summer) == 12
