@@ -205,3 +205,22 @@ def test_a_new_hire_takes_the_teams_median_leave_by_month() -> None:
     assert hire.monthly_attendance[0] == 1.0
     with pytest.raises(ValueError, match="give 12 shares"):
         Member(name="Odd", monthly_attendance=[0.9] * 11)
+
+
+def test_a_busy_persons_shift_starts_when_their_first_job_did() -> None:
+    """Someone working back to back from 6:30 to 15:00, only completions logged: the first
+    completion of a day comes a job's work after 6:30, and the shift is read from 6:30 (a
+    typical gap subtracted read it a quarter to half an hour early), to 15:00."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for day in pd.date_range("2025-03-03", periods=60, freq="B"):
+        t = 6.5
+        while True:
+            t += float(rng.lognormal(np.log(0.6) - 0.11, 0.47))
+            if t > 15.0:
+                break
+            rows.append(("x", "Pick", day + pd.Timedelta(hours=t), "Busy"))
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    busy = fit_members(events, "UTC")["Busy"]
+    assert (busy.start_hour, busy.end_hour) == (6.5, 15.0)

@@ -22,16 +22,17 @@ counts for its team, but it adds no one to it.
 
 **People and their working time.** Each person gets a shift fitted from their own events
 in the study's time zone: the weekdays they work in at least `WEEKDAY_SHARE` of the weeks
-they are in the log, their hours (a low quantile of their daily first event, less their
-typical gap between events, to a high quantile of their daily last event, in quarter
-hours), and their attendance (the share of their working weekdays, while the company was
-open, on which they did anything), with the lengths of their absences (runs of working
-days without an event: leave comes in blocks, and a team short for two weeks queues as one
-short for single days does not) and by calendar month when the log covers at least
-`SEASON_DAYS` (leave gathers in summer and at the turn of the year: a team thin all of
-August tips into a backlog an evenly thinned one never shows; each month's share is pulled
-toward the year's by `MONTH_PRIOR_DAYS` working days, so a month seen on a few days says
-little). A daily break (lunch) is read from the same events: a run
+they are in the log, their hours (a low quantile of their daily first event, less, without
+start times, the work before it: the lower quartile of their gaps between events; to a high
+quantile of their daily last event; in quarter hours), and their attendance (the share of
+their working weekdays, while the company was open, on which they did anything), with the
+lengths of their absences (runs of working days without an event: leave comes in blocks,
+and a team short for two weeks queues as one short for single days does not) and by
+calendar month when the log covers at least `SEASON_DAYS` (leave gathers in summer and at
+the turn of the year: a team thin all of August tips into a backlog an evenly thinned one
+never shows; each month's share is pulled toward the year's by `MONTH_PRIOR_DAYS` working
+days, so a month seen on a few days says little). A daily break (lunch) is read from the
+same events: a run
 of quarter hours inside the shift in which the person records almost nothing (at most
 `BREAK_DIP` of their typical quarter hour, from `BREAK_SLOTS` quarter hours long), when
 there are enough events to tell a break from chance (`BREAK_MIN_PER_SLOT` a quarter hour);
@@ -57,6 +58,11 @@ WEEKDAY_SHARE = 0.3
 SEASON_DAYS = 180  # a log this long shows the seasons of leave
 MONTH_PRIOR_DAYS = 5.0
 HOUR_QUANTILES = (0.1, 0.9)
+# Without start times a day's first event is a completion: the shift began that event's work
+# earlier. The lower quartile of the person's gaps between events stands for it (the median
+# read busy people's shifts half an hour early; lower, a lightly loaded person's quiet
+# start of the day reads as a late shift).
+GAP_QUANTILE = 0.25
 SLOT = 0.25  # hours: breaks are read in quarter hours
 BREAK_DIP = 0.15
 BREAK_SLOTS = (2, 8)  # from 30 minutes to 2 hours
@@ -334,7 +340,7 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
     )
     ordered = frame.sort_values(["who", "day", "end"], kind="stable")
     gaps = ordered.groupby(["who", "day"])["end"].diff()
-    typical_gap = gaps.groupby(ordered["who"]).median().fillna(0.5)
+    first_work = gaps.groupby(ordered["who"]).quantile(GAP_QUANTILE).fillna(0.5)
     has_start = local_start is not local_end
     hours = frame["end"] if not has_start else pd.concat([frame["end"], frame["start"]])
     owner = frame["who"] if not has_start else pd.concat([frame["who"], frame["who"]])
@@ -354,8 +360,11 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         attendance = min(1.0, worked / len(possible)) if possible else 1.0
         spells[str(who)] = absence_runs(possible, set(dates))
         monthly = monthly_attendance(possible, set(dates), attendance) if seasons else []
-        gap = 0.0 if has_start else float(typical_gap.get(who, 0.5))
-        start = _quarter(np.quantile(days["first"], HOUR_QUANTILES[0]) - gap, np.floor)
+        # A day's first start is the shift's start or a little after it (rounded down); a
+        # first completion less its work is as likely before the start as after (nearest).
+        gap = 0.0 if has_start else float(first_work.get(who, 0.5))
+        rounding = np.floor if has_start else np.round
+        start = _quarter(np.quantile(days["first"], HOUR_QUANTILES[0]) - gap, rounding)
         end = _quarter(np.quantile(days["last"], HOUR_QUANTILES[1]), np.ceil)
         if end <= start:
             start, end = max(0.0, start - 1.0), min(24.0, end + 1.0)
