@@ -358,8 +358,9 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         possible = [d for d in span if d.weekday() in weekdays and d in open_days]
         worked = sum(1 for d in dates if d.weekday() in weekdays)
         attendance = min(1.0, worked / len(possible)) if possible else 1.0
-        spells[str(who)] = absence_runs(possible, set(dates))
-        monthly = monthly_attendance(possible, set(dates), attendance) if seasons else []
+        present = set(dates)
+        spells[str(who)] = absence_runs(possible, present)
+        monthly = monthly_attendance(possible, present, attendance) if seasons else []
         # A day's first start is the shift's start or a little after it (rounded down); a
         # first completion less its work is as likely before the start as after (nearest).
         gap = 0.0 if has_start else float(first_work.get(who, 0.5))
