@@ -336,6 +336,19 @@ class ChaseBehaviour(_Frozen):
     # (stock, a supplier) still waits after the expedite, in hours; None: the wait is not cut.
     rushed_wait: Distribution | None = None
     rushed_steps: list[str] = Field(default_factory=list)  # the steps whose waits it cuts
+    # Optional (simulation): the share of chase calls escalated to a team that then works the
+    # expedite activity, on orders not escalated before (per tier; tiers not named use
+    # `escalation_share`) and on orders escalated already (`escalation_again`: 0 where each
+    # order is expedited once, as high where a customer who phones five times costs the team
+    # five escalations). None: the older description, at most one expedite an order, with
+    # `expedite_probability`.
+    escalation_share: float | None = Field(default=None, ge=0, le=1)
+    escalation_share_by_tier: dict[str, float] = Field(default_factory=dict)
+    escalation_again: float | None = Field(default=None, ge=0, le=1)
+    # Who takes an escalation: segment -> the order's next step -> pool (the team holding the
+    # order: the warehouse for an order waiting to be picked, the product line's team for
+    # one waiting on production). Where it names none, the expedite activity's own pool.
+    escalation_pools: dict[str, dict[str, str]] = Field(default_factory=dict)
     # How patience and the gaps between calls are counted: "working" hours of the calls
     # team (customers phone while someone answers: a promise kept Friday night and 10 hours
     # of patience is a call on Monday at 10), or plain "calendar" hours.
@@ -508,6 +521,18 @@ class ModelParams(_Frozen):
         expedite = self.chase.expedite_activity
         if expedite is not None and expedite not in activities:
             problems.append(f"chase.expedite_activity names unknown activity {expedite!r}")
+        problems += [
+            f"chase.escalation_pools: segment {segment!r}, step {step!r}: "
+            + (f"unknown pool {pool!r}" if pool not in pools else f"unknown activity {step!r}")
+            for segment, by_step in self.chase.escalation_pools.items()
+            for step, pool in by_step.items()
+            if pool not in pools or step not in activities
+        ]
+        problems += [
+            f"chase.escalation_share_by_tier names unknown tier {t!r}"
+            for t in self.chase.escalation_share_by_tier
+            if t not in tiers
+        ]
         problems += [
             f"arrivals name unknown tier {a.tier!r}" for a in self.arrivals if a.tier not in tiers
         ]

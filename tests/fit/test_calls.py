@@ -11,9 +11,15 @@ import pytest
 
 from l2csim.fit import FitOptions, fit_model
 from l2csim.fit.calibration import CalibrationSettings
-from l2csim.fit.calls import calendar_hours, censored_wait, patience_by_tier, working_clock
+from l2csim.fit.calls import (
+    calendar_hours,
+    censored_wait,
+    fit_escalations,
+    patience_by_tier,
+    working_clock,
+)
 from l2csim.inputs import read_inputs_log, resolve_inputs
-from l2csim.log import CASE, TIMESTAMP
+from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import Calendar
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replications
@@ -125,3 +131,53 @@ def test_a_courtesy_call_censors_the_wait_it_interrupts() -> None:
     quieted = patience_by_tier(chases, cases, cases["promised"], end, courtesy, 0.0)["all"]
     assert (plain.events, plain.censored) == (2, 0)
     assert (quieted.events, quieted.censored) == (1, 1)
+
+
+def test_escalations_are_counted_per_call_and_go_to_the_team_holding_the_order() -> None:
+    """40 orders keyed by the line's team (Anna), picked by the warehouse (Wim), then in
+    transit. The first 20 are chased twice while they wait to be picked: the first call is
+    escalated (Wim expedites), the second is not. The others are chased three times in
+    transit: the second and third calls are escalated (Anna expedites). Of the calls on
+    orders not escalated before, 40 of 60 are escalated; of those on orders escalated
+    already, 20 of 40; who takes one depends on where the order is."""
+    rows = []
+    start = pd.Timestamp("2025-03-03 08:00", tz="UTC")
+    for i in range(40):
+        t = start + pd.Timedelta(days=i)
+        steps = [("Enter order", "Anna", 0)]
+        if i < 20:
+            steps += [("Customer chase call", "Carl", 2), ("Expedite order", "Wim", 3)]
+            steps += [("Customer chase call", "Carl", 4), ("Pick and pack", "Wim", 5)]
+        else:
+            steps += [("Pick and pack", "Wim", 3), ("Customer chase call", "Carl", 6)]
+            steps += [("Customer chase call", "Carl", 8), ("Expedite order", "Anna", 9)]
+            steps += [("Customer chase call", "Carl", 12), ("Expedite order", "Anna", 13)]
+        steps += [("Delivered", "Truck", 30)]
+        tier = "key_account" if i % 2 else "occasional"
+        rows += [(f"o{i:02d}", a, t + pd.Timedelta(hours=h), who, tier) for a, who, h in steps]
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE, "tier"])
+    cases = events.groupby(CASE)["tier"].first().to_frame().assign(segment="Pumps")
+    pools = {"Anna": "Pumps team", "Wim": "Warehouse", "Carl": "Customer Service"}
+    found = fit_escalations(
+        events, cases, ["Customer chase call"], ["Expedite order"], pools,
+        {"Customer chase call", "Courtesy call"},
+    )  # fmt: skip
+    assert found.share == pytest.approx(2 / 3, abs=1e-6)
+    assert found.again == 0.5
+    assert found.share_by_tier == pytest.approx({"key_account": 2 / 3, "occasional": 2 / 3})
+    assert found.pools == {"Pumps": {"Pick and pack": "Warehouse", "Delivered": "Pumps team"}}
+    assert "40 of 60 calls on orders not escalated before" in found.detail
+
+
+def test_without_expedite_steps_escalations_are_left_to_the_older_description() -> None:
+    events = pd.DataFrame(
+        {
+            CASE: ["o1", "o1"],
+            ACTIVITY: ["Enter order", "Customer chase call"],
+            TIMESTAMP: pd.to_datetime(["2025-03-03 08:00", "2025-03-04 08:00"], utc=True),
+            RESOURCE: ["Anna", "Carl"],
+        }
+    )
+    cases = pd.DataFrame({"tier": ["all"], "segment": ["all"]}, index=pd.Index(["o1"], name=CASE))
+    found = fit_escalations(events, cases, ["Customer chase call"], [], {}, set())
+    assert found.share is None and found.pools == {}

@@ -10,7 +10,7 @@ import pytest
 
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replication, run_replications
-from sim_models import mmc_model, sample_like_model
+from sim_models import TEAM, mmc_model, sample_like_model
 
 YEAR, MONTH = 365 * 24.0, 30 * 24.0
 
@@ -278,3 +278,52 @@ def test_an_order_placed_on_a_day_off_is_promised_by_the_fitted_rule(
     assert sim._promise(saturday_noon, 0, 0) == promised_day * 24.0
     friday_morning = 4 * 24.0 + 9.0  # a working day before any cut-off: Tuesday, end of day 8
     assert sim._promise(friday_morning, 0, 0) == 9 * 24.0
+
+
+@pytest.fixture(scope="module")
+def escalated() -> dict[str, pd.DataFrame]:
+    """The busy sample-shaped model with every chase call escalated to the team holding the
+    order: the warehouse for orders waiting to be picked, the line's team otherwise."""
+    params = sample_like_model(churn=False)
+    holding = {s: {"Pick and pack": "Warehouse", "Shipped": "Warehouse"} for s in TEAM}
+    chase = params.chase.model_copy(update={"escalation_share": 1.0, "escalation_pools": holding})
+    params = params.model_copy(
+        update={
+            "chase": chase,
+            "pools": [
+                p.model_copy(update={"size": 1}) if p.name == "Warehouse" else p
+                for p in params.pools
+            ],
+        }
+    )
+    policies = {
+        "baseline": Policy(),
+        "tier_priority": Policy(discipline="tier_priority"),
+    }
+    return {
+        name: kpi_frame(
+            run_replications(
+                RunSpec(params, policy, name, seed=5, horizon_hours=YEAR / 2, warmup_hours=MONTH),
+                2,
+            ),
+            name,
+        )
+        for name, policy in policies.items()
+    }
+
+
+def test_an_escalation_is_worked_by_the_team_holding_the_order(escalated) -> None:
+    """Orders at the bottleneck warehouse are chased most: the warehouse takes those
+    escalations, the lines' teams the rest."""
+    base = escalated["baseline"]
+    warehouse = values(base, "hours_lost_to_chase_calls", pool="Warehouse")
+    assert (warehouse > 0).all(), warehouse
+    assert (values(base, "hours_lost_to_chase_calls", pool="OM-North") > 0).all()
+
+
+def test_escalations_cost_their_team_whether_or_not_chases_jump_the_queue(escalated) -> None:
+    """Under tier priority a chase does not reorder the queue, but the team still does the
+    escalation's work (the older description pulled no one off, see above)."""
+    prio = escalated["tier_priority"]
+    assert (values(prio, "hours_lost_to_chase_calls", pool="Warehouse") > 0).all()
+    assert (values(prio, "hours_lost_to_chase_calls", pool="OM-North") > 0).all()

@@ -16,7 +16,9 @@ simulation's to add, and counted in the patience as well it would hold chases ba
 courtesy calls from the typical quiet before the promise on count. A tier with fewer
 than `MIN_CALLS` chased orders uses all tiers' estimate. An order counts as expedited after a
 chase when an expedite step (an activity whose name contains "expedit", "escalat" or
-"rush") follows its first chase.
+"rush") follows its first chase; every chase call may be escalated, so the escalation share
+is expedite steps per chase call, and the team that takes one depends on where the order is
+(`fit_escalations`).
 
 Courtesy calls (the `courtesy_call` role): each call is attributed to the milestones (the
 `milestones` role) before it in the same order by expectation-maximisation (see
@@ -27,12 +29,13 @@ of calls per occurrence of that milestone in the tier's orders.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from l2csim.fit.durations import EMPIRICAL_POINTS, fit_distribution, working_hours
-from l2csim.log import ACTIVITY, CASE, TIMESTAMP
+from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import (
     Calendar,
     CensoredWait,
@@ -221,6 +224,100 @@ def repeat_wait(
     until = following.where(ended, stop)
     hours = np.clip(clock(ordered[TIMESTAMP], until), 0, None)
     return censored_wait(hours, ended.to_numpy(), "time to the next chase call")
+
+
+@dataclass(frozen=True)
+class Escalations:
+    """Chase calls passed on to a team, and which team took them (see `fit_escalations`)."""
+
+    share: float | None  # of calls on orders not yet escalated
+    share_by_tier: dict[str, float]
+    again: float | None  # of calls on orders escalated before
+    pools: dict[str, dict[str, str]]
+    detail: str
+
+
+def _escalated_calls(chases: pd.DataFrame, pushed: pd.DataFrame) -> pd.DataFrame:
+    """Per chase call: `after`, an expedite step follows it before the order's next call;
+    `before`, the order had one before it."""
+    calls = chases.sort_values([CASE, TIMESTAMP], kind="stable").reset_index(drop=True)
+    calls["_row"] = np.arange(len(calls))
+    following = calls.groupby(CASE, sort=False)[TIMESTAMP].shift(-1)
+    pushed = pushed.sort_values(TIMESTAMP, kind="stable")
+    by_time = calls.sort_values(TIMESTAMP, kind="stable")
+    ahead = pd.merge_asof(
+        by_time, pushed.assign(_at=pushed[TIMESTAMP]), on=TIMESTAMP, by=CASE,
+        direction="forward",
+    ).sort_values("_row", kind="stable")  # fmt: skip
+    behind = pd.merge_asof(
+        by_time, pushed.assign(_at=pushed[TIMESTAMP]), on=TIMESTAMP, by=CASE,
+        direction="backward", allow_exact_matches=False,
+    ).sort_values("_row", kind="stable")  # fmt: skip
+    nxt = ahead["_at"].to_numpy()
+    after = ahead["_at"].notna().to_numpy() & (following.isna() | (nxt < following)).to_numpy()
+    return calls.assign(after=after, before=behind["_at"].notna().to_numpy())
+
+
+def fit_escalations(
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    chase_activities: list[str],
+    expedite: list[str],
+    pool_of_resource: dict[str, str],
+    skip: set[str],
+) -> Escalations:
+    """How often a chase call is escalated (an expedite step follows it before the order's
+    next call): per tier, on orders not escalated before (tiers with at least `MIN_CALLS`
+    such calls), and overall on orders escalated already — a log where each order is
+    expedited once shows none again, one where every call may be passed on shows as many;
+    and, per segment and the order's next step after the expedite (where the order was), the
+    team that most often did it, where it did so `MIN_CALLS` times or more. None without
+    expedite steps: the older description (`expedite_probability`) then stands. `events` in
+    case and time order (`cases.sort_events`)."""
+    chases = events.loc[events[ACTIVITY].isin(chase_activities), [CASE, TIMESTAMP]]
+    if not expedite or chases.empty:
+        return Escalations(None, {}, None, {}, "")
+    ordered = events[[CASE, ACTIVITY, TIMESTAMP, RESOURCE]].reset_index(drop=True)
+    is_expedite = ordered[ACTIVITY].isin(expedite)
+    calls = _escalated_calls(chases, ordered.loc[is_expedite, [CASE, TIMESTAMP]])
+    calls["tier"] = calls[CASE].map(cases["tier"].astype(str))
+    fresh, seen = calls[~calls["before"]], calls[calls["before"]]
+    share = float(fresh["after"].mean())
+    again = float(seen["after"].mean()) if len(seen) >= MIN_CALLS else 0.0 if seen.empty else share
+    by_tier = {
+        str(t): round(float(group["after"].mean()), 6)
+        for t, group in fresh.groupby("tier", sort=True)
+        if len(group) >= MIN_CALLS
+    }
+    # The order's next own step after each expedite: the step it was waiting for.
+    own_step = ordered[ACTIVITY].where(~ordered[ACTIVITY].isin([*skip, *expedite]))
+    after = own_step.groupby(ordered[CASE], sort=False).shift(-1)
+    nxt = after.groupby(ordered[CASE], sort=False).bfill()
+    first_chase = ordered[CASE].map(chases.groupby(CASE)[TIMESTAMP].min())
+    counted = is_expedite & (ordered[TIMESTAMP] >= first_chase)
+    taken = pd.DataFrame(
+        {
+            "segment": ordered[CASE].map(cases["segment"]).astype(str),
+            "step": nxt,
+            "pool": ordered[RESOURCE].map(pool_of_resource),
+        }
+    )[counted].dropna()
+    pools: dict[str, dict[str, str]] = {}
+    counts = taken.groupby(["segment", "step", "pool"], sort=True).size()
+    held = 0
+    for (segment, step_name), group in counts.groupby(level=[0, 1], sort=True):
+        if int(group.sum()) < MIN_CALLS:
+            continue
+        pool = str(group.idxmax()[2])
+        pools.setdefault(str(segment), {})[str(step_name)] = pool
+        held += int(group.max())
+    detail = (
+        f"escalated: {int(fresh['after'].sum()):,} of {len(fresh):,} calls on orders not "
+        f"escalated before ({share:.0%}), {int(seen['after'].sum()):,} of {len(seen):,} on "
+        f"orders escalated already ({again:.0%}); {held:,} of {int(counted.sum()):,} "
+        "expedites by the team usual for where the order was (its next step)"
+    )
+    return Escalations(round(share, 6), by_tier, round(again, 6), pools, detail)
 
 
 def rushed_waits(

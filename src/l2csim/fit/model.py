@@ -144,12 +144,26 @@ def fit_model(
         events, cases, promise, roles.chase_call, expedite,
         _main_duration(roles.chase_call, events, fitted), chase_pool, roles.courtesy_call,
         _calls_clock(chase_pool, pools, timezone),
-    ).model_copy(
+    )  # fmt: skip
+    escalations = calls.fit_escalations(
+        events, cases, roles.chase_call, expedite,
+        {r: p.name for p in pools for r in p.resources}, set(call_activities),
+    )  # fmt: skip
+    chase = chase.model_copy(
         update={
             "pool_by_segment": _call_pools(roles.chase_call, events, staffing, chase_pool),
             "expedite_activity": expedite_activity,
             "rushed_wait": rushed,
             "rushed_steps": rushed_steps,
+            "escalation_share": escalations.share,
+            "escalation_share_by_tier": escalations.share_by_tier,
+            "escalation_again": escalations.again,
+            "escalation_pools": escalations.pools,
+            "provenance": chase.provenance.model_copy(
+                update={
+                    "detail": "; ".join(d for d in (chase.provenance.detail, escalations.detail) if d)
+                }
+            ),
         }
     )  # fmt: skip
     has_calls = evidence.has_chase_calls(events, roles.chase_call)

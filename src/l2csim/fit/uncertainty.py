@@ -86,7 +86,7 @@ KEPT = [
     "tiers and SLAs",
     "weekly arrival pattern",
     "courtesy practice",
-    "expedite probability",
+    "expedite probability, escalation shares and the teams escalations go to",
     "retention model",
     "distribution shapes (only scales vary)",
 ]

@@ -6,10 +6,11 @@ news for a while (`quiet_until`: the last call, either way, plus a repeat gap). 
 customers never phone: patience fitted with censoring (`CensoredWait`) gives the share who
 would at all; after each call, another comes with the fitted repeat share, with no fixed
 cap. Calls come in only while the call pool works. A chase call takes customer-service
-time and, when chases expedite (the policy's `expedite_on_chase`, the discipline's default
-otherwise), may expedite the order: it jumps every queue and, when the model names an
-expedite activity, a specialist is pulled off other work to do it — the capacity that
-chasing takes is capacity the late orders needed. A courtesy call (by policy, at a
+time and may be escalated (the fitted share per tier, on every call): the team holding the
+order drops other work to do the expedite activity, and when chases expedite (the policy's
+`expedite_on_chase`, the discipline's default otherwise) the order jumps every queue — the
+capacity that chasing takes is capacity the late orders needed. A model without escalation
+shares expedites at most once an order, and only when chases expedite. A courtesy call (by policy, at a
 milestone) costs staff time too, and buys quiet: the customer waits longer before chasing.
 
 `Calls` owns all of this state. The model hands it its environment, pools and KPI tracker
@@ -118,6 +119,7 @@ class Calls:
         key: Callable[[Order], float],
         expedite: Callable[[Order], None],
         expedite_on_chase: bool,
+        escalate: Callable[[Order], None] | None = None,
     ) -> None:
         chase = params.chase
         roles = params.roles
@@ -131,6 +133,19 @@ class Calls:
         self.tier_names = tier_names
         self.expedite_on_chase = expedite_on_chase
         self.expedite_probability = chase.expedite_probability
+        self.escalate = escalate
+        # Per tier: the share of chase calls escalated on orders not escalated before, and on
+        # those escalated already (None: the older, once-an-order expedite).
+        self.escalation = (
+            None
+            if chase.escalation_share is None or escalate is None
+            else [chase.escalation_share_by_tier.get(t, chase.escalation_share) for t in tier_names]
+        )
+        self.escalation_again = (
+            chase.escalation_again
+            if chase.escalation_again is not None
+            else chase.escalation_share or 0.0
+        )
         self.rules = CourtesyRules(params, policy)
         patience_rngs = substreams(streams["patience"], len(tier_names) + 1)
         length, repeat, expedite_u, news = substreams(streams["chase"], 4)
@@ -222,7 +237,12 @@ class Calls:
         self.kpis.chase_hours(pool, work)
         self.record(order, self.chase_activity, start, now, pool, person)
         u = self.expedite_u.next()
-        if self.expedite_on_chase and not order.expedited and u < self.expedite_probability:
+        if self.escalation is not None:
+            share = self.escalation_again if order.escalated else self.escalation[order.tier]
+            if u < share:
+                order.escalated = True
+                self.escalate(order)
+        elif self.expedite_on_chase and not order.expedited and u < self.expedite_probability:
             self.expedite(order)
         self.arm(order)
 

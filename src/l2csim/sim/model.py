@@ -146,6 +146,14 @@ class Simulation:
                 per_segment.append(per_tier)
             self.pool_table.append(per_segment)
         chase_pool, courtesy_pool = by_name[params.chase.pool], by_name[params.courtesy.pool]
+        # Per segment: the order's step -> the team an escalation goes to (see `escalate`).
+        self.escalation_table: list[dict[int, StaffPool]] = [
+            {
+                act_index[step]: by_name[pool]
+                for step, pool in params.chase.escalation_pools.get(segment, {}).items()
+            }
+            for segment in self.segment_names
+        ]
         self.courtesy_pool = courtesy_pool
         # The team that takes each segment's calls (each product line's team calls its own).
         chase_pools = [
@@ -271,7 +279,7 @@ class Simulation:
             lambda order: chase_pools[order.segment],
             lambda order: courtesy_pools[order.segment],
             chase_pool.calendar, self.kpis, self.record, self.key, self.expedite,
-            self.expedite_on_chase,
+            self.expedite_on_chase, self.escalate,
         )  # fmt: skip
         # Optional: orders already under way at the first moment (a forecast from today),
         # drawn from their own stream (sim/state.py).
@@ -477,6 +485,7 @@ class Simulation:
         mean_work = self.mean_work
         remaining = sum(mean_work[a] for a, _, _ in order.path)
         for step, (a, work, delay) in enumerate(order.path):
+            order.step = step
             if delay > 0:
                 rushed = self.rushed if a in self.rushed_steps else None
                 if rushed is not None and order.expedited:
@@ -535,19 +544,35 @@ class Simulation:
         self.calls.milestone(order, self.act_names[activity], now)
 
     def expedite(self, order: Order) -> None:
-        """A chase call expedited the order: it jumps its queue, a specialist pushes it."""
+        """A chase call expedited the order (the older, once-an-order description): it jumps
+        its queue, and the expedite activity's team pushes it."""
+        self._jump(order)
+        if self.expedite_index is not None:
+            self.env.process(self._expedite_work(order, self.pool_for(self.expedite_index, order)))
+
+    def escalate(self, order: Order) -> None:
+        """A chase call passed on to the team holding the order: that team works the
+        expedite activity (whatever the discipline), and the order jumps its queue where
+        the policy lets chases expedite."""
+        if self.expedite_on_chase and not order.expedited:
+            self._jump(order)
+        activity = self.expedite_index
+        if activity is None:
+            return
+        at = order.path[order.step][0] if order.step < len(order.path) else None
+        pool = self.escalation_table[order.segment].get(at) or self.pool_for(activity, order)
+        self.env.process(self._expedite_work(order, pool))
+
+    def _jump(self, order: Order) -> None:
         order.expedited = True
         if order.rush is not None and not order.rush.triggered:
             order.rush.succeed()
         if order.entry is not None:
             order.waiting_in.reprioritise(order, WORK_CLASS, self.key(order))
-        if self.expedite_index is not None:
-            self.env.process(self._expedite_work(order))
 
-    def _expedite_work(self, order: Order):
-        """A specialist drops other work to push the order through (the expedite activity)."""
+    def _expedite_work(self, order: Order, pool: StaffPool):
+        """Someone drops other work to push the order through (the expedite activity)."""
         activity = self.expedite_index
-        pool = self.pool_for(activity, order)
         work = self.work[activity].next()
         start, person = yield from pool.serve(CALL_CLASS, 0.0, work)
         self.kpis.chase_hours(pool, work)

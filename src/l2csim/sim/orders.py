@@ -9,7 +9,8 @@ class Order:
     """One order in flight. Plain slots: the event loop reads and writes these directly.
 
     `path` holds (activity index, work hours, staff-free delay hours) drawn at arrival;
-    `delivered_step` is the index in `path` whose completion delivers the order.
+    `delivered_step` is the index in `path` whose completion delivers the order; `step` the
+    index of the step the order is at (waiting for, or in the hands of its team).
     """
 
     __slots__ = (
@@ -21,6 +22,7 @@ class Order:
         "delivered_at",
         "delivered_step",
         "entry",
+        "escalated",
         "expedited",
         "id",
         "path",
@@ -31,6 +33,7 @@ class Order:
         "remaining_work",
         "rush",
         "segment",
+        "step",
         "tier",
         "value",
         "waiting_in",
@@ -60,9 +63,11 @@ class Order:
         self.promise = promise
         self.path = path
         self.delivered_step = delivered_step
+        self.step = 0
         self.patience = patience
         self.delivered_at: float | None = None
-        self.expedited = False
+        self.expedited = False  # jumps its queues
+        self.escalated = False  # a chase call about it was passed on to a team
         self.chases = 0
         self.courtesy = 0
         self.quiet_until = arrival  # the customer will not phone before this
