@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from l2csim.params import CensoredWait
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replication, run_replications
-from sim_models import TEAM, mmc_model, sample_like_model
+from sim_models import TEAM, expo, mmc_model, sample_like_model
 
 YEAR, MONTH = 365 * 24.0, 30 * 24.0
 
@@ -327,3 +328,31 @@ def test_escalations_cost_their_team_whether_or_not_chases_jump_the_queue(escala
     prio = escalated["tier_priority"]
     assert (values(prio, "hours_lost_to_chase_calls", pool="Warehouse") > 0).all()
     assert (values(prio, "hours_lost_to_chase_calls", pool="OM-North") > 0).all()
+
+
+def _calls_per_chased_order(repeat_share: float) -> pd.Series:
+    """A month of the busy sample-shaped model whose customers all phone 8 h after the
+    promise; after a call, `repeat_share` of them phone again 24 h later."""
+    params = sample_like_model(churn=False)
+    wait = CensoredWait(distribution=expo(8.0), share=1.0, events=100)
+    repeat = CensoredWait(distribution=expo(24.0), share=repeat_share, events=100)
+    chase = params.chase.model_copy(
+        update={"patience": {t.name: wait for t in params.tiers}, "repeat": repeat}
+    )
+    pools = [p.model_copy(update={"size": 1}) if p.name == "Warehouse" else p for p in params.pools]
+    params = params.model_copy(update={"chase": chase, "pools": pools})
+    spec = RunSpec(
+        params, Policy(), seed=2, horizon_hours=2 * MONTH, warmup_hours=0.0, event_log=True
+    )
+    events = pd.DataFrame(run_replication(spec, 0).event_rows)
+    calls = events[events["concept:name"] == "Customer chase call"]
+    return calls.groupby("case:concept:name").size()
+
+
+def test_customers_who_would_not_phone_again_stay_quiet() -> None:
+    """The fitted repeat share is the share who phone again at all: with none, each chased
+    order is chased once; with all, late orders are chased again and again."""
+    never = _calls_per_chased_order(0.0)
+    always = _calls_per_chased_order(1.0)
+    assert len(never) > 20 and never.max() == 1
+    assert always.max() > 1

@@ -162,6 +162,7 @@ class Calls:
             shared = sampler(chase.patience_after_promise, streams["patience"])
             self.patience_by_tier = [shared] * len(tier_names)
             self.max_calls = chase.max_calls
+        self.repeat_censored = chase.repeat is not None
         self.repeat_share = chase.repeat.share if chase.repeat is not None else 1.0
         repeat_u, repeat_values = (
             substreams(repeat, 2) if chase.repeat is not None else (repeat, repeat)
@@ -232,7 +233,10 @@ class Calls:
         start, person = yield from pool.serve(CALL_CLASS, 0.0, work)
         now = self.env.now
         order.chases += 1
-        order.quiet_until = self.after(now, self.repeat.next())  # infinite: stays quiet
+        # Some customers never phone again (the fitted repeat share; an older model file: all do).
+        again = not self.repeat_censored or self.repeat_u.next() < self.repeat_share
+        gap = self.repeat_offset + self.repeat.next()
+        order.quiet_until = self.after(now, gap) if again else NEVER
         self.kpis.chase_call(order, now, work)
         self.kpis.chase_hours(pool, work)
         self.record(order, self.chase_activity, start, now, pool, person)
