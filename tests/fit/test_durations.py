@@ -5,10 +5,12 @@ test-bed operation whose true call and keying times are known."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from l2csim.fit.durations import fixed, separate_idle
-from l2csim.params import Provenance
+from l2csim.fit.durations import event_times, fixed, separate_idle
+from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
+from l2csim.params import Member, Provenance
 from l2csim.sample.testbed import generate_operation
 from l2csim.sample.testbed.write import write_run
 
@@ -90,3 +92,46 @@ def test_calls_and_keying_on_a_completion_only_log_come_near_their_true_work(
 def test_fixed_keeps_its_provenance() -> None:
     d = fixed(0.25, 40, Provenance(source="log", detail="x"))
     assert d.mean == 0.25 and d.n == 40
+
+
+def _warehouse_weeks(weeks: int, first_job_hours: float = 2.0) -> pd.DataFrame:
+    """One picker, shift 8:00-16:00 on weekdays, never idle: each day six 1-hour picks
+    (done 9:30 ... 14:30), then a `first_job_hours` pick begun at 14:30 and finished the next
+    working morning at 8:30. Every order was released the evening before its pick."""
+    rows = []
+    days = pd.bdate_range("2025-03-03", periods=5 * weeks, tz="UTC")
+    for d, day in enumerate(days[1:], start=1):
+        ends = [day + pd.Timedelta(hours=8.5)] + [
+            day + pd.Timedelta(hours=9.5 + k) for k in range(6)
+        ]
+        for k, end in enumerate(ends):
+            case = f"o{d:03d}-{k}"
+            released = days[d - 1] + pd.Timedelta(hours=6)
+            rows += [(case, "Released", released, "ERP"), (case, "Pick", end, "Petra")]
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    return events.sort_values([CASE, TIMESTAMP], kind="stable").reset_index(drop=True)
+
+
+def test_a_busy_persons_pick_carried_over_the_night_counts_its_whole_work() -> None:
+    """The long picks are the ones that run into the next morning: leaving a busy person's
+    first completion of the day out reads picking too short (1.0 h, not 1.14 h)."""
+    events = _warehouse_weeks(8)
+    petra = Member(name="Petra", weekdays=[0, 1, 2, 3, 4], start_hour=8.0, end_hour=16.0)
+    times = event_times(events, {"Petra": petra}, {"ERP": "system"}, "UTC")
+    picks = times.loc[events[ACTIVITY].eq("Pick"), "processing"].dropna()
+    assert picks.mean() == pytest.approx((2.0 + 6 * 1.0) / 7, rel=0.02)
+    assert picks.max() == pytest.approx(2.0)
+
+
+def test_a_first_job_of_the_day_not_queued_the_evening_before_is_left_out() -> None:
+    """Orders released in the morning, before the shift: when the person began on them
+    (after a coffee, a meeting, other work the log does not show) is unknown."""
+    events = _warehouse_weeks(8)
+    morning = events[ACTIVITY].eq("Released") & events[CASE].str.endswith("-0")
+    events.loc[morning, TIMESTAMP] += pd.Timedelta(days=1)  # 6:00 on the pick's own day
+    events = events.sort_values([CASE, TIMESTAMP], kind="stable").reset_index(drop=True)
+    petra = Member(name="Petra", weekdays=[0, 1, 2, 3, 4], start_hour=8.0, end_hour=16.0)
+    times = event_times(events, {"Petra": petra}, {"ERP": "system"}, "UTC")
+    first = events[ACTIVITY].eq("Pick") & events[CASE].str.endswith("-0")
+    assert times.loc[first, "processing"].isna().all()
+    assert times.loc[events[ACTIVITY].eq("Pick") & ~first, "processing"].notna().any()

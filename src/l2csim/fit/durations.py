@@ -13,9 +13,13 @@ enabled) and no earlier than the performer's previous completion (they were free
 
 on the same day; for activities that often run into a second day (more than
 `OVERNIGHT_SHARE` of their events are their performer's first completion of the day) also
-from the previous day's last completion, up to `CAP_DAYS` shifts. A person's first
-completion of the day otherwise says nothing about when they began (they may have been
-idle). Where a person worked lightly loaded and idle time is not logged, the estimate is an
+from the previous day's last completion, up to `CAP_DAYS` shifts. So is the first completion
+of the day of a busy person (their jobs fill at least `BUSY_SHARE` of their shift hours)
+whose case was already waiting when they finished the evening before: they began it then,
+and the long jobs are the ones that run into the morning, so leaving these out reads a
+bottleneck's work short (picking 9 % short on the test bed's warehouse at 88 %). A person's
+first completion of the day otherwise says nothing about when they began (they may have
+been idle). Where a person worked lightly loaded and idle time is not logged, the estimate is an
 upper bound. For steps nothing in the log starts (a call that comes in, an order keyed
 from the inbox or taken on the phone: the case's first step) that bound is often mostly
 idle time, so their work is separated from it (`separate_idle`: each gap is the work, or
@@ -56,6 +60,7 @@ EMPIRICAL_POINTS = 101
 WAITING_QUANTILE = 0.1
 CAP_DAYS = 5
 OVERNIGHT_SHARE = 0.4
+BUSY_SHARE = 0.6  # share of shift hours a person's same-day jobs fill: busy
 MIN_IDLE_SAMPLES = 30  # gaps needed to separate the work from idle time
 IDLE_FIT_SAMPLES = 400
 IDLE_GRID = 40
@@ -214,7 +219,9 @@ def event_times(
         same_day = previous_day.eq(days)
         # Jobs that run into a second day: the first completion of the day, begun at the
         # previous day's last completion, for activities that often span days.
-        overnight = (~same_day) & previous_day.notna() & rows[ACTIVITY].isin(spans_days)
+        # Queued for the person when they became free (calls are not queued work).
+        waiting = (enabled.loc[rows.index] <= free_at) & ~rows[ACTIVITY].isin(list(calls))
+        overnight = (~same_day) & previous_day.notna() & (rows[ACTIVITY].isin(spans_days) | waiting)
         # A case's first event (keying in an order from the inbox or the phone) has no
         # enablement: like a call, its work began when the person was free, on the same day.
         first_event = enabled.loc[rows.index].isna()
@@ -245,6 +252,15 @@ def event_times(
                 )
                 cap = np.inf if exact else CAP_DAYS * member.daily_hours
                 hours[part.to_numpy()] = np.where(worked <= cap, worked, np.nan)
+        # A job queued overnight for someone busy was begun when they became free; for
+        # someone less busy the night may have begun with idle time, so it is dropped.
+        carried = (overnight & ~rows[ACTIVITY].isin(spans_days) & ~recorded).to_numpy()
+        if carried.any():
+            at_work = len(np.unique(days.to_numpy())) * member.daily_hours
+            measured = hours[same_day.to_numpy() & np.isfinite(hours)]
+            load = measured.mean() * len(rows) if len(measured) else 0.0
+            if at_work <= 0 or load / at_work < BUSY_SHARE:
+                hours[carried] = np.nan
         out.loc[rows.index, "began"] = began
         out.loc[rows.index, "processing"] = hours
     return out
