@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from l2csim.fit.durations import event_times, fixed, separate_idle
+from l2csim.fit.durations import (
+    ESTIMATED,
+    event_times,
+    fit_activity_durations,
+    fixed,
+    separate_idle,
+)
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import Member, Provenance
 from l2csim.sample.testbed import generate_operation
@@ -135,3 +141,34 @@ def test_a_first_job_of_the_day_not_queued_the_evening_before_is_left_out() -> N
     first = events[ACTIVITY].eq("Pick") & events[CASE].str.endswith("-0")
     assert times.loc[first, "processing"].isna().all()
     assert times.loc[events[ACTIVITY].eq("Pick") & ~first, "processing"].notna().any()
+
+
+def _fitted_with(values: np.ndarray, waited: set[str]):
+    """`fit_activity_durations` over one estimated step whose gaps are `values`."""
+    n = len(values)
+    events = pd.DataFrame(
+        {
+            CASE: [f"o{i}" for i in range(n)],
+            ACTIVITY: "Pick",
+            TIMESTAMP: pd.date_range("2025-03-03", periods=n, freq="h", tz="UTC"),
+        }
+    )
+    times = pd.DataFrame({"kind": "person", "processing": values}, index=events.index)
+    return fit_activity_durations(events, times, ["Pick"], ESTIMATED, waited=waited)["Pick"]
+
+
+def test_a_step_that_waits_for_stock_has_its_work_separated_from_the_idle_time() -> None:
+    """Picks that often waited for stock began when it came, not when the picker was free:
+    a third of the gaps are work alone, the rest idle time first. Named as waited, the work
+    (0.2 h) is found; not named, the gaps' mean is the work."""
+    values = gaps(2000, 0.3)
+    assert _fitted_with(values, {"Pick"}).mean == pytest.approx(0.2, rel=0.15)
+    assert _fitted_with(values, set()).mean == pytest.approx(values.mean(), rel=0.1)
+
+
+def test_a_waited_step_whose_gaps_are_all_work_keeps_them() -> None:
+    """No idle part to separate (the picker was busy): the gaps stay the work, not a low
+    quantile of them."""
+    values = np.random.default_rng(1).lognormal(-1.7, 0.45, 2000)
+    fitted = _fitted_with(values, {"Pick"})
+    assert fitted.mean == pytest.approx(values.mean(), rel=0.05)

@@ -46,6 +46,7 @@ from l2csim.params import (
 from l2csim.study import IntakeSpec, Study
 
 DEFAULT_CALL_POOL = "customer service"
+OFTEN_WAITS = 0.2  # a step whose cases wait for something outside this often begins at it
 
 
 @dataclass(frozen=True)
@@ -117,17 +118,20 @@ def fit_model(
         cases, tier_provenance, study, _owed_milestones(study), promise_rule.days
     )
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
-    fitted = durations.fit_activity_durations(
-        events, times, timed, method,
-        durations.outside_triggered(events, times, set(call_activities)),
-    )  # fmt: skip
-    fitted.update({a: d for a, d in inferred.work.items() if a in fitted})
-    shares = durations.system_shares(events, times)
-    outside_time = waiting.outside_hours(events, times, staffing, external, timezone)
     delays = waiting.fit_delays(
         events, times, staffing, external, sorted(waiting_steps), timezone,
         events[CASE].map(cases["segment"]), skip=set(call_activities),
     )  # fmt: skip
+    # Steps that often wait for something outside the log (stock, the customer's answer)
+    # begin when that arrives, not when they were enabled: like calls, their gaps hold idle.
+    waited_outside = {a for a, d in delays.items() if d.overall.probability >= OFTEN_WAITS}
+    fitted = durations.fit_activity_durations(
+        events, times, timed, method,
+        durations.outside_triggered(events, times, set(call_activities)), waited_outside,
+    )  # fmt: skip
+    fitted.update({a: d for a, d in inferred.work.items() if a in fitted})
+    shares = durations.system_shares(events, times)
+    outside_time = waiting.outside_hours(events, times, staffing, external, timezone)
     if staffing.systems:
         notes.append(
             "systems and outside parties, not counted as staff: "
