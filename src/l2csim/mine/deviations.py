@@ -20,7 +20,12 @@ from typing import Any
 import pandas as pd
 
 from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, RESOURCE, TIMESTAMP
-from l2csim.mine.conformance import ReferenceModel, mandatory_activities, precedence_pairs
+from l2csim.mine.conformance import (
+    ReferenceModel,
+    ReferenceStructure,
+    mandatory_activities,
+    precedence_pairs,
+)
 from l2csim.mine.role_rules import CaseTable
 
 MAX_WHERE_VALUES = 20
@@ -76,11 +81,12 @@ def open_cases(events: pd.DataFrame) -> pd.Series:
 def find_deviations(
     events: pd.DataFrame,
     cases: CaseTable,
-    model: ReferenceModel | None,
+    model: ReferenceModel | ReferenceStructure | None,
     rework: list[str],
     role_flags: dict[tuple[str, str], pd.Series],
 ) -> list[Deviation]:
-    """Every deviation kind the inputs allow (model-based kinds need a reference process)."""
+    """Every deviation kind the inputs allow (model-based kinds need a reference process:
+    the model itself, or its structure as a worker derived it)."""
     counts = cases.counts
     still_open = open_cases(events).reindex(counts.index, fill_value=False)
     found: list[Deviation] = []
@@ -100,7 +106,8 @@ def find_deviations(
                 Deviation("informal_activity", activity, int(counts[activity].sum()), flags,
                           by_resource(mask))
             )  # fmt: skip
-        for activity in mandatory_activities(model):
+        mandatory, precedence = _structure(model)
+        for activity in mandatory:
             column = counts[activity] if activity in counts else pd.Series(0, index=counts.index)
             flags = (column == 0) & ~still_open  # an open order has not skipped it yet
             found.append(
@@ -108,7 +115,7 @@ def find_deviations(
                     "skipped_step", activity, int(flags.sum()), flags, pd.Series(dtype="int64")
                 )
             )
-        found.extend(_order_violations(events, cases, model, by_resource))
+        found.extend(_order_violations(events, cases, precedence, by_resource))
     for activity in sorted(a for a in rework if a in counts):
         flags = counts[activity] > 0
         found.append(
@@ -129,10 +136,19 @@ def find_deviations(
     return [d for d in found if d.flags.any()]
 
 
-def _order_violations(events, cases: CaseTable, model: ReferenceModel, by_resource) -> list:
+def _structure(
+    model: ReferenceModel | ReferenceStructure,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Mandatory activities and precedence pairs, derived once."""
+    if isinstance(model, ReferenceStructure):
+        return list(model.mandatory), list(model.precedence)
+    return mandatory_activities(model), precedence_pairs(model)
+
+
+def _order_violations(events, cases: CaseTable, precedence, by_resource) -> list:
     first = cases.first
     out = []
-    for a, b in precedence_pairs(model):
+    for a, b in precedence:
         if a not in first or b not in first:
             continue
         flags = (first[a] > first[b]).fillna(False)
