@@ -12,6 +12,7 @@ import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Mapping
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +45,51 @@ def discover_bpmn(log: pd.DataFrame | Mapping[tuple[str, ...], int], noise_thres
 
 def _inductive_tree(variants: Counter, noise_threshold: float) -> Any:
     """What pm4py.discover_process_tree_inductive does once it has the variants (its
-    `inductive.algorithm.apply`, whose check for variant counts never matches a Counter)."""
+    `inductive.algorithm.apply`, whose check for variant counts never matches a Counter),
+    with the directly-follows graph of each sub-log counted by `dfg_of_variants`."""
     from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
     from pm4py.algo.discovery.inductive.variants.im import IMUVCL
     from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
     from pm4py.objects.process_tree.utils import generic
+    from pm4py.util.compression import util
 
     parameters = {"noise_threshold": noise_threshold, "multiprocessing": False,
                   "disable_fallthroughs": False}  # fmt: skip
     miner = IMFUVCL(parameters) if noise_threshold > 0 else IMUVCL(parameters)
-    tree = generic.fold(miner.apply(IMDataStructureUVCL(variants), parameters))
+    pm4pys = util.discover_dfg_uvcl
+    util.discover_dfg_uvcl = dfg_of_variants  # looked up there on every call
+    try:
+        tree = generic.fold(miner.apply(IMDataStructureUVCL(variants), parameters))
+    finally:
+        util.discover_dfg_uvcl = pm4pys
     generic.tree_sort(tree)
     return tree
+
+
+def dfg_of_variants(log: Mapping[tuple[str, ...], int]) -> Any:
+    """pm4py's `discover_dfg_uvcl`, the same DFG with its keys in the same order, summed in
+    plain dicts: pm4py makes one Counter.update per transition, 2.7 million of them on BPIC
+    2012 x3, which made its inductive miner 3x slower (the miner recounts every sub-log)."""
+    from pm4py.objects.dfg.obj import DFG
+    from pm4py.util.compression import util
+
+    dfg = DFG()
+    graph: dict[tuple[str, str], int] = {}
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    for trace, count in log.items():
+        for pair in pairwise(trace):
+            graph[pair] = graph.get(pair, 0) + count
+        if trace:
+            starts[trace[0]] = starts.get(trace[0], 0) + count
+            ends[trace[-1]] = ends.get(trace[-1], 0) + count
+    dfg.graph.update(graph)  # an empty Counter takes the dict's order
+    for activity in util.get_alphabet(log):  # pm4py's order: the alphabet's
+        if activity in starts:
+            dfg.start_activities[activity] = starts[activity]
+        if activity in ends:
+            dfg.end_activities[activity] = ends[activity]
+    return dfg
 
 
 def write_bpmn(model: Any, path: Path) -> Path:
