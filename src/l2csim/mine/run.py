@@ -157,12 +157,12 @@ def _run(
                      "violations need the documented process")  # fmt: skip
     courtesy, role_flags = courtesy_rules(cases, study)
     rework = list(study.roles.rework) if study is not None else []
-    deviations = find_deviations(events, cases, reference, rework, role_flags)
+    still_open = open_cases(case_order, is_ordered=True)
+    deviations = find_deviations(events, cases, reference, rework, role_flags, still_open)
     where_columns = where_attributes(cases.attributes, segment_columns)
     table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
     paths.append(write_csv(out / layout.DEVIATIONS_CSV, table))
     chase_activities = list(study.roles.chase_call) if study is not None else []
-    still_open = open_cases(events)
     backlog = rank_backlog(deviations, cases, min_share=spec.min_share,
                            chase_activities=chase_activities, still_open=still_open)  # fmt: skip
     paths.append(write_csv(out / layout.BACKLOG_CSV, backlog_table(backlog)))
