@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import gzip
 import importlib.util
 import os
@@ -391,7 +392,11 @@ def _rustxes_frame(path: Path) -> pd.DataFrame:
     """What pm4py.read_xes(path, variant="rustxes") returns, without importing pm4py."""
     import rustxes
 
-    frame = rustxes.import_xes(str(path))[0].to_pandas()
+    table = rustxes.import_xes(str(path))[0]
+    release_freed_memory()  # the parser's working memory (280 MB on BPIC 2012 x3)
+    frame = table.to_pandas()
+    del table
+    release_freed_memory()
     for column in frame.columns:
         kind = str(frame[column].dtype)
         if "date" in kind or "time" in kind:
@@ -399,6 +404,14 @@ def _rustxes_frame(path: Path) -> pd.DataFrame:
             aware = times.dt.tz is not None
             frame[column] = times.dt.tz_convert("UTC") if aware else times.dt.tz_localize("UTC")
     return frame
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by native code back to the system (glibc keeps it for reuse
+    otherwise: after rustxes parses a log, the process would hold its peak for good)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @contextlib.contextmanager
