@@ -734,7 +734,7 @@ def mine(inputs: Inputs, out: Path | None, jobs: int) -> None:
 
     out = out or layout.default_out(layout.MINE, _study_file(inputs))
     study, warnings_ = without_missing_crm(inputs.study)
-    with mining_pool(jobs) as pool:  # the workers start up while the log is read
+    with mining_pool(jobs) as pool:
         log = read_inputs_log(inputs)
         with writing_folder(out) as folder:
             result = run(log, study, folder, jobs=jobs, pool=pool)

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from l2csim import layout
-from l2csim.log import CASE, RESOURCE, EventLog
+from l2csim.log import CASE, RESOURCE, EventLog, release_freed_memory
 from l2csim.mine.backlog import rank_backlog, symptoms
 from l2csim.mine.conformance import ranked_variants
 from l2csim.mine.deviations import catalogue, find_deviations, open_cases, where_attributes
@@ -150,6 +150,14 @@ def _run(
     full_table = variant_table(variants, lead_s)
     paths.append(write_csv(out / layout.VARIANTS_CSV, full_table))
 
+    # what needs neither the documented process nor pm4py, while a worker starts on it
+    still_open = open_cases(case_order, is_ordered=True)
+    coded = code_log(case_order)
+    handover_table = None
+    if RESOURCE in case_order and case_order[RESOURCE].notna().any():
+        handover_table = handovers(case_order, RESOURCE)
+        paths.append(write_csv(out / layout.HANDOVERS_CSV, handover_table))
+
     # deviations (conformance is computed by a worker meanwhile)
     reference = structure.result() if structure is not None else None
     if reference is None:
@@ -157,7 +165,6 @@ def _run(
                      "violations need the documented process")  # fmt: skip
     courtesy, role_flags = courtesy_rules(cases, study)
     rework = list(study.roles.rework) if study is not None else []
-    still_open = open_cases(case_order, is_ordered=True)
     deviations = find_deviations(events, cases, reference, rework, role_flags, still_open)
     where_columns = where_attributes(cases.attributes, segment_columns)
     table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
@@ -171,7 +178,6 @@ def _run(
     # the one coded log: a segment is a mask over it, never a copy sorted again
     pinned, pinned_note = pain_point_pin(backlog, set(map(str, cases.counts.columns)))
     segments = segments_of(cases.attributes, segment_columns, spec.max_segment_values)
-    coded = code_log(case_order)
     page_segments: list[SegmentMaps] = []
     map_records = []
     variant_tables = []
@@ -198,11 +204,8 @@ def _run(
                 )  # fmt: skip
 
     # handover of work
-    handover_table = None
     handover_title = ""
-    if RESOURCE in case_order and case_order[RESOURCE].notna().any():
-        handover_table = handovers(case_order, RESOURCE)
-        paths.append(write_csv(out / layout.HANDOVERS_CSV, handover_table))
+    if handover_table is not None:
         people = people_of(case_order, study)
         shown = handover_table.assign(
             source=handover_table["source"].map(people), target=handover_table["target"].map(people)
@@ -212,6 +215,7 @@ def _run(
         dot = handover_dot(shown, title=f"Handover of work between {who}")
         drawings.append((HANDOVER_STEM, dot.source))
 
+    release_freed_memory()  # the maps' temporaries, before graphviz needs memory of its own
     drawn = draw_all([source for _, source in drawings], at_once=drawing_slots(jobs))
     handover_svg = b""
     for (stem, _), (svg, png) in zip(drawings, drawn, strict=True):

@@ -1,30 +1,28 @@
 """Where `l2csim mine` does its pm4py work: in worker processes, beside the maps.
 
 pm4py's model discovery and conformance checking need only the variant counts and the
-documented model, not the events, so they run in other processes while this one reads the
-log and draws the maps; with one job everything runs here, one step after another, and the
-outputs are byte-identical either way (every step is deterministic and seeded).
+documented model, not the events, so they run in other processes while this one draws the
+maps; with one job everything runs here, one step after another, and the outputs are
+byte-identical either way (every step is deterministic and seeded).
 
-Workers are forked from a fork server that has imported pm4py once (about 1.8 s of a CPU),
-while the log is being read; they never hold a copy of the log.
+Workers are started (spawned: a fresh interpreter that imports pm4py, about 1.8 s of a CPU)
+on the first task, once the log has been read: while rustxes parses a log its process holds
+the most memory, and a worker importing pm4py beside it would add to that peak. They never
+hold a copy of the log.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from l2csim.executors import stop_workers
+from l2csim.executors import die_with_parent, stop_workers
 from l2csim.mine.conformance import (
     Conformance,
     ReferenceStructure,
@@ -33,8 +31,6 @@ from l2csim.mine.conformance import (
     load_reference,
     reference_structure,
 )
-
-PRELOAD = "l2csim.mine.preload"  # imports pm4py quietly: the fork server's one import
 
 
 def worker_count(jobs: int) -> int:
@@ -46,21 +42,14 @@ def worker_count(jobs: int) -> int:
 
 @contextlib.contextmanager
 def mining_pool(jobs: int) -> Iterator[Executor | None]:
-    """Worker processes for `mine` (None with one job: everything in this process)."""
+    """Worker processes for `mine` (None with one job: everything in this process); they
+    start on the first task submitted."""
     workers = worker_count(jobs)
     if workers < 1:
         yield None
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload([PRELOAD])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_end_with_server)  # fmt: skip
-    # Starting the workers waits for the fork server's import of pm4py: done from a thread,
-    # so this process reads the log meanwhile.
-    starting = threading.Thread(target=pool.submit, args=(warm_up,), daemon=True)
-    starting.start()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_parent)  # fmt: skip
     try:
         yield pool
     except BaseException:
@@ -68,16 +57,6 @@ def mining_pool(jobs: int) -> Iterator[Executor | None]:
         raise
     finally:
         pool.shutdown(cancel_futures=True)
-
-
-def _end_with_server() -> None:
-    """In a worker: end when the process that forked it ends, even by SIGKILL (Linux). That
-    is the fork server, which ends when `mine` does (executors.die_with_parent would take the
-    fork server for a dead parent and exit at once)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def submit(pool: Executor | None, task: Callable[..., Any], *args: Any) -> Future:
@@ -105,13 +84,6 @@ class _Later(Future):
 
 
 # --- the tasks (module-level functions, so a worker can unpickle them) ------------------
-
-
-def warm_up() -> None:
-    """Start the workers (and the fork server's import of pm4py) before they are needed."""
-    from l2csim.pm4py_adapter import pm4py
-
-    pm4py()
 
 
 def structure_task(path: Path) -> ReferenceStructure:
