@@ -712,13 +712,15 @@ def fit(
 @cli.command()
 @_with_log
 @out_option(layout.MINE)
-def mine(inputs: Inputs, out: Path | None) -> None:
+@jobs_option()
+def mine(inputs: Inputs, out: Path | None, jobs: int) -> None:
     """Mine process maps, variants, the informal process and the pain-point backlog.
 
     STUDY_OR_LOG is a study file or folder (default: scenarios/study.yaml), or a log file
     whose columns the flags map. With a study's reference_process, deviations from the
     documented process are catalogued; with its roles, tiers and sla, the role rules and the
     backlog's SLA and chase-call figures. Open DIR/maps.html in a browser (works offline).
+    With --jobs 1 everything runs in this one process, one map drawing at a time.
 
     \b
     Examples:
@@ -727,13 +729,15 @@ def mine(inputs: Inputs, out: Path | None) -> None:
     """
     from l2csim.inputs import read_inputs_log, without_missing_crm
     from l2csim.mine.run import run
+    from l2csim.mine.workers import mining_pool
     from l2csim.output import writing_folder
 
     out = out or layout.default_out(layout.MINE, _study_file(inputs))
     study, warnings_ = without_missing_crm(inputs.study)
-    log = read_inputs_log(inputs)
-    with writing_folder(out) as folder:
-        result = run(log, study, folder)
+    with mining_pool(jobs) as pool:
+        log = read_inputs_log(inputs)
+        with writing_folder(out) as folder:
+            result = run(log, study, folder, jobs=jobs, pool=pool)
     conformance = result.findings["conformance"]
     echo(
         escape(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import gzip
 import importlib.util
 import os
@@ -350,26 +351,29 @@ def _check_memory(path: Path, memory_budget: int | None) -> None:
 
 
 def _read_xes(path: Path) -> pd.DataFrame:
-    """XES through pm4py, with the Rust parser (rustxes) when installed: about 5x faster.
+    """XES through the Rust parser (rustxes) when installed, about 5x faster than pm4py's
+    Python parser; else through pm4py.
 
-    rustxes reports malformed files by a Rust panic printed on stderr; that attempt runs with
-    stderr captured, and a failure is retried with pm4py's Python parser, whose error says
-    what is wrong in words a user can act on.
+    rustxes is called directly, as pm4py's "rustxes" variant calls it (times made UTC-aware,
+    pm4py's default), so reading does not wait for pm4py's import (about 1.8 s). rustxes
+    reports malformed files by a Rust panic printed on stderr; that attempt runs with stderr
+    captured, and a failure is retried with pm4py's Python parser, whose error says what is
+    wrong in words a user can act on.
     """
-    from l2csim.pm4py_adapter import pm4py
-
-    pm = pm4py()
     if importlib.util.find_spec("rustxes") is not None:
         try:
             with _captured_stderr(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                frame = pm.read_xes(str(path), variant="rustxes")
+                frame = _rustxes_frame(path)
             if frame is not None and len(frame):
                 return frame
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException:
             pass
+    from l2csim.pm4py_adapter import pm4py
+
+    pm = pm4py()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -382,6 +386,32 @@ def _read_xes(path: Path) -> pd.DataFrame:
     if frame is None or len(frame) == 0:
         raise InputError(f"{path}: the XES file holds no events.")
     return frame
+
+
+def _rustxes_frame(path: Path) -> pd.DataFrame:
+    """What pm4py.read_xes(path, variant="rustxes") returns, without importing pm4py."""
+    import rustxes
+
+    table = rustxes.import_xes(str(path))[0]
+    release_freed_memory()  # the parser's working memory (280 MB on BPIC 2012 x3)
+    frame = table.to_pandas()
+    del table
+    release_freed_memory()
+    for column in frame.columns:
+        kind = str(frame[column].dtype)
+        if "date" in kind or "time" in kind:
+            times = frame[column]
+            aware = times.dt.tz is not None
+            frame[column] = times.dt.tz_convert("UTC") if aware else times.dt.tz_localize("UTC")
+    return frame
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by native code back to the system (glibc keeps it for reuse
+    otherwise: after rustxes parses a log, the process would hold its peak for good)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @contextlib.contextmanager

@@ -124,8 +124,12 @@ class MiningSpec(_Strict):
     coverage_levels: list[float] = Field(default_factory=lambda: [1.0, 0.8, 0.5])
     top_variants: int = Field(default=50, ge=1)
     max_segment_values: int = Field(default=8, ge=1)
-    alignment_max_variants: int = Field(default=300, ge=0)
+    alignment_max_variants: int = Field(default=100, ge=0)
     alignment_time_limit: float = Field(default=60.0, gt=0)
+    # token replay: the most frequent variants exactly, a seeded sample of the other cases
+    token_replay_variants: int = Field(default=100, ge=0)
+    token_replay_sample: int = Field(default=200, ge=1)
+    token_replay_time_limit: float = Field(default=60.0, gt=0)
     min_share: float = Field(default=0.01, ge=0.0, le=1.0)
     # a case attribute of the log holding the customer's tier; used before customers.crm_tiers
     tier_attribute: str = "tier"

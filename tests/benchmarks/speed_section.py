@@ -103,8 +103,10 @@ def study_part(doc: dict) -> list[str]:
 
 
 def mine_part(doc: dict) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for key, entry in doc.items():
+        if lines:
+            lines.append("")  # one paragraph per log
         pairs = entry["pairs"]
         loads = [p[w]["load"] for p in pairs for w in ("l2csim", "pm4py")]
         what = entry.get("events_note") or key
@@ -120,8 +122,18 @@ def mine_part(doc: dict) -> list[str]:
             f"load {min(loads):.1f}–{max(loads):.1f}): l2csim {entry['l2csim_seconds']['median']:.1f} s "
             f"({_range(entry['l2csim_seconds'])}), pm4py {entry['pm4py_seconds']['median']:.1f} s "
             f"({_range(entry['pm4py_seconds'])}); time ratio {entry['ratio_time']['median']:.2f}× "
-            f"({_range(entry['ratio_time'], 2, '×')}, target ≤ 0.5×), peak memory ratio "
-            f"{entry['ratio_memory']['median']:.2f}× ({_range(entry['ratio_memory'], 2, '×')})."
+            f"({_range(entry['ratio_time'], 2, '×')}), target {entry.get('target', '≤ 0.5×')}; "
+            f"peak memory ratio {entry['ratio_memory']['median']:.2f}× "
+            f"({_range(entry['ratio_memory'], 2, '×')}) for the largest process"
+            + (
+                f", {entry['ratio_memory_tree']['median']:.2f}× "
+                f"({_range(entry['ratio_memory_tree'], 2, '×')}) for the whole process tree "
+                f"(proportional set size, mine's worker and graphviz included)"
+                if "ratio_memory_tree" in entry
+                else ""
+            )
+            + (f"; mine with `--jobs {entry['jobs']}`" if "jobs" in entry else "")
+            + "."
         )
     return lines
 

@@ -59,3 +59,55 @@ def test_mine_is_byte_identical_across_runs_and_bpmn_reads_back(shared_data, tmp
     model = pm4py().read_bpmn(str(tmp_path / "a" / "process.bpmn"))
     labels = {n.get_name() for n in model.get_nodes() if n.get_name()}
     assert {"register request", "decide"} <= labels
+
+
+def test_mine_jobs_1_stays_in_one_process_and_matches_jobs_2(shared_data, tmp_path, monkeypatch):
+    """--jobs 1 starts no worker process and draws one map at a time; --jobs 2 hands pm4py's
+    work to a worker and writes byte-identical outputs."""
+    import multiprocessing.process
+    import threading
+
+    import l2csim.mine.maps as maps
+
+    started: list = []
+    original_start = multiprocessing.process.BaseProcess.start
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start",
+                        lambda process: (started.append(process), original_start(process))[1])  # fmt: skip
+    active, most = [0], [0]
+    lock = threading.Lock()
+    original_draw = maps.draw
+
+    def draw(source, formats=("svg", "png")):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            return original_draw(source, formats)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(maps, "draw", draw)
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        f"log: {{path: {shared_data / 'receipt.csv.gz'}}}\n"
+        f"reference_process: {shared_data / 'receipt.bpmn'}\n",
+        encoding="utf-8",
+    )
+    runs = {}
+    for jobs in ("1", "2"):
+        started.clear()
+        most[0] = 0
+        out = tmp_path / f"jobs{jobs}"
+        result = CliRunner().invoke(cli, ["mine", str(study), "--jobs", jobs, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        runs[jobs] = (list(started), most[0])
+    assert runs["1"] == ([], 1)
+    assert len(runs["2"][0]) >= 1
+    files = sorted(p.relative_to(tmp_path / "jobs1") for p in (tmp_path / "jobs1").rglob("*")
+                   if p.is_file())  # fmt: skip
+    assert len(files) > 10
+    for name in files:
+        assert (tmp_path / "jobs1" / name).read_bytes() == (
+            tmp_path / "jobs2" / name
+        ).read_bytes(), name

@@ -145,3 +145,26 @@ def test_a_segment_by_mask_is_the_map_of_its_cases(events):
         assert by_mask.n_cases == by_frame.n_cases == len(part_cases)
     assert map_levels(coded, pinned=pinned, keep=keep) == map_levels(part, pinned=pinned)
     assert kept_activities(coded, 0.5, keep) == kept_activities(part, 0.5)
+
+
+def test_large_maps_get_the_bounded_layout_and_small_ones_do_not():
+    """More than LARGE_MAP_PATHS paths: straight arrows, bounded layout effort, capped size
+    (dot took 54 s per drawing of a 630-path map); the usual maps are drawn as before."""
+    from l2csim.mine.maps import LARGE_MAP_PATHS, draw
+
+    rng = np.random.default_rng(0)
+    names = [f"step {i}" for i in range(30)]
+    rows = []
+    for case in range(400):
+        for position, activity in enumerate(rng.choice(names, size=12)):
+            rows.append((f"c{case}", activity, pd.Timestamp("2025-01-01", tz="UTC")
+                         + pd.Timedelta(hours=case + position)))  # fmt: skip
+    events = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    large = discover_map(events)
+    assert (large.edges["kind"] == "flow").sum() > LARGE_MAP_PATHS
+    source = map_dot(large, "frequency").source
+    assert "splines=line" in source and "size=" in source
+    svg, png = draw(source)
+    assert svg.lstrip().startswith(b"<?xml") and png.startswith(b"\x89PNG")
+    small = discover_map(events[events["concept:name"].isin(names[:4])])
+    assert "splines" not in map_dot(small, "frequency").source

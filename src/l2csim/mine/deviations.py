@@ -17,10 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from l2csim.log import ACTIVITY, CASE, CUSTOMER, CUSTOMER_NAME, RESOURCE, TIMESTAMP
-from l2csim.mine.conformance import ReferenceModel, mandatory_activities, precedence_pairs
+from l2csim.mine.conformance import (
+    ReferenceModel,
+    ReferenceStructure,
+    mandatory_activities,
+    precedence_pairs,
+)
 from l2csim.mine.role_rules import CaseTable
 
 MAX_WHERE_VALUES = 20
@@ -51,17 +57,18 @@ class Deviation:
     resources: pd.Series  # resource → deviating events performed
 
 
-def open_cases(events: pd.DataFrame) -> pd.Series:
+def open_cases(events: pd.DataFrame, *, is_ordered: bool = False) -> pd.Series:
     """Cases still open at the log's end (index: case id, sorted).
 
     A case is open when its last event falls within the 90th percentile of case durations
     before the log's last event and that event's activity is not one that ends settled cases
     (those whose last event is older than that; an activity ending at least 5% of them). With
     no settled cases, the end activities are those ending at least 5% of all cases.
+    `is_ordered`: the events are sorted by case and time already (`maps.ordered`).
     """
     if events.empty:
         return pd.Series(dtype=bool)
-    ordered = events.sort_values([CASE, TIMESTAMP], kind="mergesort")
+    ordered = events if is_ordered else events.sort_values([CASE, TIMESTAMP], kind="mergesort")
     grouped = ordered.groupby(CASE, sort=True)
     last_time, first_time = grouped[TIMESTAMP].max(), grouped[TIMESTAMP].min()
     last_activity = grouped[ACTIVITY].last()
@@ -76,15 +83,29 @@ def open_cases(events: pd.DataFrame) -> pd.Series:
 def find_deviations(
     events: pd.DataFrame,
     cases: CaseTable,
-    model: ReferenceModel | None,
+    model: ReferenceModel | ReferenceStructure | None,
     rework: list[str],
     role_flags: dict[tuple[str, str], pd.Series],
+    still_open: pd.Series | None = None,
 ) -> list[Deviation]:
-    """Every deviation kind the inputs allow (model-based kinds need a reference process)."""
+    """Every deviation kind the inputs allow (model-based kinds need a reference process:
+    the model itself, or its structure as a worker derived it). `still_open` is
+    `open_cases(events)` when the caller has it already.
+
+    Events are matched by integer codes of their activity and case, not by comparing strings
+    for every activity."""
     counts = cases.counts
-    still_open = open_cases(events).reindex(counts.index, fill_value=False)
+    if still_open is None:
+        still_open = open_cases(events)
+    still_open = still_open.reindex(counts.index, fill_value=False)
     found: list[Deviation] = []
     resource = events.get(RESOURCE, None)
+    activity_codes, activity_names = pd.factorize(events[ACTIVITY])
+    code_of = {name: i for i, name in enumerate(activity_names)}
+    case_codes, case_names = pd.factorize(events[CASE])
+
+    def is_activity(activity: str) -> np.ndarray:
+        return activity_codes == code_of.get(activity, -2)
 
     def by_resource(mask: pd.Series) -> pd.Series:
         if resource is None:
@@ -95,12 +116,12 @@ def find_deviations(
         documented = set(model.activities)
         for activity in sorted(a for a in counts.columns if a not in documented):
             flags = counts[activity] > 0
-            mask = events[ACTIVITY] == activity
             found.append(
                 Deviation("informal_activity", activity, int(counts[activity].sum()), flags,
-                          by_resource(mask))
+                          by_resource(is_activity(activity)))
             )  # fmt: skip
-        for activity in mandatory_activities(model):
+        mandatory, precedence = _structure(model)
+        for activity in mandatory:
             column = counts[activity] if activity in counts else pd.Series(0, index=counts.index)
             flags = (column == 0) & ~still_open  # an open order has not skipped it yet
             found.append(
@@ -108,19 +129,30 @@ def find_deviations(
                     "skipped_step", activity, int(flags.sum()), flags, pd.Series(dtype="int64")
                 )
             )
-        found.extend(_order_violations(events, cases, model, by_resource))
+        for a, b in precedence:
+            if a not in cases.first or b not in cases.first:
+                continue
+            flags = (cases.first[a] > cases.first[b]).fillna(False)
+            if not flags.any():
+                continue
+            violating = np.isin(case_codes, case_names.get_indexer(flags.index[flags]))
+            found.append(
+                Deviation("order_violation", f"{a} after {b}", int(flags.sum()), flags,
+                          by_resource(violating & is_activity(a)))
+            )  # fmt: skip
     for activity in sorted(a for a in rework if a in counts):
         flags = counts[activity] > 0
         found.append(
             Deviation("rework", activity, int(counts[activity].sum()), flags,
                       by_resource(events[ACTIVITY] == activity))
         )  # fmt: skip
-    repeat_index = events.groupby([CASE, ACTIVITY], sort=False).cumcount()
+    pair = case_codes.astype(np.int64) * max(len(activity_names), 1) + activity_codes
+    repeated = pd.Series(pair).groupby(pair, sort=False).cumcount().to_numpy() > 0
     for activity in sorted(counts.columns):
         extra = (counts[activity] - 1).clip(lower=0)
         if extra.sum() == 0:
             continue
-        mask = (events[ACTIVITY] == activity) & (repeat_index > 0)
+        mask = is_activity(activity) & repeated
         found.append(
             Deviation("repeated_activity", activity, int(extra.sum()), extra > 0, by_resource(mask))
         )
@@ -129,21 +161,13 @@ def find_deviations(
     return [d for d in found if d.flags.any()]
 
 
-def _order_violations(events, cases: CaseTable, model: ReferenceModel, by_resource) -> list:
-    first = cases.first
-    out = []
-    for a, b in precedence_pairs(model):
-        if a not in first or b not in first:
-            continue
-        flags = (first[a] > first[b]).fillna(False)
-        if not flags.any():
-            continue
-        late = events[CASE].isin(flags.index[flags]) & (events[ACTIVITY] == a)
-        out.append(
-            Deviation("order_violation", f"{a} after {b}", int(flags.sum()), flags,
-                      by_resource(late))
-        )  # fmt: skip
-    return out
+def _structure(
+    model: ReferenceModel | ReferenceStructure,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Mandatory activities and precedence pairs, derived once."""
+    if isinstance(model, ReferenceStructure):
+        return list(model.mandatory), list(model.precedence)
+    return mandatory_activities(model), precedence_pairs(model)
 
 
 def where_attributes(attributes: pd.DataFrame, segment_columns: list[str]) -> list[str]:

@@ -6,8 +6,10 @@ list, and writes every output atomically into one folder (see README, "l2csim mi
 
 from __future__ import annotations
 
+import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,30 +17,54 @@ from typing import Any
 import pandas as pd
 
 from l2csim import layout
-from l2csim.log import CASE, RESOURCE, EventLog
+from l2csim.log import CASE, RESOURCE, EventLog, release_freed_memory
 from l2csim.mine.backlog import rank_backlog, symptoms
-from l2csim.mine.bpmn import bpmn_dot, discover_bpmn, write_bpmn
-from l2csim.mine.conformance import check_conformance, load_reference
+from l2csim.mine.conformance import ranked_variants
 from l2csim.mine.deviations import catalogue, find_deviations, open_cases, where_attributes
 from l2csim.mine.handover import handover_dot, handovers
 from l2csim.mine.maps import (
     VIEWS,
     abstract_map,
+    code_log,
+    draw,
+    draw_all,
     inline_svg,
     map_dot,
     map_levels,
     ordered,
-    render,
 )
 from l2csim.mine.maps_page import SegmentMaps, build_page
 from l2csim.mine.role_rules import build_case_table, chase_rules, courtesy_rules, sla_summary
 from l2csim.mine.variants import case_variants, lead_times, variant_table
+from l2csim.mine.workers import (
+    conformance_task,
+    mining_pool,
+    model_task,
+    structure_task,
+    submit,
+)
 from l2csim.output import write_bytes, write_csv, write_json, write_text
 from l2csim.pm4py_adapter import require_graphviz
 from l2csim.report.people import People
 from l2csim.study import MiningSpec, Study
 
-RENDER_THREADS = min(4, os.cpu_count() or 1)  # graphviz drawings at a time
+HANDOVER_STEM = "handover"
+
+
+def drawing_slots(jobs: int) -> int:
+    """graphviz drawings at a time: one per job (0: per core); each is a process of its own."""
+    return jobs if jobs > 0 else os.cpu_count() or 1
+
+
+def conformance_limits(spec: MiningSpec) -> dict[str, Any]:
+    """The study's bounds on conformance checking, as check_conformance takes them."""
+    return {
+        "max_variants": spec.alignment_max_variants,
+        "time_limit": spec.alignment_time_limit,
+        "replay_variants": spec.token_replay_variants,
+        "replay_sample": spec.token_replay_sample,
+        "replay_time_limit": spec.token_replay_time_limit,
+    }
 
 
 @dataclass(frozen=True)
@@ -73,23 +99,46 @@ def segments_of(attributes: pd.DataFrame, columns: list[str], limit: int) -> lis
     return result
 
 
-def render_all(drawings: list[tuple[Path, object, str]]) -> list[Path]:
-    """Draw every map with graphviz, `RENDER_THREADS` at a time (each drawing is a `dot`
-    process: the threads only wait), and write them in the given order."""
-    with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
-        drawn = list(pool.map(lambda job: render(job[1], job[2]), drawings))
-    return [write_bytes(path, data) for (path, _, _), data in zip(drawings, drawn, strict=True)]
+def run(
+    log: EventLog,
+    study: Study | None,
+    out: Path,
+    *,
+    jobs: int = 1,
+    pool: Executor | None = None,
+) -> MineResult:
+    """Mine the log and write maps, variants, the BPMN model, deviations and the backlog.
 
-
-def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
-    """Mine the log and write maps, variants, the BPMN model, deviations and the backlog."""
+    `jobs`: processes to use (0: one per core; 1: this one alone, one graphviz drawing at a
+    time). pm4py's discovery and conformance run in worker processes beside the maps (see
+    `workers`); `pool` passes workers the caller started before reading the log, so they
+    start up while it is read. The outputs are the same whatever `jobs` is."""
     require_graphviz()
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(mining_pool(jobs))
+        return _run(log, study, out, jobs, pool)
+
+
+def _run(
+    log: EventLog, study: Study | None, out: Path, jobs: int, pool: Executor | None
+) -> MineResult:
     spec = study.mining if study is not None else MiningSpec()
     events = log.events
     paths: list[Path] = []
     notes: list[str] = []
-    case_order = ordered(events)
+    reference_path = study.reference_process_path if study is not None else None
+    structure = submit(pool, structure_task, reference_path) if reference_path else None
+    case_order = ordered(events)  # the one sort: variants, maps and handovers share it
     variants = case_variants(case_order, is_ordered=True)
+    ranked = ranked_variants(variants)
+    conformance_job = (
+        submit(pool, conformance_task, reference_path, ranked, conformance_limits(spec))
+        if reference_path is not None
+        else None
+    )
+    # the counts in the order cases first show them, as pm4py's miner would collect them
+    model_job = submit(pool, model_task, Counter(variants.tolist()), spec.noise_threshold)
     lead_s = lead_times(events)
     cases = build_case_table(events, study, lead_s)
     segment_columns = [c for c in (study.segment_columns if study else []) if c in cases.attributes]
@@ -101,50 +150,51 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
     full_table = variant_table(variants, lead_s)
     paths.append(write_csv(out / layout.VARIANTS_CSV, full_table))
 
-    # conformance and deviations
-    reference = None
-    conformance = None
-    if study is not None and study.reference_process_path is not None:
-        reference = load_reference(study.reference_process_path)
-        conformance = check_conformance(
-            events, variants, reference,
-            max_variants=spec.alignment_max_variants, time_limit=spec.alignment_time_limit,
-        )  # fmt: skip
-    else:
+    # what needs neither the documented process nor pm4py, while a worker starts on it
+    still_open = open_cases(case_order, is_ordered=True)
+    coded = code_log(case_order)
+    handover_table = None
+    if RESOURCE in case_order and case_order[RESOURCE].notna().any():
+        handover_table = handovers(case_order, RESOURCE)
+        paths.append(write_csv(out / layout.HANDOVERS_CSV, handover_table))
+
+    # deviations (conformance is computed by a worker meanwhile)
+    reference = structure.result() if structure is not None else None
+    if reference is None:
         notes.append("no reference_process: informal activities, skipped steps and order "
                      "violations need the documented process")  # fmt: skip
     courtesy, role_flags = courtesy_rules(cases, study)
     rework = list(study.roles.rework) if study is not None else []
-    deviations = find_deviations(events, cases, reference, rework, role_flags)
+    deviations = find_deviations(events, cases, reference, rework, role_flags, still_open)
     where_columns = where_attributes(cases.attributes, segment_columns)
     table, records = catalogue(deviations, cases.attributes, where_columns, spec.min_share)
     paths.append(write_csv(out / layout.DEVIATIONS_CSV, table))
     chase_activities = list(study.roles.chase_call) if study is not None else []
-    still_open = open_cases(events)
     backlog = rank_backlog(deviations, cases, min_share=spec.min_share,
                            chase_activities=chase_activities, still_open=still_open)  # fmt: skip
     paths.append(write_csv(out / layout.BACKLOG_CSV, backlog_table(backlog)))
 
-    # maps per segment, level and view (the #1 pain point pinned on every one)
+    # maps per segment, level and view (the #1 pain point pinned on every one), all from
+    # the one coded log: a segment is a mask over it, never a copy sorted again
     pinned, pinned_note = pain_point_pin(backlog, set(map(str, cases.counts.columns)))
     segments = segments_of(cases.attributes, segment_columns, spec.max_segment_values)
     page_segments: list[SegmentMaps] = []
     map_records = []
     variant_tables = []
-    drawings: list[tuple[Path, object, str]] = []  # (file, DOT, format), drawn side by side
+    drawings: list[tuple[str, str]] = []  # (file stem, DOT): drawn side by side, SVG and PNG
     for index, segment in enumerate(segments):
-        part = events if segment.column is None else events[events[CASE].isin(segment.cases)]
+        keep = None if segment.column is None else case_order[CASE].isin(segment.cases).to_numpy()
         seg_variants = variants.reindex(segment.cases)
         variant_tables.append(variant_table(seg_variants, lead_s, top=spec.top_variants))
-        names, levels = map_levels(part, pinned=pinned)
+        names, levels = map_levels(coded, pinned=pinned, keep=keep)
         page_segments.append(SegmentMaps(segment.label, len(segment.cases), names, levels))
         for level in spec.coverage_levels:
-            process_map = abstract_map(part, level, level, pinned=pinned)
+            process_map = abstract_map(coded, level, level, pinned=pinned, keep=keep)
             for view in VIEWS:
                 title = f"{segment.label} · {level_key(level)}% · {view}"
                 dot = map_dot(process_map, view, title, pinned=pinned, pinned_note=pinned_note)
                 stem = f"maps/map_s{index}_{level_key(level)}_{view}"
-                drawings += [(out / f"{stem}.svg", dot, "svg"), (out / f"{stem}.png", dot, "png")]
+                drawings.append((stem, dot.source))
                 map_records.append(
                     {"segment": segment.label, "column": segment.column, "value": segment.value,
                      "coverage": level, "view": view, "svg": f"{stem}.svg", "png": f"{stem}.png",
@@ -153,31 +203,40 @@ def run(log: EventLog, study: Study | None, out: Path) -> MineResult:
                      "cases": process_map.n_cases, "pinned": list(pinned)}
                 )  # fmt: skip
 
-    paths += render_all(drawings)
-
-    # discovered BPMN model
-    model = discover_bpmn(events, spec.noise_threshold)
-    paths.append(write_bpmn(model, out / layout.PROCESS_BPMN))
-    bpmn_svg = render(bpmn_dot(model), "svg")
-    paths.append(write_bytes(out / layout.PROCESS_SVG, bpmn_svg))
-    figures = [(f"Discovered process (inductive miner, noise {spec.noise_threshold:g})",
-                inline_svg(bpmn_svg))]  # fmt: skip
-
     # handover of work
-    handover_table = None
-    if RESOURCE in case_order and case_order[RESOURCE].notna().any():
-        handover_table = handovers(case_order, RESOURCE)
-        paths.append(write_csv(out / layout.HANDOVERS_CSV, handover_table))
+    handover_title = ""
+    if handover_table is not None:
         people = people_of(case_order, study)
         shown = handover_table.assign(
             source=handover_table["source"].map(people), target=handover_table["target"].map(people)
         )
         who = "people" if people.names else "people, pseudonymised"
+        handover_title = f"Handover of work between {who} (strongest 60 links)"
         dot = handover_dot(shown, title=f"Handover of work between {who}")
-        svg = render(dot, "svg")
-        paths.append(write_bytes(out / layout.HANDOVER_SVG, svg))
-        paths.append(write_bytes(out / layout.HANDOVER_PNG, render(dot, "png")))
-        figures.append((f"Handover of work between {who} (strongest 60 links)", inline_svg(svg)))
+        drawings.append((HANDOVER_STEM, dot.source))
+
+    release_freed_memory()  # the maps' temporaries, before graphviz needs memory of its own
+    drawn = draw_all([source for _, source in drawings], at_once=drawing_slots(jobs))
+    handover_svg = b""
+    for (stem, _), (svg, png) in zip(drawings, drawn, strict=True):
+        if stem == HANDOVER_STEM:
+            handover_svg = svg
+            paths.append(write_bytes(out / layout.HANDOVER_SVG, svg))
+            paths.append(write_bytes(out / layout.HANDOVER_PNG, png))
+        else:
+            paths.append(write_bytes(out / f"{stem}.svg", svg))
+            paths.append(write_bytes(out / f"{stem}.png", png))
+
+    # discovered BPMN model (from a worker)
+    bpmn_text, bpmn_source = model_job.result()
+    paths.append(write_text(out / layout.PROCESS_BPMN, bpmn_text))
+    (bpmn_svg,) = draw(bpmn_source, ("svg",))
+    paths.append(write_bytes(out / layout.PROCESS_SVG, bpmn_svg))
+    figures = [(f"Discovered process (inductive miner, noise {spec.noise_threshold:g})",
+                inline_svg(bpmn_svg))]  # fmt: skip
+    if handover_table is not None:
+        figures.append((handover_title, inline_svg(handover_svg)))
+    conformance = conformance_job.result() if conformance_job is not None else None
 
     findings = {
         "log": {
