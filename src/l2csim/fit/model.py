@@ -100,7 +100,10 @@ def fit_model(
             "waiting steps found in the log: "
             + "; ".join(f"{a} ({why})" for a, why in sorted(outside.items()))
         )
-    staffing = staff.fit_staffing(events, cases["segment"], timezone, waiting_steps)
+    staffing = staff.fit_staffing(
+        events, cases["segment"], timezone, waiting_steps,
+        waiting.long_waits(events, skip=set(call_activities)),
+    )  # fmt: skip
     inferred = concurrency.infer_pools(
         events, staffing, timezone, study.pools if study else {}, set(call_activities)
     )  # steps the log names no one for

@@ -102,10 +102,18 @@ def local_times(frame: pd.DataFrame, timezone: str) -> pd.Series:
 
 
 def system_users(
-    events: pd.DataFrame, timezone: str, waiting_steps: set[str] = frozenset()
+    events: pd.DataFrame,
+    timezone: str,
+    waiting_steps: set[str] = frozenset(),
+    long_waits: set[str] = frozenset(),
 ) -> dict[str, str]:
-    """Resource -> reason, for the resources that are systems rather than people (a
-    resource that only records the end of waiting steps, e.g. goods receipt, is one too)."""
+    """Resource -> reason, for the resources that are systems rather than people. A
+    resource that only records the end of waiting steps, e.g. goods receipt, is one too, and
+    so is one that only records steps a working day or more after the case's previous step
+    (`long_waits`) when some of them are waits for someone outside and it logs no start
+    times: in a small operation a
+    goods receipt's stock arrivals are too few to show their random order, its production
+    orders beside them do."""
     columns = [RESOURCE, TIMESTAMP, ACTIVITY, *([START] if START in events else [])]
     staffed = events.loc[events[RESOURCE].notna(), columns]
     if staffed.empty:
@@ -114,6 +122,19 @@ def system_users(
     only_waits = staffed.groupby(RESOURCE)[ACTIVITY].agg(
         lambda a: len(a) >= MIN_EVENTS_TO_JUDGE and a.isin(list(waiting_steps)).all()
     )
+    # Only where the resource logs no start times: one that logs when it began works.
+    started = (
+        staffed[START].notna().groupby(staffed[RESOURCE]).any()
+        if START in staffed
+        else pd.Series(dtype=bool)
+    )
+    only_long = staffed.groupby(RESOURCE)[ACTIVITY].agg(
+        lambda a: (
+            len(a) >= MIN_EVENTS_TO_JUDGE
+            and a.isin(list(long_waits)).all()
+            and a.isin(list(waiting_steps)).any()
+        )
+    ) & ~started.reindex(staffed[RESOURCE].unique(), fill_value=False)
     local = local_times(staffed, timezone)
     hours = (local.dt.hour + local.dt.minute / 60.0).to_numpy()
     frame = pd.DataFrame(
@@ -128,6 +149,12 @@ def system_users(
             continue
         if waiting_steps and bool(only_waits.get(resource, False)):
             found[resource] = "it only records the end of waits for someone outside"
+            continue
+        if long_waits and bool(only_long.get(resource, False)):
+            found[resource] = (
+                "it only records steps a working day or more after the order's previous "
+                "step, some of them waits for someone outside"
+            )
             continue
         if at_once.get(resource, 0.0) >= AT_ONCE:
             found[resource] = (
@@ -210,13 +237,16 @@ def fit_staffing(
     case_segment: pd.Series,
     timezone: str,
     waiting_steps: set[str] = frozenset(),
+    long_waits: set[str] = frozenset(),
 ) -> Staffing:
-    """Teams, systems and their activities; events without a resource go to 'unassigned'."""
+    """Teams, systems and their activities; events without a resource go to 'unassigned'.
+    `long_waits`: steps a working day or more after the case's previous one at the median
+    (`waiting.long_waits`)."""
     frame = events
     if RESOURCE not in frame:
         frame = frame.assign(**{RESOURCE: None})
     frame = frame.assign(**{SEGMENT: case_segment.reindex(frame[CASE]).to_numpy()})
-    systems = system_users(frame, timezone, waiting_steps)
+    systems = system_users(frame, timezone, waiting_steps, long_waits)
     is_system = frame[RESOURCE].isin(list(systems))
     people = frame.loc[frame[RESOURCE].notna() & ~is_system]
     machines = frame.loc[is_system]

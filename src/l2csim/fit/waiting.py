@@ -9,9 +9,13 @@ it. Three kinds of step carry one:
 - steps the study declares as waiting (`roles.waiting_steps`), and steps whose orders come
   out in a different order than they went in (`outside_waits`): all their waiting before
   the work began, whoever records them. A team works its queue roughly in order; waiting
-  for a supplier, a carrier or a customer ends in any order. So a step where more than
-  `INVERSION_LIMIT` of consecutive completions were overtaken (the later one enabled
-  earlier) and the median wait is a working day or more is waiting, not queueing;
+  for a supplier, a carrier or a customer ends in any order. So a step whose median wait is
+  a working day or more is waiting, not queueing, when more than `INVERSION_LIMIT` of
+  consecutive completions were overtaken (the later one enabled earlier), or, for a step
+  too sparse to reach that (a few orders a week: ones far apart rarely overtake each other
+  however random their waits), when at least `RANDOM_ORDER_SHARE` as many were overtaken
+  as if each order had drawn another's wait at random (`random_overtaken`; completion-only
+  steps: with logged starts the work's own order is seen);
 - any other step, for the occurrences that waited at least `MIN_DELAY_HOURS` working hours
   while the team that did it was mostly idle (it did less than `BUSY_LIMIT` of the work its
   people could have done meanwhile): the order was waiting for something other than the
@@ -28,39 +32,93 @@ import pandas as pd
 
 from l2csim.fit.durations import fit_distribution, working_hours
 from l2csim.fit.staff import Staffing
-from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
+from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP, epoch_ns
 from l2csim.params import Distribution, Member, Pool
 
 HOUR = pd.Timedelta(hours=1)
 MIN_DELAY_HOURS = 8.0
 INVERSION_LIMIT = 0.4
+RANDOM_ORDER_SHARE = 0.9
+MIN_RANDOM_OVERTAKEN = 0.15  # below this, shuffled waits barely reorder: nothing to tell
+SHUFFLES = 10
 MIN_ORDERED = 20
 BUSY_LIMIT = 0.6
 MIN_DELAYS = 10
 
 
+def _enabled(events: pd.DataFrame, skip: set[str]) -> pd.DataFrame:
+    """Each flow step's completion and its case's previous flow step (`skip`: not flow)."""
+    flow = events.loc[~events[ACTIVITY].isin(list(skip))]
+    enabled = flow.groupby(CASE, sort=False)[TIMESTAMP].shift()
+    started = flow[START].notna() if START in flow else False
+    return pd.DataFrame(
+        {
+            "activity": flow[ACTIVITY].astype(str),
+            "done": flow[TIMESTAMP],
+            "enabled": enabled,
+            "started": started,
+        }
+    ).dropna(subset=["enabled"])
+
+
+def long_waits(events: pd.DataFrame, skip: set[str] = frozenset()) -> set[str]:
+    """Steps done `MIN_DELAY_HOURS` or more after the case's previous step at the median
+    (with `MIN_ORDERED` occurrences): nobody's queue is that long as a rule."""
+    frame = _enabled(events, skip)
+    waits = ((frame["done"] - frame["enabled"]) / HOUR).groupby(frame["activity"])
+    median, size = waits.median(), waits.size()
+    return {str(a) for a in median.index if size[a] >= MIN_ORDERED and median[a] >= MIN_DELAY_HOURS}
+
+
 def outside_waits(events: pd.DataFrame, skip: set[str] = frozenset()) -> dict[str, str]:
     """Steps whose waiting is for someone outside (see the module docstring): activity ->
     why. `events` sorted by case and time; `skip` names steps that are not in the flow."""
-    flow = events.loc[~events[ACTIVITY].isin(list(skip))]
-    enabled = flow.groupby(CASE, sort=False)[TIMESTAMP].shift()
-    frame = pd.DataFrame(
-        {"activity": flow[ACTIVITY].astype(str), "done": flow[TIMESTAMP], "enabled": enabled}
-    ).dropna(subset=["enabled"])
+    frame = _enabled(events, skip)
     found: dict[str, str] = {}
     for name, rows in frame.groupby("activity", sort=True):
         if name in skip or len(rows) < MIN_ORDERED:
             continue
         rows = rows.sort_values("done", kind="stable")
-        order = rows["enabled"].to_numpy()
-        overtaken = float((order[1:] < order[:-1]).mean())
+        order = epoch_ns(rows["enabled"])
+        overtaken = _overtaken(order)
         wait = float(((rows["done"] - rows["enabled"]) / HOUR).median())
-        if overtaken > INVERSION_LIMIT and wait >= MIN_DELAY_HOURS:
+        if wait < MIN_DELAY_HOURS:
+            continue
+        if overtaken > INVERSION_LIMIT:
             found[str(name)] = (
                 f"its orders come out in a different order than they go in ({overtaken:.0%} "
                 f"overtaken) after a median wait of {wait:,.0f} h: waiting for someone outside"
             )
+            continue
+        if rows["started"].any():
+            continue  # work with logged starts shows its own order; this is for completions
+        at_random = random_overtaken(order, epoch_ns(rows["done"]))
+        if at_random >= MIN_RANDOM_OVERTAKEN and overtaken >= RANDOM_ORDER_SHARE * at_random:
+            found[str(name)] = (
+                f"its orders come out in as mixed an order as random waits would put them "
+                f"({overtaken:.0%} overtaken, {at_random:.0%} at random) after a median wait "
+                f"of {wait:,.0f} h: waiting for someone outside"
+            )
     return found
+
+
+def _overtaken(enabled_by_completion: np.ndarray) -> float:
+    """The share of consecutive completions where the later one was enabled earlier."""
+    return float((enabled_by_completion[1:] < enabled_by_completion[:-1]).mean())
+
+
+def random_overtaken(enabled: np.ndarray, done: np.ndarray) -> float:
+    """(Times as integers, by completion.) The share `_overtaken` would be if each order had waited another's wait, drawn at
+    random (`SHUFFLES` seeded shuffles, averaged): what waits independent of the order of
+    arrival, as an outside party's are, do to the order at this step's own pace. A team
+    working its queue in order stays far below it."""
+    start, waits = enabled, done - enabled
+    rng = np.random.default_rng(len(start))
+    shares = []
+    for _ in range(SHUFFLES):
+        finish = start + rng.permutation(waits)
+        shares.append(_overtaken(start[np.argsort(finish, kind="stable")]))
+    return float(np.mean(shares))
 
 
 @dataclass(frozen=True)
