@@ -73,6 +73,7 @@ class PromiseRule:
 
 OFF_DAY_RULES = ("next", "previous")
 MIN_RULE_ORDERS = 100
+MIN_GROUP_ORDERS = 5  # wait-free orders a tier and segment need to set its own count
 
 
 def promise_days(
@@ -82,8 +83,12 @@ def promise_days(
     and segment): the cut-off hour and the day-off rule are searched, the calendar day and
     "next" kept unless another makes over 1 % more orders follow the rule. The search uses
     `unseen_wait_free` orders when there are `MIN_RULE_ORDERS` of them (those a system took
-    in: an order keyed from an inbox may have waited unseen, which reads as an earlier
-    cut-off); each count is the most common over all orders."""
+    in, or of a channel that does not wait: an order keyed from an inbox may have waited
+    unseen, which reads as an earlier cut-off). Each count is the most common over those
+    orders of its tier and segment where it has `MIN_GROUP_ORDERS` of them, else the most
+    common over all its orders moved by the median difference the others show: where most
+    orders are e-mailed and wait a day before anyone keys them, the most common count over
+    all orders is a day short."""
     ordered, day = promised_local_days(cases, timezone)
     if day.empty:
         return PromiseRule()
@@ -109,9 +114,22 @@ def promise_days(
                 best = (regular, cutoff, off_day)
     assert best is not None
     days = days_left(ordered, day, PromiseRule({}, weekdays, best[1], best[2]))
-    modes = days.groupby([keys["tier"], keys["segment"]]).agg(lambda d: d.mode().iloc[0])
+    modes = _most_common(days, keys)
+    if unseen_wait_free is not None:
+        free = day.index.intersection(unseen_wait_free)
+        sizes = keys.loc[free].groupby(["tier", "segment"]).size()
+        free_modes = _most_common(days[free], keys.loc[free])[sizes >= MIN_GROUP_ORDERS]
+        if len(free_modes):
+            shift = int(np.round(np.median(free_modes - modes[free_modes.index])))
+            modes = (modes + shift).astype(int)
+            modes.loc[free_modes.index] = free_modes.astype(int)
     owed = {(str(t), str(s)): int(max(n, 0)) for (t, s), n in modes.items()}
     return PromiseRule(owed, weekdays, best[1], best[2])
+
+
+def _most_common(days: pd.Series, keys: pd.DataFrame) -> pd.Series:
+    """The most common count per tier and segment (the smaller on a tie)."""
+    return days.groupby([keys["tier"], keys["segment"]]).agg(lambda d: d.mode().iloc[0])
 
 
 def promised_local_days(cases: pd.DataFrame, timezone: str) -> tuple[pd.Series, pd.Series]:

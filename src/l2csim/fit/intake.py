@@ -171,6 +171,23 @@ def fit_inbox(
     )
 
 
+def wait_free(
+    events: pd.DataFrame,
+    first: pd.DataFrame,
+    inbox: InboxWait,
+    spec: IntakeSpec,
+    case_attributes: list[str],
+) -> pd.Index:
+    """Orders that cannot have waited unseen: those a system took in, and those of the
+    channels that do not wait (whose promises show the tier's rule itself)."""
+    channel, _ = channels(events, first["kind"], spec, case_attributes)
+    waiting = spec.waiting_channels or [
+        c for c, excess in inbox.lag_days.items() if excess >= MIN_EXCESS_DAYS
+    ]
+    free = ~channel.isin(waiting) | (first["kind"].reindex(channel.index) == "system")
+    return channel.index[free.to_numpy()]
+
+
 def _lag_by_channel(lag: pd.Series, channel: pd.Series) -> pd.DataFrame:
     """Mean lag and orders per channel, for channels with at least `MIN_ORDERS` known lags."""
     known = lag.notna()

@@ -117,6 +117,16 @@ def fit_model(
     )
     first = durations.first_steps(events, times)
     promise_rule = customers.promise_days(cases, timezone, first.index[first["kind"] == "system"])
+    intake_spec = study.intake if study else IntakeSpec()
+    case_attributes = list(study.log.case_attributes) if study else []
+    inbox, inbox_notes = intake.fit_inbox(
+        events, times, first, cases, intake.order_lags(cases, promise_rule, timezone),
+        staffing.pool_of, pools, timezone, intake_spec, case_attributes, set(call_activities),
+    )  # fmt: skip
+    if inbox is not None:  # the rule again, from the orders that did not wait unseen
+        promise_rule = customers.promise_days(
+            cases, timezone, intake.wait_free(events, first, inbox, intake_spec, case_attributes)
+        )
     tiers = customers.fit_tiers(
         cases, tier_provenance, study, _owed_milestones(study), promise_rule.days
     )
@@ -190,11 +200,6 @@ def fit_model(
     if courtesy.provenance.source == "default":
         notes.append(f"courtesy practice: {courtesy.provenance.detail}")
 
-    inbox, inbox_notes = intake.fit_inbox(
-        events, times, first, cases, intake.order_lags(cases, promise_rule, timezone),
-        staffing.pool_of, pools, timezone, study.intake if study else IntakeSpec(),
-        list(study.log.case_attributes) if study else [], set(call_activities),
-    )  # fmt: skip
     notes += inbox_notes
     retention_params = _retention(options, notes)
     recent_cases = periods.recent_cases(cases, period)

@@ -1,0 +1,131 @@
+"""A small firm (the test bed's small_team: nine orders a week, one person on three teams,
+e-mailed orders keyed a day late, no tier list) fitted as it is: its goods receipt records
+stock and production arrivals too few to show their random order, and most of its orders
+reach the log a day after they were placed. Its truth says what the fit should find."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from l2csim.customers.run import analyse
+from l2csim.fit import FitOptions, fit_model
+from l2csim.fit.customers import promise_days
+from l2csim.fit.staff import system_users
+from l2csim.fit.waiting import outside_waits
+from l2csim.inputs import read_inputs_log, resolve_inputs
+from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
+from l2csim.params import ModelParams
+from l2csim.sample.testbed import generate_operation
+from l2csim.sample.testbed.write import write_run
+
+
+@pytest.fixture(scope="module")
+def small_team(tmp_path_factory) -> tuple[ModelParams, dict]:
+    folder = tmp_path_factory.mktemp("small") / "small_team"
+    run = generate_operation("small_team", seed=0, days=365)
+    write_run(folder, run)
+    inputs = resolve_inputs(folder / "scenarios" / "study.yaml")
+    log = read_inputs_log(inputs)
+    analyse(log, inputs, folder / "customers")  # its tiers, from the customers' orders
+    options = FitOptions(tier_table=folder / "customers" / "customers.csv")
+    return fit_model(log, inputs.study, options), run.truth
+
+
+def test_a_small_firms_goods_receipt_is_waiting_not_a_person(small_team) -> None:
+    """The truth: production and stock arrivals are waits recorded by goods receipt. Read
+    as a person, goods receipt became a one-server team 86 % busy with production, and the
+    small firm's model queued its custom systems behind each other."""
+    model, truth = small_team
+    assert truth["activities"]["Production finished"]["kind"] == "wait"
+    systems = {r for p in model.pools if p.external for r in p.resources}
+    assert "Goods receipt" in systems
+    staffed = {r for p in model.pools if not p.external for r in p.resources}
+    assert "Goods receipt" not in staffed
+    assert any(
+        "Production finished" in n and "waiting for someone outside" in n for n in model.notes
+    )
+
+
+def test_promises_are_counted_from_the_orders_that_did_not_wait_unseen(small_team) -> None:
+    """Seven in ten orders are e-mailed and keyed about a day late, so the most common
+    count over all orders is a day short of each tier's rule; spare parts (no production
+    lead time) are promised the tier's working days exactly."""
+    model, truth = small_team
+    for tier in model.tiers:
+        assert (
+            tier.promise_working_days["Ersatzteile"]
+            == truth["tiers"][tier.name]["sla"]["working_days"]
+        )
+
+
+def _events(rows: list[tuple[str, str, pd.Timestamp, str]]) -> pd.DataFrame:
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    return events.sort_values([CASE, TIMESTAMP], kind="stable").reset_index(drop=True)
+
+
+def _sparse_operation(waits_in_order: bool) -> pd.DataFrame:
+    """Ninety orders, one every two days; each then waits two to ten days for the step
+    'Arrived' (recorded in office hours), either at random (an outside party) or one after
+    another (a queue)."""
+    rng = np.random.default_rng(3)
+    start = pd.Timestamp("2025-01-06 09:00")
+    rows, free = [], start
+    for i in range(90):
+        placed = start + pd.Timedelta(days=2 * i)
+        if waits_in_order:
+            free = max(free, placed) + pd.Timedelta(days=rng.uniform(1, 3))
+            done = max(free, placed + pd.Timedelta(days=2))
+        else:
+            done = placed + pd.Timedelta(days=rng.uniform(2, 10))
+        done = done.normalize() + pd.Timedelta(hours=9 + (done.hour % 8))
+        rows += [
+            (f"o{i:02d}", "Placed", placed, "Desk"),
+            (f"o{i:02d}", "Arrived", done, "Receiving"),
+        ]
+    return _events(rows)
+
+
+def test_a_sparse_step_waiting_at_random_is_an_outside_wait_and_a_queue_is_not() -> None:
+    at_random = _sparse_operation(waits_in_order=False)
+    in_order = _sparse_operation(waits_in_order=True)
+    found = outside_waits(at_random)
+    assert "Arrived" in found and "at random" in found["Arrived"]
+    assert "Arrived" not in outside_waits(in_order)
+
+
+def test_a_resource_recording_only_long_waits_some_outside_is_a_system() -> None:
+    """'Receiving' records an outside wait ('Arrived') and another step ('Inspected') a
+    working day or more after its predecessor: a system, where neither alone tells.
+    'Desk' records only short steps: a person."""
+    events = _sparse_operation(waits_in_order=False)
+    odd = (events[ACTIVITY] == "Arrived") & events[CASE].str[-1].isin(list("13579"))
+    events.loc[odd, ACTIVITY] = "Inspected"
+    found = system_users(events, "UTC", {"Arrived"}, {"Arrived", "Inspected"})
+    assert set(found) == {"Receiving"} and "working day or more" in found["Receiving"]
+    assert system_users(events, "UTC", {"Arrived"}, {"Arrived"}) == {}
+    assert system_users(events, "UTC", {"Arrived"}) == {}
+
+
+def test_a_rule_counted_from_wait_free_orders_is_not_a_day_short() -> None:
+    """Rule: 4 working days. Twenty orders a system took in are promised 4 days from their
+    day; sixty keyed a working day late show 3 left. All orders make it 3; the wait-free
+    ones 4, and a tier without enough of them is moved by the same day."""
+    placed = pd.bdate_range("2025-03-03", periods=80).tz_localize("UTC") + pd.Timedelta(hours=10)
+    promised_day = placed.normalize() + pd.offsets.BDay(4)
+    seen = placed.where(np.arange(80) < 20, placed + pd.offsets.BDay(1))
+    tier = np.where(np.arange(80) % 10 == 9, "b", "a")
+    tier[:20] = "a"
+    cases = pd.DataFrame(
+        {
+            "arrival": seen,
+            "promised": promised_day + pd.Timedelta(days=1),
+            "tier": tier,
+            "segment": "s",
+        },
+        index=[f"o{i}" for i in range(80)],
+    )
+    assert promise_days(cases, "UTC").days == {("a", "s"): 3, ("b", "s"): 3}
+    assert promise_days(cases, "UTC", cases.index[:20]).days == {("a", "s"): 4, ("b", "s"): 4}
