@@ -93,3 +93,34 @@ def test_delivery_is_the_last_delivery_event_and_open_orders_past_due_are_late(t
     _, judged = judged_orders(events, inputs.study)
     late = judged.set_index("case")["late"]
     assert late["A"] is True and late["B"] is True and pd.isna(late["C"])
+
+
+def test_orders_of_no_known_tier_are_judged_when_every_tier_is_promised_alike(tmp_path) -> None:
+    """A study that names tiers (each promised by the same date column) over a log without a
+    tier list: its orders are judged by that column, as the test bed's small firm's are;
+    tiers promised differently leave them unjudged rather than guess."""
+    rows = [
+        ("A", "Order received", "2025-01-06T09:00:00+00:00", "2025-01-08"),
+        ("A", "Delivered", "2025-01-09T09:00:00+00:00", "2025-01-08"),
+        ("B", "Order received", "2025-01-06T10:00:00+00:00", "2025-01-08"),
+        ("B", "Delivered", "2025-01-07T10:00:00+00:00", "2025-01-08"),
+    ]
+    (tmp_path / "log.csv").write_text(
+        "order,event,time,promised\n" + "\n".join(",".join(r) for r in rows) + "\n",
+        encoding="utf-8",
+    )
+    head = (
+        "log: {path: log.csv, columns: {case: order, activity: event, timestamp: time},\n"
+        "      case_attributes: [promised]}\n"
+        "roles: {order_received: Order received, delivered: Delivered}\n"
+    )
+    alike = "sla: {key: {promised_date: promised}, other: {promised_date: promised}}\n"
+    apart = "sla: {key: {promised_hours: 24}, other: {promised_date: promised}}\n"
+    verdicts = []
+    for sla in (alike, apart):
+        (tmp_path / "study.yaml").write_text(head + sla, encoding="utf-8")
+        inputs = resolve_inputs(tmp_path / "study.yaml")
+        _, judged = judged_orders(read_inputs_log(inputs).events, inputs.study)
+        verdicts.append(judged.set_index("case")["late"])
+    assert verdicts[0]["A"] is True and verdicts[0]["B"] is False
+    assert verdicts[1].isna().all()

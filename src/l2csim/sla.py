@@ -21,7 +21,17 @@ DAY = pd.Timedelta(days=1)
 
 
 def sla_for(tier: str, sla: dict[str, TierSla]) -> TierSla | None:
-    return sla.get(tier, sla.get("default"))
+    """The tier's SLA, else `default`. An order of no known tier (a log without a tier
+    list) is still judged when every tier is promised alike (the same promised-date
+    attribute or the same hours), without courtesy calls owed."""
+    rule = sla.get(tier, sla.get("default"))
+    if rule is None and tier == UNKNOWN_TIER and sla:
+        promises = {(r.promised_hours, r.promised_date) for r in sla.values()}
+        if len(promises) == 1:
+            hours, column = promises.pop()
+            if hours is not None or column is not None:
+                return TierSla(promised_hours=hours, promised_date=column)
+    return rule
 
 
 def judge_orders(
