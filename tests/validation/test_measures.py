@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP
 from l2csim.validation.measures import arrival_noise_limit, log_distances
@@ -37,3 +38,20 @@ def test_a_right_model_passes_and_a_wrong_one_fails() -> None:
         beyond += wrong > limit
     assert within >= 7 and beyond == 10
     assert limit > 48
+
+
+def test_the_wasserstein_distance_is_scipys() -> None:
+    """Our own (scipy.stats is slow to import) against scipy's, on whole hours with many
+    ties, on continuous values and on samples of very different sizes."""
+    from scipy.stats import wasserstein_distance
+
+    from l2csim.validation.measures import wasserstein
+
+    rng = np.random.default_rng(5)
+    for u, v in [
+        (np.floor(rng.exponential(40, 500)), np.floor(rng.exponential(55, 800))),
+        (rng.normal(0, 1, 30), rng.normal(0.5, 2, 3)),
+        (np.array([3.0]), np.array([1.0, 1.0, 7.0])),
+    ]:
+        assert wasserstein(u, v) == pytest.approx(wasserstein_distance(u, v), rel=1e-12)
+    assert wasserstein(np.array([2.0, 4.0]), np.array([2.0, 4.0])) == 0.0

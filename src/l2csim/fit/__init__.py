@@ -7,15 +7,35 @@ writes the model file. See each module for how its part is estimated.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from l2csim import layout
-from l2csim.fit.calibration import CalibrationSettings
-from l2csim.fit.model import FitOptions, fit_model
-from l2csim.inputs import Inputs, read_inputs_log
-from l2csim.params import ModelParams, write_params
-from l2csim.study import Study
+
+if TYPE_CHECKING:
+    from l2csim.fit.calibration import CalibrationSettings
+    from l2csim.fit.model import FitOptions, fit_model
+    from l2csim.inputs import Inputs
+    from l2csim.params import ModelParams
+    from l2csim.study import Study
 
 DEFAULT_OUT = layout.default_model()
+
+# Imported on first use: the fit pulls in scipy.stats and optuna, and stages that only read
+# a submodule (validation's `fit.period`, `fit.cases`) should not wait for them.
+_LAZY = {
+    "CalibrationSettings": "l2csim.fit.calibration",
+    "FitOptions": "l2csim.fit.model",
+    "fit_model": "l2csim.fit.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_OUT",
@@ -32,6 +52,8 @@ def calibration_settings(
 ) -> CalibrationSettings | None:
     """The calibration a fit runs: the study's `calibration:` section (on by default), with
     flags overriding it; a bare log is calibrated only when asked."""
+    from l2csim.fit.calibration import CalibrationSettings
+
     spec = study.calibration if study is not None else None
     on = enabled if enabled is not None else (spec.enabled if spec is not None else False)
     if not on:
@@ -61,7 +83,10 @@ def run(
 
     With `draws` > 0 also write that many parameter sets beside it (model_draws.json, the
     fit's uncertainty: `fit.uncertainty`); with 0 an earlier fit's draws are removed."""
+    from l2csim.fit.model import fit_model
     from l2csim.fit.uncertainty import write_model_draws
+    from l2csim.inputs import read_inputs_log
+    from l2csim.params import write_params
 
     log = read_inputs_log(inputs)
     params = fit_model(log, inputs.study, options)

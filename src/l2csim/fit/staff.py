@@ -48,7 +48,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
 from l2csim.params import Calendar, Member, Pool, Provenance
@@ -224,6 +223,8 @@ def resource_groups(events: pd.DataFrame) -> pd.Series:
     if len(shares) == 1:
         labels = np.array([1])
     else:
+        from scipy.cluster.hierarchy import fcluster, linkage  # only here: slow to import
+
         labels = fcluster(
             linkage(shares, method="average", metric="cosine"),
             t=CLUSTER_DISTANCE,
