@@ -107,6 +107,12 @@ def test_a_resource_recording_only_long_waits_some_outside_is_a_system() -> None
     assert set(found) == {"Receiving"} and "working day or more" in found["Receiving"]
     assert system_users(events, "UTC", {"Arrived"}, {"Arrived"}) == {}
     assert system_users(events, "UTC", {"Arrived"}) == {}
+    # A helpdesk agent closing tickets days later who now and then takes an outside wait
+    # (fewer than a quarter of their events) stays a person.
+    rare = events.copy()
+    mostly = (rare[ACTIVITY] == "Arrived") & ~rare[CASE].str[-2:].isin(["00", "10", "20", "30"])
+    rare.loc[mostly, ACTIVITY] = "Inspected"
+    assert system_users(rare, "UTC", {"Arrived"}, {"Arrived", "Inspected"}) == {}
 
 
 def test_a_rule_counted_from_wait_free_orders_is_not_a_day_short() -> None:

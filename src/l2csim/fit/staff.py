@@ -70,6 +70,7 @@ MIN_SPELLS = 4  # absences of one person to use their own lengths (else everyone
 ROUND_THE_CLOCK = 0.05
 BATCH_SHARE = 0.5
 MIN_EVENTS_TO_JUDGE = 20
+OUTSIDE_SHARE = 0.25  # of a resource's events, for `system_users`' long-waits rule
 MAX_ODD_SHARE = 0.5
 AT_ONCE = 1.0
 SHARED = 0.1  # other jobs open when one starts: a login several people share
@@ -109,8 +110,8 @@ def system_users(
     """Resource -> reason, for the resources that are systems rather than people. A
     resource that only records the end of waiting steps, e.g. goods receipt, is one too, and
     so is one that only records steps a working day or more after the case's previous step
-    (`long_waits`) when some of them are waits for someone outside and it logs no start
-    times: in a small operation a
+    (`long_waits`) when at least `OUTSIDE_SHARE` of its events end waits for someone outside
+    and it logs no start times: in a small operation a
     goods receipt's stock arrivals are too few to show their random order, its production
     orders beside them do."""
     columns = [RESOURCE, TIMESTAMP, ACTIVITY, *([START] if START in events else [])]
@@ -131,7 +132,7 @@ def system_users(
         lambda a: (
             len(a) >= MIN_EVENTS_TO_JUDGE
             and a.isin(list(long_waits)).all()
-            and a.isin(list(waiting_steps)).any()
+            and a.isin(list(waiting_steps)).mean() >= OUTSIDE_SHARE
         )
     ) & ~started.reindex(staffed[RESOURCE].unique(), fill_value=False)
     local = local_times(staffed, timezone)
@@ -152,7 +153,7 @@ def system_users(
         if long_waits and bool(only_long.get(resource, False)):
             found[resource] = (
                 "it only records steps a working day or more after the order's previous "
-                "step, some of them waits for someone outside"
+                "step, a quarter or more of them waits for someone outside"
             )
             continue
         if at_once.get(resource, 0.0) >= AT_ONCE:
