@@ -93,7 +93,8 @@ def fit_model(
     )  # fmt: skip
     expedite_activity = _most_frequent(expedite, events)
     timed = sorted({*in_routing, *roles.chase_call, *roles.courtesy_call, *expedite})
-    outside = waiting.outside_waits(events, skip=set(call_activities))
+    step_waits = waiting.step_waits(events, skip=set(call_activities))
+    outside = step_waits.outside
     waiting_steps = {*roles.waiting_steps, *outside}
     if outside:
         notes.append(
@@ -101,9 +102,8 @@ def fit_model(
             + "; ".join(f"{a} ({why})" for a, why in sorted(outside.items()))
         )
     staffing = staff.fit_staffing(
-        events, cases["segment"], timezone, waiting_steps,
-        waiting.long_waits(events, skip=set(call_activities)),
-    )  # fmt: skip
+        events, cases["segment"], timezone, waiting_steps, set(step_waits.long)
+    )
     inferred = concurrency.infer_pools(
         events, staffing, timezone, study.pools if study else {}, set(call_activities)
     )  # steps the log names no one for

@@ -111,9 +111,8 @@ def system_users(
     resource that only records the end of waiting steps, e.g. goods receipt, is one too, and
     so is one that only records steps a working day or more after the case's previous step
     (`long_waits`) when at least `OUTSIDE_SHARE` of its events end waits for someone outside
-    and it logs no start times: in a small operation a
-    goods receipt's stock arrivals are too few to show their random order, its production
-    orders beside them do."""
+    and it logs no start times: in a small operation a goods receipt's stock arrivals are
+    too few to show their random order, its production orders beside them do."""
     columns = [RESOURCE, TIMESTAMP, ACTIVITY, *([START] if START in events else [])]
     staffed = events.loc[events[RESOURCE].notna(), columns]
     if staffed.empty:
@@ -243,7 +242,7 @@ def fit_staffing(
 ) -> Staffing:
     """Teams, systems and their activities; events without a resource go to 'unassigned'.
     `long_waits`: steps a working day or more after the case's previous one at the median
-    (`waiting.long_waits`)."""
+    (`waiting.step_waits`)."""
     frame = events
     if RESOURCE not in frame:
         frame = frame.assign(**{RESOURCE: None})

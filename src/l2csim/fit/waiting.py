@@ -61,29 +61,37 @@ def _enabled(events: pd.DataFrame, skip: set[str]) -> pd.DataFrame:
     ).dropna(subset=["enabled"])
 
 
-def long_waits(events: pd.DataFrame, skip: set[str] = frozenset()) -> set[str]:
-    """Steps done `MIN_DELAY_HOURS` or more after the case's previous step at the median
-    (with `MIN_ORDERED` occurrences): nobody's queue is that long as a rule."""
-    frame = _enabled(events, skip)
-    waits = ((frame["done"] - frame["enabled"]) / HOUR).groupby(frame["activity"])
-    median, size = waits.median(), waits.size()
-    return {str(a) for a in median.index if size[a] >= MIN_ORDERED and median[a] >= MIN_DELAY_HOURS}
+@dataclass(frozen=True)
+class StepWaits:
+    """What the waits between a case's steps say about each step (`step_waits`)."""
+
+    outside: dict[str, str]  # steps waiting for someone outside -> why
+    long: frozenset[str]  # steps `MIN_DELAY_HOURS` or more after the previous at the median
 
 
 def outside_waits(events: pd.DataFrame, skip: set[str] = frozenset()) -> dict[str, str]:
     """Steps whose waiting is for someone outside (see the module docstring): activity ->
     why. `events` sorted by case and time; `skip` names steps that are not in the flow."""
+    return step_waits(events, skip).outside
+
+
+def step_waits(events: pd.DataFrame, skip: set[str] = frozenset()) -> StepWaits:
+    """The steps waiting for someone outside, and the steps done `MIN_DELAY_HOURS` or more
+    after the case's previous step at the median (nobody's queue is that long as a rule),
+    each among steps with `MIN_ORDERED` occurrences, from one pass over the flow."""
     frame = _enabled(events, skip)
     found: dict[str, str] = {}
+    long: set[str] = set()
     for name, rows in frame.groupby("activity", sort=True):
-        if name in skip or len(rows) < MIN_ORDERED:
+        if len(rows) < MIN_ORDERED:
             continue
-        rows = rows.sort_values("done", kind="stable")
-        order = epoch_ns(rows["enabled"])
-        overtaken = _overtaken(order)
         wait = float(((rows["done"] - rows["enabled"]) / HOUR).median())
         if wait < MIN_DELAY_HOURS:
             continue
+        long.add(str(name))
+        rows = rows.sort_values("done", kind="stable")
+        order = epoch_ns(rows["enabled"])
+        overtaken = _overtaken(order)
         if overtaken > INVERSION_LIMIT:
             found[str(name)] = (
                 f"its orders come out in a different order than they go in ({overtaken:.0%} "
@@ -99,7 +107,7 @@ def outside_waits(events: pd.DataFrame, skip: set[str] = frozenset()) -> dict[st
                 f"({overtaken:.0%} overtaken, {at_random:.0%} at random) after a median wait "
                 f"of {wait:,.0f} h: waiting for someone outside"
             )
-    return found
+    return StepWaits(found, frozenset(long))
 
 
 def _overtaken(enabled_by_completion: np.ndarray) -> float:
@@ -108,10 +116,10 @@ def _overtaken(enabled_by_completion: np.ndarray) -> float:
 
 
 def random_overtaken(enabled: np.ndarray, done: np.ndarray) -> float:
-    """(Times as integers, by completion.) The share `_overtaken` would be if each order had waited another's wait, drawn at
-    random (`SHUFFLES` seeded shuffles, averaged): what waits independent of the order of
-    arrival, as an outside party's are, do to the order at this step's own pace. A team
-    working its queue in order stays far below it."""
+    """The share `_overtaken` would be if each order had waited another's wait, drawn at
+    random (`SHUFFLES` seeded shuffles, averaged; times as integers, by completion): what
+    waits independent of the order of arrival, as an outside party's are, do to the order
+    at this step's own pace. A team working its queue in order stays far below it."""
     start, waits = enabled, done - enabled
     rng = np.random.default_rng(len(start))
     shares = []
