@@ -34,7 +34,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "fidelity"))
 
-from harness import fit_operation, predict, score, summary  # noqa: E402
+from harness import as_is_levels, fit_operation, policy_kpis, predict, score, summary  # noqa: E402
 
 RESULTS = HERE / "results" / "fidelity.json"
 EFFECTS = HERE / "results" / "fidelity_effects.csv"
@@ -77,8 +77,10 @@ def run(names: list[str], data: Path, trials: int, replications: int, jobs: int)
         validation = as_is(fitted, folder)
         policies = list(fitted.counterfactual["policies"])
         began = time.perf_counter()
+        base = policy_kpis(fitted, None, replications=replications, jobs=jobs)
         scored = score(
-            predict(fitted, policies, replications=replications, jobs=jobs), fitted.counterfactual
+            predict(fitted, policies, replications=replications, jobs=jobs, base=base),
+            fitted.counterfactual,
         )
         frames = [f[f["operation"] != name] for f in frames] + [scored]
         results["operations"][name] = {
@@ -86,6 +88,7 @@ def run(names: list[str], data: Path, trials: int, replications: int, jobs: int)
             "predict_seconds": round(time.perf_counter() - began, 1),
             "calibration": fitted.params.calibration,
             "as_is": validation,
+            "as_is_levels": as_is_levels(fitted, base),
             "summary": summary(scored),
         }
         print(f"{name}: {results['operations'][name]['summary']}", flush=True)
@@ -121,8 +124,35 @@ def tables(results: dict) -> str:
         f"| **all** | | | **{o['coverage']:.0%}** | **{o['sign_accuracy']:.0%}** "
         f"({o['robust_signs']}) | **{o['median_relative_error']:.2f}** | | |"
     )
+    lines += ["", levels_table(results)]
     if simod_doc.get("operations"):
         lines += ["", distances_table(results, simod_doc)]
+    return "\n".join(lines)
+
+
+def levels_table(results: dict) -> str:
+    """The as-is model's year beside the truth's (harness.as_is_levels): model mean (range
+    over replications) / the log's world (range over the operation's seeds)."""
+    keys = ("customers_churned", "chase_calls_per_week", "orders_arrived")
+    lines = [
+        "| operation | " + " | ".join(f"{k}: model / log (other years)" for k in keys) + " |",
+        "| --- |" + " ---: |" * len(keys),
+    ]
+    for name, entry in sorted(results["operations"].items()):
+        levels = entry.get("as_is_levels", {})
+        cells = []
+        for key in keys:
+            v = levels.get(key)
+            if v is None:
+                cells.append("n/a")
+                continue
+            ratio = v["ratio_to_log"]
+            cells.append(
+                f"{v['model_mean']:.1f} ({v['model_min']:.0f}–{v['model_max']:.0f}) / "
+                f"{v['truth_log']:.1f} ({v['truth_min']:.0f}–{v['truth_max']:.0f})"
+                + (f" {ratio - 1:+.0%}" if ratio is not None else "")
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

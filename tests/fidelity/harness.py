@@ -49,6 +49,13 @@ SCORED = {
     "backlog_mean": ("backlog_mean", ""),
     "lead_time_mean_hours": ("lead_time_mean_hours", ""),
 }
+# The as-is levels put beside the truth's (see `as_is_levels`): a year's churned customers
+# (those who left after a bad experience), chase calls and orders.
+LEVELS = {
+    "customers_churned": ("customers_churned", ""),
+    "chase_calls_per_week": ("chase_calls_per_week", ""),
+    "orders_arrived": ("orders_arrived", ""),
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,39 @@ def fit_operation(folder: Path, trials: int = 12, jobs: int = 1) -> Fitted:
     return Fitted(operation.name, folder, params, operation.counterfactual or {})
 
 
+def policy_kpis(
+    fitted: Fitted,
+    policy_name: str | None,
+    replications: int = 10,
+    days: int = 365,
+    warmup_days: int = 30,
+    seed: int = 0,
+    jobs: int = 1,
+) -> pd.DataFrame:
+    """The KPI table of the baseline (None) or a policy's scenario, on common random numbers."""
+    scenarios = Path(fitted.folder) / "scenarios"
+    if policy_name is None:
+        policy = load_scenario(scenarios / "baseline.yaml").policy
+    else:
+        spec = fitted.counterfactual["policies"][policy_name]
+        policy = load_scenario(scenarios / spec["scenario"]).policy
+    policy = resolve_policy(policy, fitted.params, policy_name or "baseline")
+    spec = RunSpec(
+        fitted.params, policy, policy_name or "baseline", seed,
+        (days + warmup_days) * DAY, warmup_days * DAY,
+    )  # fmt: skip
+    return kpi_frame(run_replications(spec, replications, jobs=jobs), policy_name or "b")
+
+
+def _values(frame: pd.DataFrame, kpi: str, tier: str) -> np.ndarray:
+    """One whole-operation figure per replication, in replication order."""
+    rows = frame[
+        (frame["kpi"] == kpi) & (frame["tier"] == tier) & (frame["segment"] == "")
+        & (frame["pool"] == "") & frame["week"].isna() & frame["day"].isna()
+    ]  # fmt: skip
+    return rows.sort_values("replication")["value"].to_numpy(dtype=float)
+
+
 def predict(
     fitted: Fitted,
     policies: list[str],
@@ -84,36 +124,20 @@ def predict(
     warmup_days: int = 30,
     seed: int = 0,
     jobs: int = 1,
+    base: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Each policy's paired effect on the scored KPIs: mean, 95 % interval, replications."""
-    scenarios = Path(fitted.folder) / "scenarios"
+    """Each policy's paired effect on the scored KPIs: mean, 95 % interval, replications.
+    `base`: the baseline's KPI table when already run (`policy_kpis(fitted, None, ...)`)."""
 
     def run(policy_name: str | None) -> pd.DataFrame:
-        if policy_name is None:
-            policy = load_scenario(scenarios / "baseline.yaml").policy
-        else:
-            spec = fitted.counterfactual["policies"][policy_name]
-            policy = load_scenario(scenarios / spec["scenario"]).policy
-        policy = resolve_policy(policy, fitted.params, policy_name or "baseline")
-        spec = RunSpec(
-            fitted.params, policy, policy_name or "baseline", seed,
-            (days + warmup_days) * DAY, warmup_days * DAY,
-        )  # fmt: skip
-        return kpi_frame(run_replications(spec, replications, jobs=jobs), policy_name or "b")
+        return policy_kpis(fitted, policy_name, replications, days, warmup_days, seed, jobs)
 
-    def values(frame: pd.DataFrame, kpi: str, tier: str) -> np.ndarray:
-        rows = frame[
-            (frame["kpi"] == kpi) & (frame["tier"] == tier) & (frame["segment"] == "")
-            & (frame["pool"] == "") & frame["week"].isna() & frame["day"].isna()
-        ]  # fmt: skip
-        return rows.sort_values("replication")["value"].to_numpy(dtype=float)
-
-    base = run(None)
+    base = run(None) if base is None else base
     rows = []
     for name in policies:
         other = run(name)
         for key, (kpi, tier) in SCORED.items():
-            a, b = values(base, kpi, tier), values(other, kpi, tier)
+            a, b = _values(base, kpi, tier), _values(other, kpi, tier)
             if len(a) != len(b) or not len(a):
                 continue
             diff = b - a
@@ -133,6 +157,31 @@ def predict(
                 }
             )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def as_is_levels(fitted: Fitted, base: pd.DataFrame) -> dict[str, dict]:
+    """The as-is model's level of each `LEVELS` KPI over a year beside the truth: the
+    written log's world (seed 0 of the counterfactual baseline) and the range over its
+    seeds (the same operation in other years), with the model's mean over the log's."""
+    truth = fitted.counterfactual.get("baseline", {})
+    out = {}
+    for key, (kpi, tier) in LEVELS.items():
+        model = _values(base, kpi, tier)
+        seeds = [float(v) for v in truth.get(key, [])]
+        model = model[np.isfinite(model)]
+        if not len(model) or not seeds:
+            continue
+        mean = float(model.mean())
+        out[key] = {
+            "model_mean": round(mean, 2),
+            "model_min": round(float(model.min()), 2),
+            "model_max": round(float(model.max()), 2),
+            "truth_log": round(seeds[0], 2),
+            "truth_min": round(min(seeds), 2),
+            "truth_max": round(max(seeds), 2),
+            "ratio_to_log": round(mean / seeds[0], 3) if seeds[0] else None,
+        }
+    return out
 
 
 def score(predicted: pd.DataFrame, counterfactual: dict) -> pd.DataFrame:
