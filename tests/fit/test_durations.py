@@ -14,6 +14,7 @@ from l2csim.fit.durations import (
     fit_activity_durations,
     fixed,
     separate_idle,
+    without_carried,
 )
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import Member, Provenance
@@ -127,6 +128,21 @@ def test_a_busy_persons_pick_carried_over_the_night_counts_its_whole_work() -> N
     picks = times.loc[events[ACTIVITY].eq("Pick"), "processing"].dropna()
     assert picks.mean() == pytest.approx((2.0 + 6 * 1.0) / 7, rel=0.02)
     assert picks.max() == pytest.approx(2.0)
+
+
+def test_carried_jobs_are_marked_and_can_be_left_out_per_step() -> None:
+    """The overnight picks are marked `carried`; a step found to wait for something outside
+    gets them unknown again, other steps keep them."""
+    events = _warehouse_weeks(8)
+    petra = Member(name="Petra", weekdays=[0, 1, 2, 3, 4], start_hour=8.0, end_hour=16.0)
+    times = event_times(events, {"Petra": petra}, {"ERP": "system"}, "UTC")
+    carried = times["carried"]
+    assert carried.sum() == 5 * 8 - 2  # every morning's first pick but the first day's
+    assert times.loc[carried, "processing"].to_numpy() == pytest.approx(2.0)
+    assert without_carried(times, events, {"Release"}) is times
+    dropped = without_carried(times, events, {"Pick"})
+    assert dropped.loc[carried, "processing"].isna().all() and not dropped["carried"].any()
+    assert dropped.loc[~carried, "processing"].equals(times.loc[~carried, "processing"])
 
 
 def test_a_first_job_of_the_day_not_queued_the_evening_before_is_left_out() -> None:

@@ -100,6 +100,19 @@ def test_helpdesk_completion_only_durations(helpdesk: ModelParams) -> None:
     assert all(p.size >= 1 for p in helpdesk.pools)
 
 
+def test_helpdesk_automatic_closure_is_a_wait_not_a_busy_persons_overnight_work(
+    helpdesk: ModelParams,
+) -> None:
+    """Tickets are closed about two weeks after they were resolved, by one busy account:
+    its first closure of the morning was not queued for it overnight (the two weeks were
+    the wait), so the closure stays minutes of work after a staff-free wait, not hours of
+    work that make the team look busy through its own waits (then 21 % staff-free, 1.2 h)."""
+    closed = {a.name: a for a in helpdesk.activities}["Closed"]
+    assert closed.delay_probability > 0.9
+    assert closed.delay is not None and closed.delay.mean > 24 * 7
+    assert closed.duration.mean < 0.75
+
+
 def test_fit_distribution_recovers_known_shapes() -> None:
     rng = np.random.default_rng(7)
     lognormal = fit_distribution(rng.lognormal(mean=0.5, sigma=0.4, size=3000))

@@ -17,7 +17,10 @@ from the previous day's last completion, up to `CAP_DAYS` shifts. So is the firs
 of the day of a busy person (their jobs fill at least `BUSY_SHARE` of their shift hours)
 whose case was already waiting when they finished the evening before: they began it then,
 and the long jobs are the ones that run into the morning, so leaving these out reads a
-bottleneck's work short (picking 9 % short on the test bed's warehouse at 88 %). A person's
+bottleneck's work short (picking 9 % short on the test bed's warehouse at 88 %); such jobs
+are marked `carried`, and `without_carried` leaves them out again for steps found to wait
+for something outside the log (the model does so before fitting: an automatic closure two
+weeks after a ticket was resolved was not queued for its account overnight). A person's
 first completion of the day otherwise says nothing about when they began (they may have
 been idle). Where a person worked lightly loaded and idle time is not logged, the estimate is an
 upper bound. For steps nothing in the log starts (a call that comes in, an order keyed
@@ -194,6 +197,7 @@ def event_times(
             "began": pd.Series(pd.NaT, index=events.index, dtype=times.dtype),
             "processing": np.nan,
             "kind": kind,
+            "carried": False,
         },
         index=events.index,
     )
@@ -266,9 +270,25 @@ def event_times(
             load = measured.mean() * len(rows) if len(measured) else 0.0
             if at_work <= 0 or load / at_work < BUSY_SHARE:
                 hours[carried] = np.nan
+            else:
+                out.loc[rows.index[carried], "carried"] = True
         out.loc[rows.index, "began"] = began
         out.loc[rows.index, "processing"] = hours
     return out
+
+
+def without_carried(
+    times: pd.DataFrame, events: pd.DataFrame, activities: set[str] | None = None
+) -> pd.DataFrame:
+    """`times` with the overnight jobs of busy people (`carried`) unknown again: all of them,
+    or those of `activities` (steps that often wait for something outside the log begin
+    when it arrives, so their first job of the morning was not queued overnight)."""
+    drop = times["carried"]
+    if activities is not None:
+        drop = drop & events[ACTIVITY].isin(list(activities))
+    if not drop.any():
+        return times
+    return times.assign(processing=times["processing"].mask(drop), carried=times["carried"] & ~drop)
 
 
 def _long_activities(people: pd.DataFrame, day_number: pd.Series) -> set[str]:

@@ -115,6 +115,16 @@ def fit_model(
     times = durations.event_times(
         events, staffing.members, staffing.systems, timezone, set(call_activities)
     )
+    if times["carried"].any():
+        # A busy person's first job of the morning counts from the evening before only where
+        # it was queued for them: not for steps that often wait for something outside (an
+        # automatic closure after two weeks), judged without those jobs, which would make
+        # the team look busy through the very waits that tell.
+        waited = waiting.often_waiting(
+            events, durations.without_carried(times, events), staffing, external,
+            sorted(waiting_steps), timezone, OFTEN_WAITS, skip=set(call_activities),
+        )  # fmt: skip
+        times = durations.without_carried(times, events, waited)
     first = durations.first_steps(events, times)
     promise_rule = customers.promise_days(cases, timezone, first.index[first["kind"] == "system"])
     intake_spec = study.intake if study else IntakeSpec()

@@ -25,6 +25,7 @@ Waiting while the team was busy is queueing, and the simulation makes its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,32 +158,10 @@ def fit_delays(
 ) -> dict[str, StepDelays]:
     """The delays of each step that has one (see the module docstring); `segment` is each
     event's segment label; `skip` names steps that are not part of the flow (calls)."""
-    pool_of = staffing.pool_of
-    pools = {p.name: p for p in staffing.pools}
-    activity = events[ACTIVITY].astype(str)
-    enabled = times["enabled"]
-    known = enabled.notna()
-    before_work = ((times["began"].fillna(events[TIMESTAMP]) - enabled) / HOUR).clip(lower=0)
     delays: dict[str, StepDelays] = {}
-    for name in sorted(set(activity[known].unique()) - set(skip)):
-        rows = known & (activity == name)
-        pool = pool_of.get(name)
-        if pool in external:
-            continue  # the party's own time: `outside_hours`
-        if name in declared:
-            values, waited = before_work, rows
-            what = "declared waiting step: time before its work"
-        elif pool is not None and pool in pools and pools[pool].members:
-            waited = _waited_while_idle(events, times, rows, pools[pool], timezone)
-            if int(waited.sum()) < MIN_DELAYS:
-                continue
-            values = before_work
-            what = (
-                f"waited >= {MIN_DELAY_HOURS:g} working hours while the team did < "
-                f"{BUSY_LIMIT:.0%} of the work it could"
-            )
-        else:
-            continue
+    for name, rows, values, waited, what in _waits(
+        events, times, staffing, external, declared, timezone, skip
+    ):
         overall = _delay(values[waited], int(rows.sum()), what)
         by_segment = {}
         for label in sorted(segment[rows].astype(str).unique()):
@@ -199,6 +178,62 @@ def fit_delays(
             by_segment = {}
         delays[name] = StepDelays(overall, by_segment)
     return delays
+
+
+def often_waiting(
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    staffing: Staffing,
+    external: list[str],
+    declared: list[str],
+    timezone: str,
+    share: float,
+    skip: set[str] = frozenset(),
+) -> set[str]:
+    """The steps whose delay (as `fit_delays` finds it) comes before at least `share` of
+    their occurrences, without fitting the delays' distributions."""
+    return {
+        name
+        for name, rows, _, waited, _ in _waits(
+            events, times, staffing, external, declared, timezone, skip
+        )
+        if int(waited.sum()) >= share * int(rows.sum())
+    }
+
+
+def _waits(
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    staffing: Staffing,
+    external: list[str],
+    declared: list[str],
+    timezone: str,
+    skip: set[str],
+) -> Iterator[tuple[str, pd.Series, pd.Series, pd.Series, str]]:
+    """Per step with a delay: its name, its events (mask), each event's hours before its
+    work began, which of them waited for something outside (mask), and why."""
+    pool_of = staffing.pool_of
+    pools = {p.name: p for p in staffing.pools}
+    activity = events[ACTIVITY].astype(str)
+    enabled = times["enabled"]
+    known = enabled.notna()
+    before_work = ((times["began"].fillna(events[TIMESTAMP]) - enabled) / HOUR).clip(lower=0)
+    for name in sorted(set(activity[known].unique()) - set(skip)):
+        rows = known & (activity == name)
+        pool = pool_of.get(name)
+        if pool in external:
+            continue  # the party's own time: `outside_hours`
+        if name in declared:
+            yield name, rows, before_work, rows, "declared waiting step: time before its work"
+        elif pool is not None and pool in pools and pools[pool].members:
+            waited = _waited_while_idle(events, times, rows, pools[pool], timezone)
+            if int(waited.sum()) < MIN_DELAYS:
+                continue
+            what = (
+                f"waited >= {MIN_DELAY_HOURS:g} working hours while the team did < "
+                f"{BUSY_LIMIT:.0%} of the work it could"
+            )
+            yield name, rows, before_work, waited, what
 
 
 def outside_hours(
