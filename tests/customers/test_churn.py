@@ -114,6 +114,37 @@ def test_a_tier_that_never_churns_gets_its_jeffreys_rate_not_minus_twenty() -> N
     assert rate == pytest.approx(contract["rate"], rel=1e-2)
 
 
+def test_a_tier_with_few_deliveries_at_risk_borrows_the_yearly_hazard() -> None:
+    """A slow tier (15 customers ordering every 75 days: 66 deliveries at risk, none churned)
+    would get 0.5 / 67 per delivery from its own data, and one churned customer more would
+    make it 1.5 %; it borrows the others' chance of leaving a year instead, for its judged
+    customers, spread over its orders, so its expected losses a year stay those of its
+    customers with a rhythm at the log's yearly hazard."""
+    world = World(tiers=(*World().tiers, Tier("occasional", 15, 75.0, -5.2, 0.0)))
+    orders, _, _, model = analyse(world)
+    slow = model["tiers"]["occasional"]
+    assert slow["deliveries_at_risk"] < 100 and slow["rate_source"] == "borrowed"
+    assert "deliveries at risk" in slow["method"]
+    for tier in ("key_account", "regular"):
+        assert model["tiers"][tier]["rate_source"] == "own"
+    years = (orders["received"].max() - orders["received"].min()) / DAY / 365.25
+    per_year = (orders["tier"] == "occasional").sum() / years
+    expected = model["churn_per_year"]["expected_by_tier"]["occasional"]
+    assert expected == pytest.approx(per_year * slow["rate"], rel=0.01)
+    hazard = float(slow["method"].split("log's ")[1].split("%")[0]) / 100
+    assert expected == pytest.approx(hazard * slow["judged"], rel=0.02)
+    assert slow["rate_ci_low"] < slow["rate"] < slow["rate_ci_high"]
+    # The fit keeps the slow tier out of the likelihood and matches its borrowed rate.
+    tiers = model["tiers"]
+    own = tiers["key_account"]["deliveries_at_risk"] + tiers["regular"]["deliveries_at_risk"]
+    assert model["fit"]["deliveries"] == own
+    offset = model["tiers"]["occasional"]["offset"]
+    assert "borrowed rate" in offset["note"]
+    sim = model["simulation"]
+    z = sim["tier_only"]["intercept"] + sim["tier_only"]["tier_offsets"]["occasional"]
+    assert 1 / (1 + math.exp(-z)) == pytest.approx(slow["rate"], rel=0.02)
+
+
 def test_one_time_buyers_never_churn_in_the_model() -> None:
     _, _, _, model = analyse(World(one_time_buyers=200))
     one_time = model["tiers"]["one_time"]

@@ -25,7 +25,10 @@ hypothesis (associations within a tier, not proven causes; a likelihood-ratio te
 tier alone says how strong the evidence is); the model without them, each tier's own rate,
 is written beside it. A tier with no churned customer gets the Jeffreys estimate of its rate
 (0.5 churned in its deliveries at risk), a tier with no customer at risk (one-time buyers)
-no churn. An effect the data cannot estimate (too few churned periods with it, no variation,
+no churn, and a tier with fewer than `MIN_TIER_DELIVERIES` deliveries at risk (customers
+who order a few times a year) the log's yearly chance of leaving for its customers with a
+rhythm (`_borrowed_rates`: its own handful of deliveries would give it 11 % per order from
+one churned customer, or 25 % from none in one delivery). An effect the data cannot estimate (too few churned periods with it, no variation,
 or an estimate without precision) is 0 and said so.
 Schema: README, section "retention_model.json".
 """
@@ -57,6 +60,7 @@ SIM_NAMES = {
 }
 MIN_EVENTS_WITH = 2  # churned customers whose deciding deliveries had the experience
 MAX_STD_ERROR = 5.0  # log-odds: an effect less precise than this is not estimated
+MIN_TIER_DELIVERIES = 100  # deliveries at risk for a tier's own churn rate (`_borrowed_rates`)
 HYPOTHESIS = (
     "The experience effects are associations in this log within each tier (late orders, "
     "chase calls and courtesy calls before customers left), not proven causes; the "
@@ -182,7 +186,7 @@ def fit_retention(
     label = definition | label_counts(labels) | {"period_years": round(years, 3)}
     events = int(rows.loc[rows["churned"] == 1, "customer"].nunique())
     label["churned_without_delivery"] = label["churned"] - events
-    tiers = _tiers(orders, labels, rows)
+    tiers = _tiers(orders, labels, rows, years)
     sample = {
         "deliveries": len(rows),
         "customers": int(rows["customer"].nunique()),
@@ -219,10 +223,13 @@ def fit_retention(
 # --- tiers ----------------------------------------------------------------------------------
 
 
-def _tiers(orders: pd.DataFrame, labels: pd.DataFrame, rows: pd.DataFrame) -> dict[str, dict]:
+def _tiers(
+    orders: pd.DataFrame, labels: pd.DataFrame, rows: pd.DataFrame, years: float
+) -> dict[str, dict]:
     """Per tier of the log's customers: how many were judged, churned, censored; its
-    deliveries at risk and churned customers; its rate (churned customers per delivery at
-    risk) with a Jeffreys 95 % interval."""
+    deliveries at risk and churned customers; its rate of churn per delivery with a 95 %
+    interval: its own (churned customers per delivery at risk, Jeffreys) with at least
+    `MIN_TIER_DELIVERIES` deliveries at risk, else borrowed (`_borrowed_rates`)."""
     customer_tier = orders.dropna(subset=["customer"]).groupby("customer")["tier"].first()
     status = labels["status"].reindex(customer_tier.index)
     out = {}
@@ -245,6 +252,7 @@ def _tiers(orders: pd.DataFrame, labels: pd.DataFrame, rows: pd.DataFrame) -> di
                 "rate": None,
                 "rate_ci_low": None,
                 "rate_ci_high": None,
+                "rate_source": None,
                 "method": "no delivery at risk (customers order too rarely or too recently to "
                 "judge): no churn simulated",
             }
@@ -256,6 +264,7 @@ def _tiers(orders: pd.DataFrame, labels: pd.DataFrame, rows: pd.DataFrame) -> di
                 "rate": _r(rate, 6),
                 "rate_ci_low": _r(low, 6),
                 "rate_ci_high": _r(high, 6),
+                "rate_source": "own",
                 "method": (
                     "churned customers / deliveries at risk"
                     if e
@@ -264,12 +273,67 @@ def _tiers(orders: pd.DataFrame, labels: pd.DataFrame, rows: pd.DataFrame) -> di
                 ),
             }
         out[tier] = entry
-    return out
+    orders_a_year = orders.dropna(subset=["customer"]).groupby("tier").size() / years
+    return _borrowed_rates(out, rows, labels, orders_a_year)
+
+
+def _borrowed_rates(
+    tiers: dict[str, dict], rows: pd.DataFrame, labels: pd.DataFrame, orders_a_year: pd.Series
+) -> dict[str, dict]:
+    """Tiers with fewer than `MIN_TIER_DELIVERIES` deliveries at risk borrow the others'
+    chance of leaving a year. Such a tier's customers order rarely (occasional buyers,
+    one-time buyers): a one-year log sees few of their periods end, and one churned customer
+    more or less moves its own rate by whole percents (1 in 9 deliveries: 11 %, applied to
+    every order of the tier). A customer's chance of leaving a year is taken not to depend
+    on how often it orders: the pooled hazard (churned customers at risk over the years at
+    risk, a delivery's period counted as its customer's cadence) for the tier's customers
+    with a rhythm (judged), spread over all its orders; one-time buyers, never judged, do not
+    leave. When no tier with enough deliveries has a churned customer, the tier with the most
+    churned customers keeps its own rate (the fit needs one)."""
+    sized = {t: e for t, e in tiers.items() if e["deliveries_at_risk"]}
+    if not sized:
+        return tiers
+    own = {t for t, e in sized.items() if e["deliveries_at_risk"] >= MIN_TIER_DELIVERIES}
+    if own == set(sized):
+        return tiers
+    if not any(sized[t]["churned_at_risk"] for t in own):  # the fit needs one churned
+        own.add(
+            max(
+                sized,
+                key=lambda t: (sized[t]["churned_at_risk"], sized[t]["deliveries_at_risk"], t),
+            )
+        )
+    cadence_years = rows["customer"].map(labels["cadence_days"]).astype(float) / YEAR_DAYS
+    exposure = float(cadence_years.fillna(0.0).sum())
+    churned = sum(e["churned_at_risk"] for e in sized.values())
+    if exposure <= 0:
+        return tiers
+    hazard = churned / exposure
+    low = float(stats.chi2.ppf(0.025, 2 * churned) / 2) / exposure if churned else 0.0
+    high = float(stats.chi2.ppf(0.975, 2 * churned + 2) / 2) / exposure
+    for tier in sorted(set(sized) - own):
+        entry = tiers[tier]
+        per_year = float(orders_a_year.get(tier, 0.0))
+        share = entry["judged"] / per_year if per_year > 0 else 0.0
+        entry |= {
+            "rate": _r(min(hazard * share, 1.0), 6),
+            "rate_ci_low": _r(min(low * share, 1.0), 6),
+            "rate_ci_high": _r(min(high * share, 1.0), 6),
+            "rate_source": "borrowed",
+            "method": (
+                f"only {entry['deliveries_at_risk']} deliveries at risk "
+                f"({MIN_TIER_DELIVERIES} needed for a rate of its own): the log's "
+                f"{hazard:.1%} of customers leaving a year (all tiers, {churned} churned in "
+                f"{exposure:.0f} customer-years at risk) for its {entry['judged']} customers "
+                f"with a rhythm, over its {per_year:.0f} orders a year"
+            ),
+        }
+    return tiers
 
 
 def _reference(tiers: dict[str, dict]) -> str:
     """The tier the intercept belongs to: most churned customers, then most deliveries."""
-    judged = [t for t, e in tiers.items() if e["deliveries_at_risk"]]
+    judged = [t for t, e in tiers.items() if e.get("rate_source") == "own"]
     return min(
         judged,
         key=lambda t: (-tiers[t]["churned_at_risk"], -tiers[t]["deliveries_at_risk"], t),
@@ -332,7 +396,7 @@ def _fit(rows: pd.DataFrame, tiers: dict[str, dict], features: list[str]) -> dic
     """Maximum likelihood with tier offsets (tiers with a churned customer against the
     reference tier) and `features`; None when it does not converge to finite estimates."""
     reference = _reference(tiers)
-    fitted_tiers = [t for t, e in tiers.items() if e["churned_at_risk"] and t != reference]
+    fitted_tiers = _fitted_tiers(tiers, reference)
     usable = rows.loc[rows["tier"].isin([reference, *fitted_tiers])]
     design = _design(usable, fitted_tiers, features)
     base = tiers[reference]["rate"]
@@ -371,12 +435,17 @@ def _fit(rows: pd.DataFrame, tiers: dict[str, dict], features: list[str]) -> dic
     betas = {n: coefficients[n]["estimate"] if n in features else 0.0 for n in FEATURES}
     offsets = {t: coefficients[_dummy(t)] for t in fitted_tiers}
     for tier, entry in tiers.items():
-        if entry["deliveries_at_risk"] and not entry["churned_at_risk"]:
+        if entry["deliveries_at_risk"] and tier != reference and tier not in fitted_tiers:
+            why = (
+                "no churned customer: the offset that gives the tier its Jeffreys rate"
+                if entry["rate_source"] == "own"
+                else "too few deliveries at risk: the offset that gives the tier its borrowed rate"
+            )
             offsets[tier] = {
                 "estimate": _r(_matching_offset(rows[rows["tier"] == tier], const, betas, entry)),
                 "ci_low": None,
                 "ci_high": None,
-                "note": "no churned customer: the offset that gives the tier its Jeffreys rate",
+                "note": why,
             }
     return {
         "reference_tier": reference,
@@ -394,7 +463,7 @@ def _fit_effects(rows: pd.DataFrame, tiers: dict[str, dict], tier_only: dict) ->
     """Tier offsets and the experience effects the data can estimate (the others 0, said
     why), with a likelihood-ratio test of the experience effects against tier alone."""
     reference = tier_only["reference_tier"]
-    fitted_tiers = [t for t, e in tiers.items() if e["churned_at_risk"] and t != reference]
+    fitted_tiers = _fitted_tiers(tiers, reference)
     usable = rows.loc[rows["tier"].isin([reference, *fitted_tiers])]
     decided = usable["churned"] == 1
     notes: dict[str, dict] = {}
@@ -472,12 +541,23 @@ def _fit_effects(rows: pd.DataFrame, tiers: dict[str, dict], tier_only: dict) ->
     return fitted
 
 
+def _fitted_tiers(tiers: dict[str, dict], reference: str) -> list[str]:
+    """The tiers whose offset against the reference is estimated: a rate of their own and
+    a churned customer at risk."""
+    return [
+        t
+        for t, e in tiers.items()
+        if e["churned_at_risk"] and e.get("rate_source") == "own" and t != reference
+    ]
+
+
 def _dummy(tier: str) -> str:
     return f"tier[{tier}]"
 
 
 def _matching_offset(rows: pd.DataFrame, const: float, betas: dict, tier: dict) -> float:
-    """The offset whose mean predicted rate over the tier's deliveries is its Jeffreys rate."""
+    """The offset whose mean predicted rate over the tier's deliveries is its rate (Jeffreys,
+    or borrowed)."""
     z = const + sum(betas[n] * rows[n].fillna(0.0).to_numpy() for n in FEATURES)
     target = tier["rate"]
 
