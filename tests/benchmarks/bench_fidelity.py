@@ -133,7 +133,7 @@ def tables(results: dict) -> str:
 def levels_table(results: dict) -> str:
     """The as-is model's year beside the truth's (harness.as_is_levels): model mean (range
     over replications) / the log's world (range over the operation's seeds)."""
-    keys = ("customers_churned", "chase_calls_per_week", "orders_arrived")
+    keys = ("customers_churned", "customers_left", "chase_calls_per_week", "orders_arrived")
     lines = [
         "| operation | " + " | ".join(f"{k}: model / log (other years)" for k in keys) + " |",
         "| --- |" + " ---: |" * len(keys),

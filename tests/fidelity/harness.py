@@ -19,6 +19,7 @@ Scoring, per operation, policy and KPI:
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 from dataclasses import dataclass
@@ -50,9 +51,11 @@ SCORED = {
     "lead_time_mean_hours": ("lead_time_mean_hours", ""),
 }
 # The as-is levels put beside the truth's (see `as_is_levels`): a year's churned customers
-# (those who left after a bad experience), chase calls and orders.
+# against those who left after a bad experience and against everyone who stopped ordering
+# (the written log's world only), chase calls and orders.
 LEVELS = {
     "customers_churned": ("customers_churned", ""),
+    "customers_left": ("customers_churned", ""),
     "chase_calls_per_week": ("chase_calls_per_week", ""),
     "orders_arrived": ("orders_arrived", ""),
 }
@@ -163,7 +166,10 @@ def as_is_levels(fitted: Fitted, base: pd.DataFrame) -> dict[str, dict]:
     """The as-is model's level of each `LEVELS` KPI over a year beside the truth: the
     written log's world (seed 0 of the counterfactual baseline) and the range over its
     seeds (the same operation in other years), with the model's mean over the log's."""
-    truth = fitted.counterfactual.get("baseline", {})
+    truth = dict(fitted.counterfactual.get("baseline", {}))
+    left = _customers_left(Path(fitted.folder))
+    if left is not None:  # the model's churn is everyone who stopped: the log cannot tell why
+        truth["customers_left"] = [left]
     out = {}
     for key, (kpi, tier) in LEVELS.items():
         model = _values(base, kpi, tier)
@@ -182,6 +188,17 @@ def as_is_levels(fitted: Fitted, base: pd.DataFrame) -> dict[str, dict]:
             "ratio_to_log": round(mean / seeds[0], 3) if seeds[0] else None,
         }
     return out
+
+
+def _customers_left(folder: Path) -> int | None:
+    """Customers of the written log's world who stopped ordering in its year: churned after
+    a bad experience, or stopped for reasons outside service after at least one order."""
+    found = sorted((folder / "event_logs").glob("*_truth.json"))
+    if not found:
+        return None
+    customers = json.loads(found[0].read_text(encoding="utf-8")).get("customers", {})
+    stopped = [c for c in customers.get("stopped", []) if c.get("last_order_date")]
+    return len(customers.get("churned", [])) + len(stopped)
 
 
 def score(predicted: pd.DataFrame, counterfactual: dict) -> pd.DataFrame:
