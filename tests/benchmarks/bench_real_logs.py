@@ -155,19 +155,28 @@ def nans(value, path: str = "") -> list[str]:
 
 def log_orders_a_year(study: Path) -> float | None:
     """The log's cases over the span of their first events, as a yearly rate (all of the
-    log, outlier dates included: what a reader of the raw file would count)."""
-    sys.path.insert(0, str(REPO / "src"))
-    from l2csim.errors import L2csimError
-    from l2csim.inputs import read_inputs_log, resolve_inputs
-    from l2csim.log import CASE, TIMESTAMP
-
-    try:
-        events = read_inputs_log(resolve_inputs(study), strict=False).events
-    except L2csimError:
-        return None
-    first = events.groupby(CASE)[TIMESTAMP].min()
-    days = max((first.max() - first.min()).total_seconds() / 86400, 1.0)
-    return round(len(first) / days * 365, 0)
+    log, outlier dates included: what a reader of the raw file would count). Counted in a
+    process of its own: a child started after this process had held a large log would
+    report that log's memory as its own peak (Linux carries the peak across fork and exec)."""
+    code = (
+        "import sys\n"
+        "from l2csim.errors import L2csimError\n"
+        "from l2csim.inputs import read_inputs_log, resolve_inputs\n"
+        "from l2csim.log import CASE, TIMESTAMP\n"
+        "try:\n"
+        "    events = read_inputs_log(resolve_inputs(sys.argv[1]), strict=False).events\n"
+        "except L2csimError:\n"
+        "    sys.exit(0)\n"
+        "first = events.groupby(CASE)[TIMESTAMP].min()\n"
+        "days = max((first.max() - first.min()).total_seconds() / 86400, 1.0)\n"
+        "print(round(len(first) / days * 365, 0))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(study)], env=env, capture_output=True, text=True
+    )
+    text = done.stdout.strip()
+    return float(text) if done.returncode == 0 and text else None
 
 
 def summarise(folder: Path, result: dict) -> None:
