@@ -141,10 +141,9 @@ def fit_model(
         cases, tier_provenance, study, _owed_milestones(study), promise_rule.days
     )
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
-    recent = periods.recent(events, period)  # today's waits (see fit.period)
     delays = waiting.fit_delays(
-        recent, times.loc[recent.index], staffing, external, sorted(waiting_steps), timezone,
-        recent[CASE].map(cases["segment"]), skip=set(call_activities),
+        events, times, staffing, external, sorted(waiting_steps), timezone,
+        events[CASE].map(cases["segment"]), skip=set(call_activities),
     )  # fmt: skip
     # Steps that often wait for something outside the log (stock, the customer's answer)
     # begin when that arrives, not when they were enabled: like calls, their gaps hold idle.

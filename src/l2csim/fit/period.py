@@ -9,11 +9,9 @@ Two stated rules, applied in order:
 2. **Rates and pools come from the recent window**: in a log whose cases start over more than
    `LONG_LOG_DAYS` days (15 months), the cases whose first event falls in the last
    `WINDOW_DAYS` days (12 months) up to the latest first event. A log of about a year (the
-   bundled sample, the test bed) is used whole; in a longer log, order intake,
-   the staff at work and the waits for things outside the company (a customer's answer,
-   an automatic closure: the help-desk log closed tickets after 764 h on average in its
-   earlier years, 360 h in its last) are today's, not an average over years in which the
-   company (or its use of the system) was different. Routing and durations, which only get
+   bundled sample, the test bed) is used whole; in a longer log, order intake
+   and the staff at work are today's, not an average over years in which the company (or
+   its use of the system) was different. Routing, durations and waiting, which only get
    better with more cases, use every plausibly dated case. Validation replays the same
    window, so it costs what a year costs however long the log is.
 """
@@ -70,8 +68,8 @@ class Period:
                 f"order intake and staff pools from the recent window: the "
                 f"{self.window_cases:,} of {self.cases:,} cases starting between "
                 f"{self.window_start:%Y-%m-%d} and {self.window_end:%Y-%m-%d} (the last "
-                f"{WINDOW_DAYS} days of the log's order intake), and so are the staff-free "
-                "waits; routing and durations from every case"
+                f"{WINDOW_DAYS} days of the log's order intake); routing, durations and waits "
+                "from every case"
             )
         return out
 
