@@ -164,6 +164,21 @@ def run_replications(
     return sorted(results, key=lambda r: r.replication)
 
 
+def start_replications(
+    spec: RunSpec, replications: int, *, executor: Executor | None = None
+) -> Callable[[], list[ReplicationResult]]:
+    """Submit replications 0..n-1 now and return what collects them (sorted by index): on an
+    executor they run while the caller does other work; without one, when collected."""
+    if executor is None:
+        return lambda: run_replications(spec, replications)
+    futures = [executor.submit(run_replication, spec, i) for i in range(replications)]
+
+    def collect() -> list[ReplicationResult]:
+        return sorted((future.result() for future in futures), key=lambda r: r.replication)
+
+    return collect
+
+
 def run_many(
     specs: list[RunSpec],
     replications: int,

@@ -33,7 +33,7 @@ from l2csim.output import write_csv, write_json
 from l2csim.params import load_params, write_params
 from l2csim.policy import Policy
 from l2csim.settings import RunSettings
-from l2csim.sim.replications import RunSpec, origin, run_replications
+from l2csim.sim.replications import RunSpec, origin, start_replications
 from l2csim.sim.run import event_frame
 from l2csim.sla import on_time_share
 from l2csim.study import Study, ValidationSpec
@@ -116,53 +116,54 @@ def validate(
     begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
     horizon = (end - begin) / HOUR
     run = RunSpec(
-        params, Policy(), "as_is", spec.seed, horizon_hours=horizon, warmup_hours=0.0,
-        event_log=True, intake=intake_hours(log, inputs.study, begin),
-    )  # fmt: skip
-    with backend(settings.jobs, settings.scheduler) as where:
-        results = run_replications(run, spec.replications, executor=where.executor)
-    simulated = event_frame(results, params.timezone)
+        params,
+        Policy(),
+        "as_is",
+        spec.seed,
+        horizon_hours=horizon,
+        warmup_hours=0.0,
+        event_log=True,
+        intake=intake_hours(log, inputs.study, begin),
+    )
     chase = list(params.roles.chase_call)
-    real_cases = m.cases_of(real)
-    cycle = (real_cases["last"] - real_cases["first"]) / HOUR
-    cutoff = end - pd.Timedelta(hours=float(cycle.quantile(0.95)))
-    real_sla = _real_sla(log, inputs.study)
+    with backend(settings.jobs, settings.scheduler) as where:
+        collect = start_replications(run, spec.replications, executor=where.executor)
+        # The log's side while the replications run: none of it depends on them.
+        real_cases = m.cases_of(real)
+        cycle = (real_cases["last"] - real_cases["first"]) / HOUR
+        cutoff = end - pd.Timedelta(hours=float(cycle.quantile(0.95)))
+        promises = _promises(log, inputs.study)
+        real_sla = _share_on_time(promises)
+        side = _RealSide.of(real, cutoff, start, end, chase, real_sla, spec.control_flow_cases)
+        naive_values = []
+        for i in range(spec.replications):
+            rng = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(10_000 + i, 1)))
+            )
+            naive = naive_log(real, rng)
+            naive_values.append(side.distances(naive, _naive_sla(naive, promises), rng))
+        tier_names = [t.name for t in params.tiers]
+        log_figures = f.log_kpis(log, inputs.study, params)
+        real_segments = case_table(log.events, inputs.study, None)["segment"]
+        noise_rng = np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(20_000,)))
+        )
+        arrival_noise = m.arrival_noise_limit(side.early, noise_rng)
+        results = collect()
+    simulated = event_frame(results, params.timezone)
 
-    per_source: dict[str, list[dict[str, float]]] = {"model": [], "naive": []}
+    per_source: dict[str, list[dict[str, float]]] = {"model": [], "naive": naive_values}
     for result in results:
         i = result.replication
         sim = simulated.loc[simulated[CASE].str.startswith(f"R{i}-"), [CASE, ACTIVITY, TIMESTAMP]]
         rng = np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(10_000 + i,)))
         )
-        naive = naive_log(real, rng)
-        for source, other, sla in (
-            ("model", sim, _kpi(result.rows, "sla_attainment")),
-            ("naive", naive, _naive_sla(naive, log, inputs.study)),
-        ):
-            values = m.log_distances(
-                _early(real, cutoff), _early(other, cutoff), rng, spec.control_flow_cases
-            )
-            values["arrivals_weekly"] = m.relative_mae(
-                m.weekly_arrivals(real, start, end), m.weekly_arrivals(other, start, end)
-            )
-            values["backlog_daily"] = m.relative_mae(
-                m.daily_backlog(real, start, end), m.daily_backlog(other, start, end)
-            )
-            values["chase_call_rate"] = m.relative_error(
-                m.chase_rate(_early(real, cutoff), chase), m.chase_rate(_early(other, cutoff), chase)
-            ) if chase else math.nan  # fmt: skip
-            values["sla_attainment"] = abs(sla - real_sla) if math.isfinite(real_sla) else math.nan
-            values["sla_by_tier"] = math.nan  # over the replications, below
-            values["activity_waits"] = math.nan
-            per_source[source].append(values)
+        per_source["model"].append(side.distances(sim, _kpi(result.rows, "sla_attainment"), rng))
 
     # The figures behind the measures: log and model side by side.
-    tier_names = [t.name for t in params.tiers]
-    log_figures = f.log_kpis(log, inputs.study, params)
     model_figures = f.model_kpis(results, tier_names, horizon)
     tiers = f.tier_sla(log_figures, model_figures)
-    real_segments = case_table(log.events, inputs.study, None)["segment"]
     waits = f.wait_table(log.events, real_segments, simulated, params, end)
     staffed = [p.name for p in params.pools if not p.external]
     load = f.utilisation(results, staffed)
@@ -174,10 +175,6 @@ def validate(
     not_applicable = f.not_applicable(params, inputs.study)
 
     thresholds = spec.thresholds.model_dump()
-    noise_rng = np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(20_000,)))
-    )
-    arrival_noise = m.arrival_noise_limit(_early(real, cutoff), noise_rng)
     if arrival_noise > thresholds["arrivals_hourly"]:
         notes.append(
             f"arrival times: the log's own sampling noise is above the threshold of "
@@ -275,15 +272,75 @@ def _promises(log: EventLog, study: Study | None) -> pd.DataFrame | None:
     return cases.assign(arrival=cases["received"])
 
 
-def _real_sla(log: EventLog, study: Study | None) -> float:
-    cases = _promises(log, study)
+def _share_on_time(cases: pd.DataFrame | None) -> float:
     share = on_time_share(cases) if cases is not None else None
     return math.nan if share is None else share
 
 
-def _naive_sla(naive: pd.DataFrame, log: EventLog, study: Study | None) -> float:
+@dataclass(frozen=True)
+class _RealSide:
+    """The real log's side of the per-replication measures, prepared once: its cases that
+    began by `cutoff` (later ones may not have finished in the replay) and its figures."""
+
+    early: pd.DataFrame
+    weekly: pd.Series
+    backlog: pd.Series
+    chase_rate: float
+    sla: float
+    cutoff: pd.Timestamp
+    start: pd.Timestamp
+    end: pd.Timestamp
+    chase: tuple[str, ...]
+    cfld_cases: int
+
+    @classmethod
+    def of(
+        cls,
+        real: pd.DataFrame,
+        cutoff: pd.Timestamp,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        chase: list[str],
+        sla: float,
+        cfld_cases: int,
+    ) -> _RealSide:
+        early = _early(real, cutoff)
+        return cls(
+            early=early,
+            weekly=m.weekly_arrivals(real, start, end),
+            backlog=m.daily_backlog(real, start, end),
+            chase_rate=m.chase_rate(early, list(chase)) if chase else math.nan,
+            sla=sla,
+            cutoff=cutoff,
+            start=start,
+            end=end,
+            chase=tuple(chase),
+            cfld_cases=cfld_cases,
+        )
+
+    def distances(self, other: pd.DataFrame, sla: float, rng: np.random.Generator) -> dict:
+        """Every per-replication measure of `other` (a simulated or naive log)."""
+        early = _early(other, self.cutoff)
+        values = m.log_distances(self.early, early, rng, self.cfld_cases)
+        values["arrivals_weekly"] = m.relative_mae(
+            self.weekly, m.weekly_arrivals(other, self.start, self.end)
+        )
+        values["backlog_daily"] = m.relative_mae(
+            self.backlog, m.daily_backlog(other, self.start, self.end)
+        )
+        values["chase_call_rate"] = (
+            m.relative_error(self.chase_rate, m.chase_rate(early, list(self.chase)))
+            if self.chase
+            else math.nan
+        )
+        values["sla_attainment"] = abs(sla - self.sla) if math.isfinite(self.sla) else math.nan
+        values["sla_by_tier"] = math.nan  # over the replications, in `validate`
+        values["activity_waits"] = math.nan
+        return values
+
+
+def _naive_sla(naive: pd.DataFrame, cases: pd.DataFrame | None) -> float:
     """The naive cases' cycle times against the real cases' promised lead times."""
-    cases = _promises(log, study)
     if cases is None:
         return math.nan
     promised = ((cases["promised"] - cases["arrival"]) / HOUR).dropna().to_numpy()
