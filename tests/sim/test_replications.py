@@ -12,7 +12,7 @@ import pytest
 from l2csim.confidence import HEADLINE_KPIS, estimate, headline_precision, replications_needed
 from l2csim.errors import InputError
 from l2csim.settings import RunSettings
-from l2csim.sim.replications import kpi_frame, origin, run_replications, start_replications
+from l2csim.sim.replications import kpi_frame, origin, replications_as_done, run_replications
 from l2csim.sim.run import (
     event_frame,
     parse_precision,
@@ -56,19 +56,19 @@ def test_common_random_numbers_shrink_paired_differences_on_shipped_scenarios(sc
         assert var_paired < var_independent / factor, (kpi, var_paired, var_independent)
 
 
-def test_replications_started_early_give_the_same_results(scenarios) -> None:
-    """Validation submits its replications, works on the log meanwhile, then collects them:
-    the same results, in replication order, as running them, with or without workers."""
+def test_replications_used_as_they_finish_give_the_same_results(scenarios) -> None:
+    """Validation submits its replications, works on the log meanwhile, and takes each
+    replication as it finishes: the same results as running them, with or without workers."""
     from concurrent.futures import ProcessPoolExecutor
 
     _, _, spec = prepare(scenarios / "baseline.yaml", RunSettings(horizon="60d", warmup="0d"))
     expected = kpi_frame(run_replications(spec, 3), "b")
     with ProcessPoolExecutor(max_workers=2) as pool:
-        collect = start_replications(spec, 3, executor=pool)
-        results = collect()
+        done = replications_as_done(spec, 3, executor=pool)
+        results = sorted(done, key=lambda r: r.replication)
     assert [r.replication for r in results] == [0, 1, 2]
     pd.testing.assert_frame_equal(kpi_frame(results, "b"), expected)
-    pd.testing.assert_frame_equal(kpi_frame(start_replications(spec, 3)(), "b"), expected)
+    pd.testing.assert_frame_equal(kpi_frame(list(replications_as_done(spec, 3)), "b"), expected)
 
 
 def test_warmup_is_left_out_of_every_kpi(scenarios) -> None:

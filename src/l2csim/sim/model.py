@@ -10,7 +10,7 @@ delivery closes the order for the KPIs and lets the customer decide whether to s
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 import simpy
@@ -627,26 +627,47 @@ class Simulation:
 
     # --- the simulated event log ------------------------------------------------------------
 
-    def event_rows(self, replication: int, origin: datetime) -> list[dict]:
-        """The event log as records with pm4py's column names (times as naive local)."""
-        if self.log is None:
-            return []
-        rows = []
-        for case, name, start, end, pool, person, cust, tier, segment, value in self.log:
-            rows.append(
-                {
-                    "case:concept:name": f"R{replication}-{case}",
-                    "concept:name": name,
-                    "start_timestamp": origin + timedelta(hours=start),
-                    "time:timestamp": origin + timedelta(hours=end),
-                    "org:resource": f"{pool} #{person + 1}" if person >= 0 else pool,
-                    "case:customer": f"C{cust}",
-                    "case:tier": self.tier_names[tier],
-                    "case:segment": self.segment_names[segment],
-                    "case:order_value": round(value, 2),
-                }
-            )
-        return rows
+    def event_rows(self, replication: int, origin: datetime) -> dict[str, object]:
+        """The event log as columns with pm4py's names (times as naive local datetime64),
+        plus `_case`, each case's number as an integer (to sort by without parsing names).
+        Columns, not records: a replication's log crosses a process boundary, and arrays
+        pickle and become a frame several times faster than a dict per event."""
+        if not self.log:
+            return {}
+        (case, name, start, end, pool, person, cust, tier, segment, value) = zip(
+            *self.log, strict=True
+        )
+        base = np.datetime64(origin.replace(tzinfo=None), "us")
+
+        def moment(hours: tuple[float, ...]) -> np.ndarray:
+            return base + _hours_to_microseconds(np.asarray(hours, dtype=float))
+
+        tiers, segments = self.tier_names, self.segment_names
+        return {
+            "case:concept:name": [f"R{replication}-{c}" for c in case],
+            "concept:name": list(name),
+            "start_timestamp": moment(start),
+            "time:timestamp": moment(end),
+            "org:resource": [
+                f"{pl} #{pr + 1}" if pr >= 0 else pl for pl, pr in zip(pool, person, strict=True)
+            ],
+            "case:customer": [f"C{c}" for c in cust],
+            "case:tier": [tiers[t] for t in tier],
+            "case:segment": [segments[g] for g in segment],
+            "case:order_value": [round(v, 2) for v in value],
+            "_case": np.asarray(case, dtype=np.int64),
+        }
+
+
+def _hours_to_microseconds(hours: np.ndarray) -> np.ndarray:
+    """`timedelta(hours=h)` for each h >= 0, vectorised, to the microsecond as Python rounds
+    it: the whole hours exactly, then the fraction's microseconds, the rest rounded half to
+    even (so the event logs are the same as when each time was a timedelta)."""
+    whole = np.trunc(hours)
+    scaled = (hours - whole) * 3_600_000_000.0
+    part = np.trunc(scaled)
+    micro = whole.astype(np.int64) * 3_600_000_000 + part.astype(np.int64)
+    return (micro + np.rint(scaled - part).astype(np.int64)).astype("timedelta64[us]")
 
 
 def _trend_factor(change: float, t: float, middle: float) -> float:

@@ -21,7 +21,7 @@ import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import pandas as pd
@@ -65,7 +65,7 @@ class ReplicationResult:
     events: int
     orders: int
     seconds: float
-    event_rows: list[dict] | None = None
+    event_rows: dict | None = None  # the event log's columns (Simulation.event_rows)
 
 
 @contextlib.contextmanager
@@ -164,19 +164,17 @@ def run_replications(
     return sorted(results, key=lambda r: r.replication)
 
 
-def start_replications(
+def replications_as_done(
     spec: RunSpec, replications: int, *, executor: Executor | None = None
-) -> Callable[[], list[ReplicationResult]]:
-    """Submit replications 0..n-1 now and return what collects them (sorted by index): on an
-    executor they run while the caller does other work; without one, when collected."""
+) -> Iterator[ReplicationResult]:
+    """Replications 0..n-1, submitted now, yielded as each finishes (on an executor they run
+    while the caller does other work, and the caller can use each as it comes; without one
+    they run one after another as asked for). Each draws only from its own streams, so what
+    the caller makes of one does not depend on the order they come in."""
     if executor is None:
-        return lambda: run_replications(spec, replications)
+        return (run_replication(spec, i) for i in range(replications))
     futures = [executor.submit(run_replication, spec, i) for i in range(replications)]
-
-    def collect() -> list[ReplicationResult]:
-        return sorted((future.result() for future in futures), key=lambda r: r.replication)
-
-    return collect
+    return (future.result() for future in as_completed(futures))
 
 
 def run_many(

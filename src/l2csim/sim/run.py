@@ -220,16 +220,17 @@ def sha256_of(path: Path) -> str:
 
 
 def event_frame(results: list[ReplicationResult], timezone: str) -> pd.DataFrame:
-    """The simulated event logs of all replications as one pm4py-named DataFrame (UTC).
+    """The simulated event logs of all replications as one pm4py-named DataFrame (UTC),
+    ordered by replication, case number and time.
 
     Simulated time is local wall-clock time (calendars ignore daylight saving); converting
     to UTC reads the repeated autumn hour as standard time and moves the skipped spring
     hour forward, so no event is lost.
     """
-    rows = [row for r in results for row in (r.event_rows or [])]
-    frame = pd.DataFrame.from_records(rows)
-    if frame.empty:
-        return frame
+    parts = [pd.DataFrame(r.event_rows).assign(_r=r.replication) for r in results if r.event_rows]
+    if not parts:
+        return pd.DataFrame()
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     standard = np.zeros(len(frame), dtype=bool)  # the repeated autumn hour: standard time
     for column in ("start_timestamp", "time:timestamp"):
         frame[column] = (
@@ -237,10 +238,8 @@ def event_frame(results: list[ReplicationResult], timezone: str) -> pd.DataFrame
             .dt.tz_localize(timezone, ambiguous=standard, nonexistent="shift_forward")
             .dt.tz_convert("UTC")
         )
-    order = frame["case:concept:name"].str.extract(r"R(\d+)-(\d+)").astype(int)
-    frame = frame.assign(_r=order[0], _c=order[1])
-    frame = frame.sort_values(["_r", "_c", "time:timestamp"], kind="stable")
-    return frame.drop(columns=["_r", "_c"]).reset_index(drop=True)
+    frame = frame.sort_values(["_r", "_case", "time:timestamp"], kind="stable")
+    return frame.drop(columns=["_r", "_case"]).reset_index(drop=True)
 
 
 def _write_xes(path: Path, frame: pd.DataFrame) -> Path:

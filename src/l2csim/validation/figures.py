@@ -92,30 +92,34 @@ def model_kpis(results, tiers: list[str], hours: float) -> dict:
     }
 
 
-def wait_table(
-    real: pd.DataFrame,
-    real_segments: pd.Series,
-    simulated: pd.DataFrame,
-    params: ModelParams,
-    end: pd.Timestamp,
-) -> pd.DataFrame:
-    """Per activity: the mean wait before it in the log and in the replay, its weight (how
-    often it occurs) and the relative error (1 hour at least as the scale)."""
+def log_waits(
+    real: pd.DataFrame, real_segments: pd.Series, params: ModelParams, end: pd.Timestamp
+) -> dict[str, float]:
+    """The log's side of `wait_table`: its mean wait before each activity, and weights."""
+    return _waits(real, real_segments, params, end)
+
+
+def replica_waits(frame: pd.DataFrame, params: ModelParams, end: pd.Timestamp) -> dict:
+    """One replication's side of `wait_table` (its simulated events)."""
+    return _waits(frame, frame.groupby(CASE)["case:segment"].first(), params, end)
+
+
+def _waits(
+    events: pd.DataFrame, segments: pd.Series, params: ModelParams, end: pd.Timestamp
+) -> dict[str, float]:
     roles = params.roles
     left_out = {*roles.chase_call, *roles.courtesy_call}
     after = end + pd.Timedelta(hours=1)  # everything is the "tuned" part here
-    got_real = measures(
-        real, real_segments, roles.order_received, roles.delivered, left_out, after, after
+    return measures(
+        events, segments, roles.order_received, roles.delivered, left_out, after, after
     )["train"]
+
+
+def wait_table(got_real: dict[str, float], replicas: list[dict]) -> pd.DataFrame:
+    """Per activity: the mean wait before it in the log (`log_waits`) and in the replay
+    (`replica_waits` of each replication), its weight (how often it occurs) and the
+    relative error (1 hour at least as the scale)."""
     rows = []
-    replicas = []
-    for _, frame in simulated.groupby(simulated[CASE].str.extract(r"^(R\d+)-")[0]):
-        segments = frame.groupby(CASE)["case:segment"].first()
-        replicas.append(
-            measures(
-                frame, segments, roles.order_received, roles.delivered, left_out, after, after
-            )["train"]
-        )
     for key, value in got_real.items():
         if not key.startswith("wait:"):
             continue

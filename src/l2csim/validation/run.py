@@ -33,7 +33,7 @@ from l2csim.output import write_csv, write_json
 from l2csim.params import load_params, write_params
 from l2csim.policy import Policy
 from l2csim.settings import RunSettings
-from l2csim.sim.replications import RunSpec, origin, start_replications
+from l2csim.sim.replications import RunSpec, origin, replications_as_done
 from l2csim.sim.run import event_frame
 from l2csim.sla import on_time_share
 from l2csim.study import Study, ValidationSpec
@@ -127,7 +127,7 @@ def validate(
     )
     chase = list(params.roles.chase_call)
     with backend(settings.jobs, settings.scheduler) as where:
-        collect = start_replications(run, spec.replications, executor=where.executor)
+        done = replications_as_done(run, spec.replications, executor=where.executor)
         # The log's side while the replications run: none of it depends on them.
         real_cases = m.cases_of(real)
         cycle = (real_cases["last"] - real_cases["first"]) / HOUR
@@ -145,26 +145,32 @@ def validate(
         tier_names = [t.name for t in params.tiers]
         log_figures = f.log_kpis(log, inputs.study, params)
         real_segments = case_table(log.events, inputs.study, None)["segment"]
+        got_real = f.log_waits(log.events, real_segments, params, end)
         noise_rng = np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(20_000,)))
         )
         arrival_noise = m.arrival_noise_limit(side.early, noise_rng)
-        results = collect()
-    simulated = event_frame(results, params.timezone)
-
-    per_source: dict[str, list[dict[str, float]]] = {"model": [], "naive": naive_values}
-    for result in results:
-        i = result.replication
-        sim = simulated.loc[simulated[CASE].str.startswith(f"R{i}-"), [CASE, ACTIVITY, TIMESTAMP]]
-        rng = np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(10_000 + i,)))
-        )
-        per_source["model"].append(side.distances(sim, _kpi(result.rows, "sla_attainment"), rng))
+        # Each replication's log and measures as it comes (the others may still run).
+        measured: dict[int, dict[str, float]] = {}
+        replica_waits: dict[int, dict[str, float]] = {}
+        finished = []
+        for result in done:
+            i = result.replication
+            frame = event_frame([result], params.timezone)
+            rng = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(10_000 + i,)))
+            )
+            sim = frame[[CASE, ACTIVITY, TIMESTAMP]]
+            measured[i] = side.distances(sim, _kpi(result.rows, "sla_attainment"), rng)
+            replica_waits[i] = f.replica_waits(frame, params, end)
+            finished.append(result)
+    results = sorted(finished, key=lambda r: r.replication)
+    per_source = {"model": [measured[r.replication] for r in results], "naive": naive_values}
 
     # The figures behind the measures: log and model side by side.
     model_figures = f.model_kpis(results, tier_names, horizon)
     tiers = f.tier_sla(log_figures, model_figures)
-    waits = f.wait_table(log.events, real_segments, simulated, params, end)
+    waits = f.wait_table(got_real, [replica_waits[r.replication] for r in results])
     staffed = [p.name for p in params.pools if not p.external]
     load = f.utilisation(results, staffed)
     if tiers["difference"].notna().any():
