@@ -65,11 +65,24 @@ def test_event_log_is_a_log_l2csim_reads(model, tmp_path) -> None:
         str(tmp_path),
     )
     assert result.exit_code == 0, result.output
+    logs = {}
     for name in ("events.csv", "events.xes"):
         log = read_log(tmp_path / name)
         assert log.n_cases > 300
         assert {"Order received", "Delivered", "Customer chase call"} <= set(log.activities)
         assert str(log.events["time:timestamp"].dt.tz) == "UTC" and log.has_start_times
+        logs[name] = log.events.sort_values(["case:concept:name", "time:timestamp"])
+    # Both files hold the same moments (the XES once read them as nanoseconds since 1970).
+    csv, xes = (logs[n]["time:timestamp"].reset_index(drop=True) for n in logs)
+    pd.testing.assert_series_equal(csv, xes, check_names=False)
+    assert csv.min() > pd.Timestamp("2000-01-01", tz="UTC")
+    again = run(
+        str(model), "--replications", "1", "--horizon", "30d", "--warmup", "0d",
+        "--event-log", "--out", str(tmp_path / "again"),
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    for name in ("events.csv", "events.xes"):  # the same replications, the same bytes
+        assert (tmp_path / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
 
 
 def test_bad_input_is_one_clear_line(model, tmp_path) -> None:

@@ -640,7 +640,8 @@ class Simulation:
         base = np.datetime64(origin.replace(tzinfo=None), "us")
 
         def moment(hours: tuple[float, ...]) -> np.ndarray:
-            return base + _hours_to_microseconds(np.asarray(hours, dtype=float))
+            moments = base + _hours_to_microseconds(np.asarray(hours, dtype=float))
+            return moments.astype("datetime64[ns]")  # pandas' and pm4py's unit
 
         tiers, segments = self.tier_names, self.segment_names
         return {

@@ -243,10 +243,24 @@ def event_frame(results: list[ReplicationResult], timezone: str) -> pd.DataFrame
 
 
 def _write_xes(path: Path, frame: pd.DataFrame) -> Path:
-    """XES through pm4py's writer, renamed into place only when complete."""
+    """XES through pm4py's line-by-line writer, renamed into place only when complete, with
+    the XES extensions its columns use named in a fixed order. Not its Rust writer (rustxes,
+    used when installed), which orders each trace's and event's attributes differently on
+    every run, and not pm4py's own detection of the extensions, a set whose order follows
+    the interpreter's string hashing: either way the same replications gave different files."""
     from l2csim.pm4py_adapter import pm4py
 
     pm = pm4py()
+    from pm4py.objects.log.obj import XESExtension
+
+    parts = {part for column in frame.columns for part in str(column).split(":")}
+    extensions = [ext for ext in XESExtension if ext.prefix in parts]
     with atomic_path(path, suffix=".xes") as tmp:  # pm4py's writer wants the .xes suffix
-        pm.write_xes(frame, str(tmp), case_id_key="case:concept:name")
+        pm.write_xes(
+            frame,
+            str(tmp),
+            case_id_key="case:concept:name",
+            extensions=extensions,
+            variant_str="line_by_line",
+        )
     return path
