@@ -14,7 +14,7 @@ from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.mine.role_rules import build_case_table, sla_summary
 from l2csim.orders import OrderSpec, judged_orders, order_table
 from l2csim.sla import end_of_local_day
-from l2csim.validation.run import _real_sla
+from l2csim.validation.run import _promises, _share_on_time
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def test_mine_customers_and_validate_agree_on_the_on_time_share(tmp_path, timezo
     analysed = analyse(log, inputs, tmp_path / "customers")
     sla = pd.read_csv(tmp_path / "customers" / "sla.csv")
     overall = sla[(sla["tier"] == "all") & (sla["segment"] == "all") & (sla["month"] == "all")]
-    validated = _real_sla(log, inputs.study)
+    validated = _share_on_time(_promises(log, inputs.study))
     assert analysed.paths
     assert mined["orders_judged"] == int(overall["judged_orders"].iloc[0]) > 3900
     assert mined["on_time_share"] == pytest.approx(float(overall["attainment"].iloc[0]), abs=1e-4)
