@@ -161,7 +161,7 @@ def test_same_replication_meets_the_same_arrivals_in_every_scenario() -> None:
             ),
             2,
         )
-        events = pd.DataFrame(result.event_rows)
+        events = pd.DataFrame(result.event_columns)
         first = events.groupby("case:concept:name", sort=True).agg(
             customer=("case:customer", "first"),
             value=("case:order_value", "first"),
@@ -180,8 +180,8 @@ def test_same_replication_meets_the_same_arrivals_in_every_scenario() -> None:
         3,
     )
     assert (
-        pd.DataFrame(other.event_rows)["case:customer"].tolist()[:50]
-        != pd.DataFrame(ra.event_rows)["case:customer"].tolist()[:50]
+        pd.DataFrame(other.event_columns)["case:customer"].tolist()[:50]
+        != pd.DataFrame(ra.event_columns)["case:customer"].tolist()[:50]
     )
 
 
@@ -344,7 +344,7 @@ def _calls_per_chased_order(repeat_share: float) -> pd.Series:
     spec = RunSpec(
         params, Policy(), seed=2, horizon_hours=2 * MONTH, warmup_hours=0.0, event_log=True
     )
-    events = pd.DataFrame(run_replication(spec, 0).event_rows)
+    events = pd.DataFrame(run_replication(spec, 0).event_columns)
     calls = events[events["concept:name"] == "Customer chase call"]
     return calls.groupby("case:concept:name").size()
 

@@ -627,7 +627,7 @@ class Simulation:
 
     # --- the simulated event log ------------------------------------------------------------
 
-    def event_rows(self, replication: int, origin: datetime) -> dict[str, object]:
+    def event_columns(self, replication: int, origin: datetime) -> dict[str, object]:
         """The event log as columns with pm4py's names (times as naive local datetime64),
         plus `_case`, each case's number as an integer (to sort by without parsing names).
         Columns, not records: a replication's log crosses a process boundary, and arrays

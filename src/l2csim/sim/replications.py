@@ -65,7 +65,7 @@ class ReplicationResult:
     events: int
     orders: int
     seconds: float
-    event_rows: dict | None = None  # the event log's columns (Simulation.event_rows)
+    event_columns: dict | None = None  # the event log's columns (Simulation.event_columns)
 
 
 @contextlib.contextmanager
@@ -113,7 +113,7 @@ def _replication(spec: RunSpec, replication: int) -> ReplicationResult:
     )
     tracker = sim.run()
     rows = tracker.rows(sim.pools)
-    events = sim.event_rows(replication, origin(spec.params)) if spec.event_log else None
+    events = sim.event_columns(replication, origin(spec.params)) if spec.event_log else None
     for pool in sim.pools:
         pool.close()  # orders still waiting go now, by reference counting (see StaffPool)
     return ReplicationResult(

@@ -227,7 +227,9 @@ def event_frame(results: list[ReplicationResult], timezone: str) -> pd.DataFrame
     to UTC reads the repeated autumn hour as standard time and moves the skipped spring
     hour forward, so no event is lost.
     """
-    parts = [pd.DataFrame(r.event_rows).assign(_r=r.replication) for r in results if r.event_rows]
+    parts = [
+        pd.DataFrame(r.event_columns).assign(_r=r.replication) for r in results if r.event_columns
+    ]
     if not parts:
         return pd.DataFrame()
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -248,13 +250,12 @@ def _write_xes(path: Path, frame: pd.DataFrame) -> Path:
     used when installed), which orders each trace's and event's attributes differently on
     every run, and not pm4py's own detection of the extensions, a set whose order follows
     the interpreter's string hashing: either way the same replications gave different files."""
-    from l2csim.pm4py_adapter import pm4py
+    from l2csim.pm4py_adapter import pm4py, pm4py_module
 
     pm = pm4py()
-    from pm4py.objects.log.obj import XESExtension
-
+    xes_extensions = pm4py_module("pm4py.objects.log.obj").XESExtension
     parts = {part for column in frame.columns for part in str(column).split(":")}
-    extensions = [ext for ext in XESExtension if ext.prefix in parts]
+    extensions = [ext for ext in xes_extensions if ext.prefix in parts]
     with atomic_path(path, suffix=".xes") as tmp:  # pm4py's writer wants the .xes suffix
         pm.write_xes(
             frame,

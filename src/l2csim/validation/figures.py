@@ -93,26 +93,21 @@ def model_kpis(results, tiers: list[str], hours: float) -> dict:
 
 
 def log_waits(
-    real: pd.DataFrame, real_segments: pd.Series, params: ModelParams, end: pd.Timestamp
-) -> dict[str, float]:
-    """The log's side of `wait_table`: its mean wait before each activity, and weights."""
-    return _waits(real, real_segments, params, end)
-
-
-def replica_waits(frame: pd.DataFrame, params: ModelParams, end: pd.Timestamp) -> dict:
-    """One replication's side of `wait_table` (its simulated events)."""
-    return _waits(frame, frame.groupby(CASE)["case:segment"].first(), params, end)
-
-
-def _waits(
     events: pd.DataFrame, segments: pd.Series, params: ModelParams, end: pd.Timestamp
 ) -> dict[str, float]:
+    """One side of `wait_table`: a log's mean wait before each activity, and its weights
+    (the real log, or one replication's events through `replica_waits`)."""
     roles = params.roles
     left_out = {*roles.chase_call, *roles.courtesy_call}
     after = end + pd.Timedelta(hours=1)  # everything is the "tuned" part here
     return measures(
         events, segments, roles.order_received, roles.delivered, left_out, after, after
     )["train"]
+
+
+def replica_waits(frame: pd.DataFrame, params: ModelParams, end: pd.Timestamp) -> dict:
+    """One replication's side of `wait_table` (its simulated events)."""
+    return log_waits(frame, frame.groupby(CASE)["case:segment"].first(), params, end)
 
 
 def wait_table(got_real: dict[str, float], replicas: list[dict]) -> pd.DataFrame:

@@ -116,15 +116,9 @@ def validate(
     begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
     horizon = (end - begin) / HOUR
     run = RunSpec(
-        params,
-        Policy(),
-        "as_is",
-        spec.seed,
-        horizon_hours=horizon,
-        warmup_hours=0.0,
-        event_log=True,
-        intake=intake_hours(log, inputs.study, begin),
-    )
+        params, Policy(), "as_is", spec.seed, horizon_hours=horizon, warmup_hours=0.0,
+        event_log=True, intake=intake_hours(log, inputs.study, begin),
+    )  # fmt: skip
     chase = list(params.roles.chase_call)
     with backend(settings.jobs, settings.scheduler) as where:
         done = replications_as_done(run, spec.replications, executor=where.executor)
@@ -135,13 +129,13 @@ def validate(
         promises = _promises(log, inputs.study)
         real_sla = _share_on_time(promises)
         side = _RealSide.of(real, cutoff, start, end, chase, real_sla, spec.control_flow_cases)
-        naive_values = []
+        naive_measured = []
         for i in range(spec.replications):
             rng = np.random.Generator(
                 np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(10_000 + i, 1)))
             )
             naive = naive_log(real, rng)
-            naive_values.append(side.distances(naive, _naive_sla(naive, promises), rng))
+            naive_measured.append(side.distances(naive, _naive_sla(naive, promises), rng))
         tier_names = [t.name for t in params.tiers]
         log_figures = f.log_kpis(log, inputs.study, params)
         real_segments = case_table(log.events, inputs.study, None)["segment"]
@@ -165,7 +159,7 @@ def validate(
             replica_waits[i] = f.replica_waits(frame, params, end)
             finished.append(result)
     results = sorted(finished, key=lambda r: r.replication)
-    per_source = {"model": [measured[r.replication] for r in results], "naive": naive_values}
+    per_source = {"model": [measured[r.replication] for r in results], "naive": naive_measured}
 
     # The figures behind the measures: log and model side by side.
     model_figures = f.model_kpis(results, tier_names, horizon)
