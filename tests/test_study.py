@@ -116,3 +116,17 @@ def test_missing_study_file(tmp_path: Path) -> None:
         load_study(tmp_path / "study.yaml")
     with pytest.raises(StudyError, match=r"no study\.yaml in this folder"):
         load_study(tmp_path)
+
+
+def test_calls_section_states_the_hold_and_refuses_a_backwards_redial(study_dir: Path) -> None:
+    path = write(study_dir, VALID + "calls:\n  hold_minutes: 3\n  redial_hours: [2, 4]\n")
+    calls = load_study(path).calls
+    assert (calls.hold_minutes, calls.redial_hours, calls.redials, calls.stated) == (
+        3.0,
+        (2.0, 4.0),
+        None,
+        True,
+    )
+    path = write(study_dir, VALID + "calls:\n  redial_hours: [4, 2]\n")
+    with pytest.raises(StudyError, match=r"calls: .*redial_hours: \[4\.0, 2\.0\] must be"):
+        load_study(path)

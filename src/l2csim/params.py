@@ -309,6 +309,24 @@ class CensoredWait(_Frozen):
     censored: int = Field(default=0, ge=0)  # waits cut short (delivered, or the log ended)
 
 
+class CallHold(_Frozen):
+    """A chasing caller nobody answers within `minutes` hangs up (costing no one's time),
+    dials again `redial_hours` later (uniform between the bounds) up to `redials` times,
+    then waits for the next chase as after an answered call."""
+
+    minutes: float = Field(gt=0, le=240)
+    redial_hours: tuple[float, float]
+    redials: int = Field(default=1, ge=0, le=20)
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CallHold:
+        low, high = self.redial_hours
+        if not 0 < low <= high:
+            raise ValueError(f"redial_hours: {self.redial_hours} must be 0 < low <= high")
+        return self
+
+
 class ChaseBehaviour(_Frozen):
     """When customers phone in about an order, how often, and what a call costs.
 
@@ -353,6 +371,10 @@ class ChaseBehaviour(_Frozen):
     # team (customers phone while someone answers: a promise kept Friday night and 10 hours
     # of patience is a call on Monday at 10), or plain "calendar" hours.
     clock: Literal["calendar", "working"] = "calendar"
+    # Optional (simulation): how long a caller stays on hold before hanging up, and when they
+    # call again (None: every call waits until answered). A log records answered calls only,
+    # so this is an assumption, stated as one (`fit.calls.call_hold`).
+    hold: CallHold | None = None
 
 
 class CourtesyPractice(_Frozen):

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from l2csim.errors import L2csimDeprecation, StudyError
 
@@ -336,6 +344,36 @@ class IntakeSpec(_Strict):
     infer: bool = True
 
 
+class CallsSpec(_Strict):
+    """`calls:` what a chasing customer does when nobody answers (fit.calls.call_hold).
+
+    A log records the calls someone answered, never those a caller gave up on, so this is
+    an assumption the study may state: `hold_minutes` on hold before hanging up (0: callers
+    wait until answered), `redials` quick tries again `redial_hours` (low, high) later, then
+    the customer waits as after an answered call. Unstated values are the defaults (5
+    minutes, 1 redial, 1-3 hours), shown as such wherever chase calls are.
+    """
+
+    hold_minutes: float | None = Field(default=None, ge=0, le=240)
+    redials: int | None = Field(default=None, ge=0, le=20)
+    redial_hours: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CallsSpec:
+        if self.redial_hours is not None:
+            low, high = self.redial_hours
+            if not 0 < low <= high <= MAX_HOURS:
+                raise ValueError(
+                    f"redial_hours: {list(self.redial_hours)} must be [low, high] hours with "
+                    "0 < low <= high"
+                )
+        return self
+
+    @property
+    def stated(self) -> bool:
+        return any(v is not None for v in (self.hold_minutes, self.redials, self.redial_hours))
+
+
 class ValidationSpec(_Strict):
     """How `l2csim validate` replays the log's period and what counts as reproducing it."""
 
@@ -367,6 +405,7 @@ class Study(_Strict):
     validation: ValidationSpec = ValidationSpec()
     calibration: CalibrationSpec = CalibrationSpec()
     intake: IntakeSpec = IntakeSpec()
+    calls: CallsSpec = CallsSpec()
     report: ReportSpec = ReportSpec()
     # People per step for steps the log names no one for (fit.concurrency): declared here,
     # else inferred from how many of the step's cases are in progress at once.

@@ -13,6 +13,7 @@ from l2csim.fit import FitOptions, fit_model
 from l2csim.fit.calibration import CalibrationSettings
 from l2csim.fit.calls import (
     calendar_hours,
+    call_hold,
     censored_wait,
     fit_escalations,
     patience_by_tier,
@@ -23,6 +24,7 @@ from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import Calendar
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replications
+from l2csim.study import CallsSpec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -79,6 +81,7 @@ def test_the_fitted_sample_rings_and_keeps_promises_as_the_log_does() -> None:
     assert mean("chase_calls_per_week") == pytest.approx(real_calls, rel=0.4)
     real_sla = {"": 0.871, "key_account": 0.824, "priority": 0.863, "occasional": 0.909}
     assert params.calibration is not None
+    assert params.chase.hold is not None and params.chase.hold.provenance.source == "default"
     for tier, share in real_sla.items():
         assert mean("sla_attainment", tier) == pytest.approx(share, abs=0.05), tier
 
@@ -183,3 +186,15 @@ def test_without_expedite_steps_escalations_are_left_to_the_older_description() 
     cases = pd.DataFrame({"tier": ["all"], "segment": ["all"]}, index=pd.Index(["o1"], name=CASE))
     found = fit_escalations(events, cases, ["Customer chase call"], [], {}, set())
     assert found.share is None and found.pools == {}
+
+
+def test_the_hold_is_a_stated_default_unless_the_study_states_one() -> None:
+    """A log shows answered calls only: the hold is shown as a default, or as the study's
+    own statement; a hold of 0 minutes means callers wait until answered."""
+    default = call_hold()
+    assert (default.minutes, default.redials, default.redial_hours) == (5.0, 1, (1.0, 3.0))
+    assert default.provenance.source == "default" and "assumed" in default.provenance.detail
+    stated = call_hold(CallsSpec(hold_minutes=3, redials=2))
+    assert (stated.minutes, stated.redials, stated.provenance.source) == (3.0, 2, "study")
+    assert "up to 2 times" in stated.provenance.detail
+    assert call_hold(CallsSpec(hold_minutes=0)) is None

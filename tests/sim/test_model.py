@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from l2csim.params import CensoredWait
+from l2csim.params import CallHold, CensoredWait, Provenance
 from l2csim.policy import Policy
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replication, run_replications
 from sim_models import TEAM, expo, mmc_model, sample_like_model
@@ -356,6 +356,28 @@ def test_customers_who_would_not_phone_again_stay_quiet() -> None:
     always = _calls_per_chased_order(1.0)
     assert len(never) > 20 and never.max() == 1
     assert always.max() > 1
+
+
+def test_callers_who_hang_up_spare_customer_service_the_spiral() -> None:
+    """One person keys every order and answers every chase of a stretched operation: with
+    callers who wait until answered, customer service spends its hours on calls; with a
+    5-minute hold, calls nobody takes in time are counted as unanswered, cost nothing, and
+    customer service spends fewer hours on the phone (on the same random numbers)."""
+    params = sample_like_model(churn=False, customer_service=1)
+    pools = [p.model_copy(update={"size": 1}) if p.name == "Warehouse" else p for p in params.pools]
+    hold = CallHold(minutes=5.0, redial_hours=(1.0, 3.0), provenance=Provenance(source="default"))
+    frames = {}
+    for name, h in (("waits", None), ("hangs_up", hold)):
+        chase = params.chase.model_copy(update={"hold": h})
+        model = params.model_copy(update={"chase": chase, "pools": pools})
+        spec = RunSpec(model, Policy(), name, seed=3, horizon_hours=3 * MONTH, warmup_hours=0.0)
+        frames[name] = kpi_frame(run_replications(spec, 2), name)
+    waits, hangs_up = frames["waits"], frames["hangs_up"]
+    assert (values(waits, "chase_calls_unanswered") == 0).all()
+    assert (values(hangs_up, "chase_calls_unanswered") > 20).all()
+    lost = "hours_lost_to_chase_calls"
+    cs = {"pool": "Customer Service"}
+    assert (values(hangs_up, lost, **cs) < values(waits, lost, **cs)).all()
 
 
 def test_event_times_are_the_microseconds_python_would_give() -> None:

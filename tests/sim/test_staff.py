@@ -221,3 +221,30 @@ def test_close_frees_waiting_jobs_without_the_garbage_collector() -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_a_caller_left_on_hold_hangs_up_and_costs_no_one_time() -> None:
+    """One person busy 8:00-10:00; a caller at 8:30 holding 10 minutes hangs up at 8:40
+    unserved; work queued behind it is taken at 10:00 as if the call had never been."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "cs", [OFFICE], OFFICE)
+    done: list = []
+    outcome: list = []
+
+    def call():
+        yield env.timeout(8.5)
+        result = yield from pool.serve(0, 0.0, 0.2, hold=10 / 60)
+        outcome.append((env.now, result))
+
+    def later_work():
+        yield env.timeout(9.0)
+        yield from _job(env, pool, "later", 1.0, 1.0, done)
+
+    env.process(_job(env, pool, "busy", 1.0, 2.0, done))
+    env.process(call())
+    env.process(later_work())
+    env.run()
+    ((hung_up_at, result),) = outcome
+    assert result == (None, None) and abs(hung_up_at - (8.5 + 10 / 60)) < 1e-9
+    assert [(d[0], d[1], d[2]) for d in done] == [("busy", 8.0, 10.0), ("later", 10.0, 11.0)]
+    assert pool.busy_hours == 3.0

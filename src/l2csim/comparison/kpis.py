@@ -49,6 +49,9 @@ KPI_INFO: dict[str, KpiInfo] = {
     "sla_attainment": KpiInfo("SLA attainment", "higher", share=True, unit="%"),
     "chase_calls": KpiInfo("chase calls", "lower", unit="calls"),
     "chase_calls_per_week": KpiInfo("chase calls per week", "lower", unit="calls/week"),
+    "chase_calls_unanswered": KpiInfo(
+        "chase calls nobody answered (callers hung up)", "lower", unit="calls"
+    ),
     "courtesy_calls_made": KpiInfo("courtesy calls made", "neither", unit="calls"),
     "courtesy_calls_owed": KpiInfo("courtesy calls owed", "neither", unit="calls"),
     "courtesy_calls_owed_made": KpiInfo("owed courtesy calls made", "higher", unit="calls"),

@@ -38,12 +38,14 @@ from l2csim.fit.durations import EMPIRICAL_POINTS, fit_distribution, working_hou
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import (
     Calendar,
+    CallHold,
     CensoredWait,
     ChaseBehaviour,
     CourtesyPractice,
     Distribution,
     Provenance,
 )
+from l2csim.study import CallsSpec
 
 EXPEDITE_WORDS = ("expedit", "escalat", "rush")
 DEFAULT_PATIENCE_HOURS = 48.0
@@ -54,6 +56,44 @@ EM_ROUNDS = 30
 MIN_SURE_CALLS = 20
 MIN_CALLS = 5
 RUSHED_RATIO = 0.5
+# A log records answered calls only: how long callers stay on hold, and when they try again,
+# are assumptions (the study's `calls:` may state them), shown wherever chase calls are.
+HOLD_MINUTES = 5.0
+REDIALS = 1
+REDIAL_HOURS = (1.0, 3.0)
+
+
+def call_hold(spec: CallsSpec | None = None) -> CallHold | None:
+    """What a chasing caller nobody answers does: hangs up after the hold, redials, then
+    waits for the next chase as after an answered call. None: callers wait until answered
+    (a study stating `hold_minutes: 0`).
+
+    Why the model needs it: callers who hang up cost customer service nothing, so a surge
+    of chases stays a surge of attempts rather than hours of calls taken from the keying
+    that would end it; without it a healthy model tips into a chase-call spiral the
+    operation it was fitted from never shows.
+    """
+    spec = spec or CallsSpec()
+    minutes = HOLD_MINUTES if spec.hold_minutes is None else spec.hold_minutes
+    if minutes == 0:
+        return None
+    redials = REDIALS if spec.redials is None else spec.redials
+    low, high = REDIAL_HOURS if spec.redial_hours is None else spec.redial_hours
+    again = (
+        f"dials again {low:g}-{high:g} hours later{' up to ' + str(redials) + ' times' if redials > 1 else ''}, "
+        "then waits as after an answered call"
+        if redials
+        else "waits as after an answered call"
+    )
+    detail = f"a caller nobody answers within {minutes:g} minutes hangs up, {again}"
+    source = "study" if spec.stated else "default"
+    why = "stated in the study" if spec.stated else "assumed: a log records answered calls only"
+    return CallHold(
+        minutes=minutes,
+        redial_hours=(low, high),
+        redials=redials,
+        provenance=Provenance(source=source, detail=f"{why}; {detail}"),
+    )
 
 
 def expedite_activities(activities: list[str]) -> list[str]:

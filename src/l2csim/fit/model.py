@@ -194,6 +194,11 @@ def fit_model(
         }
     )  # fmt: skip
     has_calls = evidence.has_chase_calls(events, roles.chase_call)
+    if has_calls:
+        hold = calls.call_hold(study.calls if study else None)
+        chase = chase.model_copy(update={"hold": hold})
+        if hold is not None:
+            notes.append(f"chase calls: {hold.provenance.detail}")
     if chase.provenance.source == "default" and has_calls:
         notes.append(f"chase behaviour: {chase.provenance.detail}; defaults used")
     chase, chase_notes = evidence.silent_chase(chase, tiers, has_calls)

@@ -94,7 +94,13 @@ def _handover_people(outputs: StudyOutputs) -> list[str]:
 
 # The model.json parts each headline KPI rests on (dotted paths; [] means every list item).
 HEADLINE_SOURCES = {
-    "chase_calls": ("chase", "chase.call", "chase.patience_after_promise", "chase.repeat_after"),
+    "chase_calls": (
+        "chase",
+        "chase.call",
+        "chase.patience_after_promise",
+        "chase.repeat_after",
+        "chase.hold",
+    ),
     "revenue_at_risk_annual": ("retention",),
     "sla_attainment": ("tiers[]",),
     "backlog_mean": ("pools[]",),

@@ -5,7 +5,9 @@ patience (which may be negative: a call before the promise) AND the customer has
 news for a while (`quiet_until`: the last call, either way, plus a repeat gap). Some
 customers never phone: patience fitted with censoring (`CensoredWait`) gives the share who
 would at all; after each call, another comes with the fitted repeat share, with no fixed
-cap. Calls come in only while the call pool works. A chase call takes customer-service
+cap. Calls come in only while the call pool works; a caller left on hold longer than the
+model's `hold` hangs up, at no one's cost, dials again soon, and then waits as after an
+answered call (an assumption: a log shows answered calls only). A chase call takes customer-service
 time and may be escalated (the fitted share per tier, on every call): the team holding the
 order drops other work to do the expedite activity, and when chases expedite (the policy's
 `expedite_on_chase`, the discipline's default otherwise) the order jumps every queue — the
@@ -173,6 +175,11 @@ class Calls:
         self.repeat = sampler(wait, repeat_values)
         self.repeat_after_news = sampler(chase.repeat_after, news)
         self.call_length = sampler(chase.call, length)
+        # Callers on hold hang up and call again later (None: every call waits to be answered).
+        self.hold = chase.hold.minutes / 60.0 if chase.hold is not None else None
+        self.redial = chase.hold.redial_hours if chase.hold is not None else (0.0, 0.0)
+        self.redials = chase.hold.redials if chase.hold is not None else 0
+        self.redial_u = uniforms(substreams(streams["chase"], 1)[0])
         self.expedite_u = uniforms(expedite_u)
         decide, courtesy_length = substreams(streams["courtesy"], 2)
         self.courtesy_u = uniforms(decide)
@@ -230,8 +237,22 @@ class Calls:
         """The customer phones; customer service answers (calls first), perhaps expedites."""
         work = self.call_length.next()
         pool = self.chase_pool(order)
-        start, person = yield from pool.serve(CALL_CLASS, 0.0, work)
+        start, person = yield from pool.serve(CALL_CLASS, 0.0, work, hold=self.hold)
         now = self.env.now
+        if start is None:  # nobody answered: the customer dials again soon, then gives up
+            self.kpis.chase_hung_up(order, now)
+            if order.hung_up < self.redials:
+                order.hung_up += 1
+                low, high = self.redial
+                order.quiet_until = now + low + (high - low) * self.redial_u.next()
+            else:  # until the next chase, as after a call answered
+                order.hung_up = 0
+                again = not self.repeat_censored or self.repeat_u.next() < self.repeat_share
+                gap = self.repeat_offset + self.repeat.next()
+                order.quiet_until = self.after(now, gap) if again else NEVER
+            self.arm(order)
+            return
+        order.hung_up = 0
         order.chases += 1
         # Some customers never phone again (the fitted repeat share; an older model file: all do).
         again = not self.repeat_censored or self.repeat_u.next() < self.repeat_share

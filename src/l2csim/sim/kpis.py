@@ -89,6 +89,7 @@ class Tracker:
         self.backlog_daily: list[tuple[int, int]] = []
         self.chase_weekly: dict[int, int] = defaultdict(int)
         self.chase_hours_by_pool: dict[str, float] = defaultdict(float)
+        self.hung_up = 0  # calls nobody answered before the caller hung up
         self.events = 0  # every simulated event-log event, warm-up included
 
     # --- feeds ---------------------------------------------------------------------------
@@ -125,6 +126,10 @@ class Tracker:
         if now >= self.warmup:
             self.tiers[order.tier].chase_calls += 1
             self.chase_weekly[int((now - self.warmup) // 168)] += 1
+
+    def chase_hung_up(self, order, now: float) -> None:
+        if now >= self.warmup:
+            self.hung_up += 1
 
     def chase_hours(self, pool, hours: float) -> None:
         if pool.env.now >= self.warmup:
@@ -208,6 +213,7 @@ class Tracker:
         weeks = max(1e-9, (self.horizon - self.warmup) / 168)
         add("chase_calls", total.chase_calls)
         add("chase_calls_per_week", total.chase_calls / weeks)
+        add("chase_calls_unanswered", self.hung_up)
         add("courtesy_calls_made", total.courtesy_made)
         add("courtesy_calls_owed", total.courtesy_owed)
         add("courtesy_calls_owed_made", total.courtesy_owed_made)

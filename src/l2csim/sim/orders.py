@@ -24,6 +24,7 @@ class Order:
         "entry",
         "escalated",
         "expedited",
+        "hung_up",
         "id",
         "path",
         "patience",
@@ -69,6 +70,7 @@ class Order:
         self.expedited = False  # jumps its queues
         self.escalated = False  # a chase call about it was passed on to a team
         self.chases = 0
+        self.hung_up = 0  # calls in a row nobody answered
         self.courtesy = 0
         self.quiet_until = arrival  # the customer will not phone before this
         self.remaining_work = 0.0  # expected work hours left, set as the order enters a queue

@@ -83,10 +83,12 @@ class StaffPool:
         """Working hours the team's people are at work between t0 and t1."""
         return sum(person.worked(t0, t1) for person in self.people)
 
-    def serve(self, cls: int, key: float, work: float, holder=None):
+    def serve(self, cls: int, key: float, work: float, holder=None, hold: float | None = None):
         """Queue for a person, do `work` working hours, release. Returns (start, person).
 
         `holder` (an order) gets `.entry` while it waits, so `reprioritise` can move it.
+        `hold`: leave the queue unserved after that many hours (a caller hanging up); then
+        returns (None, None).
         """
         env = self.env
         if self.external:
@@ -113,7 +115,15 @@ class StaffPool:
                     holder.waiting_in = self
                 if self.preemptive:
                     self._preempt(cls, key)
-                person = yield event
+                if hold is None:
+                    person = yield event
+                else:
+                    yield event | env.timeout(hold)
+                    if not event.triggered:  # nobody took it in time: the caller hangs up
+                        entry[ALIVE] = False
+                        self.dead += 1
+                        return None, None
+                    person = event.value
                 if holder is not None:
                     holder.entry = None
             start = env.now
