@@ -11,7 +11,7 @@ import pytest
 
 from l2csim.fit import FitOptions, fit_model
 from l2csim.fit.durations import working_hours
-from l2csim.fit.staff import fit_members, system_users
+from l2csim.fit.staff import fit_members, system_users, work_arrivals
 from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import ModelParams
@@ -224,3 +224,35 @@ def test_a_busy_persons_shift_starts_when_their_first_job_did() -> None:
     events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
     busy = fit_members(events, "UTC")["Busy"]
     assert (busy.start_hour, busy.end_hour) == (6.5, 15.0)
+
+
+def test_a_day_no_work_came_in_is_no_sign_of_absence() -> None:
+    """A clerk who keys every order the day it arrives, but orders arrive on only three
+    working days in seven (every weekday in turn); a second clerk who checks them, away
+    every tenth day on which orders arrive (those are checked a week later). Read from
+    every working day, both look away most of the time (3 in 7); read from the days work
+    came in for them, the first is always there and the second 90 %. (A colleague who
+    phones customers every day keeps the company open on the days without orders.)"""
+    rows = []
+    busy_days = 0
+    for i, day in enumerate(pd.date_range("2025-01-06", "2025-12-19", freq="B")):
+        rows.append((f"{day:%Y%m%d}-call", "Courtesy call", day + pd.Timedelta(hours=9), "Daily"))
+        if i % 7 not in (0, 2, 4):
+            continue  # no orders today
+        busy_days += 1
+        for n, hour in enumerate((8, 10)):
+            case = f"{day:%Y%m%d}-{n}"
+            arrived = day + pd.Timedelta(hours=hour)
+            rows.append((case, "Order received", arrived, "EDI gateway"))
+            rows.append((case, "Key in order", arrived + pd.Timedelta(hours=2), "Always"))
+            later = pd.Timedelta(hours=3 if busy_days % 10 else 24 * 7)  # away: next week
+            rows.append((case, "Check order", arrived + later, "Sometimes"))
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE])
+    events[TIMESTAMP] = events[TIMESTAMP].dt.tz_localize("UTC")
+    people = events[events[RESOURCE] != "EDI gateway"]
+    blind = fit_members(people, "UTC")
+    assert blind["Always"].attendance == pytest.approx(3 / 7, abs=0.03)
+    members = fit_members(people, "UTC", work_arrivals(events, people, "UTC"))
+    assert members["Always"].attendance == 1.0
+    assert members["Sometimes"].attendance == pytest.approx(0.9, abs=0.02)
+    assert "on which work for them came in" in members["Sometimes"].provenance.detail

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from l2csim.fit.fingerprint import fingerprint
-from l2csim.fit.staff import fit_members
+from l2csim.fit.staff import fit_members, work_arrivals
 from l2csim.log import (
     CASE,
     RESOURCE,
@@ -148,7 +148,8 @@ def recent_pools(
     names = {m.name for p in staffed for m in p.members}
     window = recent(events, period)
     people = window[window[RESOURCE].isin(names)]
-    recent_members = fit_members(people, timezone) if len(people) else {}
+    arrivals = work_arrivals(events, people, timezone) if len(people) else {}
+    recent_members = fit_members(people, timezone, arrivals) if len(people) else {}
     out = []
     left_alone = []
     for pool in pools:

@@ -25,7 +25,10 @@ in the study's time zone: the weekdays they work in at least `WEEKDAY_SHARE` of 
 they are in the log, their hours (a low quantile of their daily first event, less, without
 start times, the work before it: the lower quartile of their gaps between events; to a high
 quantile of their daily last event; in quarter hours), and their attendance (the share of
-their working weekdays, while the company was open, on which they did anything), with the
+their working weekdays, while the company was open and work for them had come in since
+their previous shift, on which they did anything: someone with nothing to do records
+nothing, and a quiet day read as absence makes a small firm's model slower than the firm),
+with the
 lengths of their absences (runs of working days without an event: leave comes in blocks,
 and a team short for two weeks queues as one short for single days does not) and by
 calendar month when the log covers at least `SEASON_DAYS` (leave gathers in summer and at
@@ -67,6 +70,11 @@ BREAK_DIP = 0.15
 BREAK_SLOTS = (2, 8)  # from 30 minutes to 2 hours
 BREAK_MIN_PER_SLOT = 8.0
 MIN_SPELLS = 4  # absences of one person to use their own lengths (else everyone's)
+# A working day tells whether someone was there only if work for them came in since their
+# last shift ended, this long before the day's shift ends; with fewer such days than
+# MIN_TELLING_DAYS every working day counts.
+NEW_WORK_MARGIN_HOURS = 0.5
+MIN_TELLING_DAYS = 20
 ROUND_THE_CLOCK = 0.05
 BATCH_SHARE = 0.5
 MIN_EVENTS_TO_JUDGE = 20
@@ -261,7 +269,8 @@ def fit_staffing(
     names = _pool_names(frame.assign(_group=group))
     frame = frame.assign(_pool=group.map(names))
     shared = shared_logins(people)
-    members = fit_members(people.loc[~people[RESOURCE].astype(str).isin(shared)], timezone)
+    own = people.loc[~people[RESOURCE].astype(str).isin(shared)]
+    members = fit_members(own, timezone, work_arrivals(events, own, timezone))
     external = {names[g] for g in groups.unique() if str(g).startswith("system-")}
     pools = [
         _pool(name, rows, timezone, members, external=name in external)
@@ -348,8 +357,12 @@ def _pool_names(frame: pd.DataFrame) -> dict[str, str]:
     return names
 
 
-def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
-    """Each person's weekly shift and attendance from their own events (see the module)."""
+def fit_members(
+    people: pd.DataFrame, timezone: str, arrivals: dict[str, np.ndarray] | None = None
+) -> dict[str, Member]:
+    """Each person's weekly shift and attendance from their own events (see the module).
+    `arrivals` (`work_arrivals`): per person, when work for them came in; a working day
+    with none since their last shift tells nothing of whether they were there."""
     if people.empty:
         return {}
     local_end = local_times(people, timezone)
@@ -385,13 +398,6 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
         weekdays = [d for d in range(7) if per_weekday[d] >= WEEKDAY_SHARE * weeks]
         if not weekdays:
             weekdays = [int(np.argmax(per_weekday))]
-        span = pd.date_range(dates.min(), dates.max(), freq="D")
-        possible = [d for d in span if d.weekday() in weekdays and d in open_days]
-        worked = sum(1 for d in dates if d.weekday() in weekdays)
-        attendance = min(1.0, worked / len(possible)) if possible else 1.0
-        present = set(dates)
-        spells[str(who)] = absence_runs(possible, present)
-        monthly = monthly_attendance(possible, present, attendance) if seasons else []
         # A day's first start is the shift's start or a little after it (rounded down); a
         # first completion less its work is as likely before the start as after (nearest).
         gap = 0.0 if has_start else float(first_work.get(who, 0.5))
@@ -402,12 +408,27 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
             start, end = max(0.0, start - 1.0), min(24.0, end + 1.0)
             if end <= start:  # first events late, last ones early: a shift across midnight
                 start, end = 0.0, 24.0
+        span = pd.date_range(dates.min(), dates.max(), freq="D")
+        possible = [d for d in span if d.weekday() in weekdays and d in open_days]
+        present = set(dates)
+        telling = days_with_new_work(possible, (arrivals or {}).get(str(who)), end)
+        attendance = (
+            min(1.0, sum(1 for d in telling if d in present) / len(telling)) if telling else 1.0
+        )
+        spells[str(who)] = absence_runs(telling, present)
+        monthly = monthly_attendance(telling, present, attendance) if seasons else []
         clock = event_clock[str(who)]
         pause = daily_break(clock, start, end)
         detail = (
             f"{len(dates):,} days with events over {weeks} weeks; hours from daily "
             f"first and last events ({HOUR_QUANTILES[0]:.0%}-{HOUR_QUANTILES[1]:.0%})"
         )
+        if len(telling) < len(possible):
+            detail += (
+                f"; at work on {attendance:.0%} of the {len(telling):,} of their "
+                f"{len(possible):,} working days on which work for them came in (a day "
+                "without any tells nothing)"
+            )
         if pause is not None:
             detail += f"; a break {_clock(pause[0])}-{_clock(pause[1])} (no events then)"
         if monthly:
@@ -446,6 +467,44 @@ def fit_members(people: pd.DataFrame, timezone: str) -> dict[str, Member]:
             }
         )
     return members
+
+
+def work_arrivals(events: pd.DataFrame, people: pd.DataFrame, timezone: str) -> dict:
+    """Per person, the sorted local times (naive) at which work of the activities they do
+    came in: the previous event of the same case, whoever did it. A person with nothing to
+    do records nothing, which is no sign of absence (`days_with_new_work`)."""
+    if CASE not in events or ACTIVITY not in events or ACTIVITY not in people or events.empty:
+        return {}
+    ordered = events[[CASE, ACTIVITY, TIMESTAMP]].sort_values([CASE, TIMESTAMP], kind="stable")
+    ready = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift()
+    local = ready.dt.tz_convert(timezone).dt.tz_localize(None)
+    by_activity = {
+        str(a): t.dropna().to_numpy() for a, t in local.groupby(ordered[ACTIVITY].to_numpy())
+    }
+    out = {}
+    for who, done in people.groupby(RESOURCE, sort=True)[ACTIVITY].unique().items():
+        parts = [by_activity[str(a)] for a in done if str(a) in by_activity]
+        if parts:
+            out[str(who)] = np.sort(np.concatenate(parts))
+    return out
+
+
+def days_with_new_work(possible: list, arrivals: np.ndarray | None, shift_end: float) -> list:
+    """The working days (`possible`, in order) on which work for the person came in after
+    their previous working day's shift ended and `NEW_WORK_MARGIN_HOURS` before this day's
+    ends: the days on which having recorded nothing says they were away. Every working day
+    when arrivals are unknown or too few days tell."""
+    if arrivals is None or not len(arrivals) or not possible:
+        return possible
+    days = pd.DatetimeIndex(possible)
+    end = pd.Timedelta(hours=shift_end)
+    previous = days.insert(0, days[0] - pd.Timedelta(days=1))[:-1]
+    low = np.searchsorted(arrivals, (previous + end).to_numpy(), side="right")
+    high = np.searchsorted(
+        arrivals, (days + end - pd.Timedelta(hours=NEW_WORK_MARGIN_HOURS)).to_numpy(), side="right"
+    )
+    telling = [day for day, new in zip(possible, high > low, strict=True) if new]
+    return telling if len(telling) >= MIN_TELLING_DAYS else possible
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
