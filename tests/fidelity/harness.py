@@ -216,6 +216,10 @@ def score(predicted: pd.DataFrame, counterfactual: dict) -> pd.DataFrame:
         half = (row["high"] - row["low"]) / 2
         error = row["predicted"] - truth["mean"]
         scale = max(abs(truth["mean"]), _floor(row["kpi"]))
+        # The written log is the first seed's world: the effect in the very year the model
+        # was fitted from, beside the mean over the years the operation might have had.
+        logged = float(seeds[0])
+        logged_scale = max(abs(logged), _floor(row["kpi"]))
         rows.append(
             {
                 **row,
@@ -227,6 +231,8 @@ def score(predicted: pd.DataFrame, counterfactual: dict) -> pd.DataFrame:
                 "sign_right": bool(np.sign(row["predicted"]) == np.sign(truth["mean"])),
                 "error": error,
                 "relative_error": abs(error) / scale,
+                "truth_logged_year": logged,
+                "relative_error_logged_year": abs(row["predicted"] - logged) / logged_scale,
             }
         )
     return pd.DataFrame(rows)
@@ -252,6 +258,11 @@ def summary(scored: pd.DataFrame) -> dict:
         "robust_signs": len(robust),
         "sign_accuracy": round(float(robust["sign_right"].mean()), 4) if len(robust) else None,
         "median_relative_error": round(float(scored["relative_error"].median()), 4)
+        if len(scored)
+        else None,
+        "median_relative_error_logged_year": round(
+            float(scored["relative_error_logged_year"].median()), 4
+        )
         if len(scored)
         else None,
     }
