@@ -108,7 +108,8 @@ def met(results: dict) -> dict[str, int]:
         "rows": len(rows),
         "coverage_met": sum(m["forecast_coverage"] >= TARGET_COVERAGE for m in rows),
         "error_reduction_met": sum(
-            (m["error_reduction"] or -1) >= TARGET_ERROR_REDUCTION for m in rows
+            m["error_reduction"] is not None and m["error_reduction"] >= TARGET_ERROR_REDUCTION
+            for m in rows
         ),
         "auc_logs": len(aucs),
         "auc_met": sum(a >= TARGET_AUC for a in aucs),

@@ -79,13 +79,12 @@ def call_hold(spec: CallsSpec | None = None) -> CallHold | None:
         return None
     redials = REDIALS if spec.redials is None else spec.redials
     low, high = REDIAL_HOURS if spec.redial_hours is None else spec.redial_hours
-    again = (
-        f"dials again {low:g}-{high:g} hours later{' up to ' + str(redials) + ' times' if redials > 1 else ''}, "
-        "then waits as after an answered call"
-        if redials
-        else "waits as after an answered call"
+    times = f" up to {redials} times" if redials > 1 else ""
+    redial = f"dials again {low:g}-{high:g} hours later{times}, then " if redials else ""
+    detail = (
+        f"a caller nobody answers within {minutes:g} minutes hangs up, {redial}waits as "
+        "after an answered call"
     )
-    detail = f"a caller nobody answers within {minutes:g} minutes hangs up, {again}"
     source = "study" if spec.stated else "default"
     why = "stated in the study" if spec.stated else "assumed: a log records answered calls only"
     return CallHold(

@@ -471,15 +471,16 @@ def fit_members(
 
 def work_arrivals(events: pd.DataFrame, people: pd.DataFrame, timezone: str) -> dict:
     """Per person, the sorted local times (naive) at which work of the activities they do
-    came in: the previous event of the same case, whoever did it. A person with nothing to
-    do records nothing, which is no sign of absence (`days_with_new_work`)."""
+    came in: the previous event of the same case, whoever did it (`events` sorted by case
+    and time, as the fit has them). A person with nothing to do records nothing, which is
+    no sign of absence (`days_with_new_work`)."""
     if CASE not in events or ACTIVITY not in events or ACTIVITY not in people or events.empty:
         return {}
-    ordered = events[[CASE, ACTIVITY, TIMESTAMP]].sort_values([CASE, TIMESTAMP], kind="stable")
-    ready = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift()
+    same_case = events[CASE].eq(events[CASE].shift())
+    ready = events[TIMESTAMP].shift().where(same_case)
     local = ready.dt.tz_convert(timezone).dt.tz_localize(None)
     by_activity = {
-        str(a): t.dropna().to_numpy() for a, t in local.groupby(ordered[ACTIVITY].to_numpy())
+        str(a): t.dropna().to_numpy() for a, t in local.groupby(events[ACTIVITY].to_numpy())
     }
     out = {}
     for who, done in people.groupby(RESOURCE, sort=True)[ACTIVITY].unique().items():

@@ -7,8 +7,8 @@ customers never phone: patience fitted with censoring (`CensoredWait`) gives the
 would at all; after each call, another comes with the fitted repeat share, with no fixed
 cap. Calls come in only while the call pool works; a caller left on hold longer than the
 model's `hold` hangs up, at no one's cost, dials again soon, and then waits as after an
-answered call (an assumption: a log shows answered calls only). A chase call takes customer-service
-time and may be escalated (the fitted share per tier, on every call): the team holding the
+answered call (an assumption: a log shows answered calls only). A chase call takes
+customer-service time and may be escalated (the fitted share per tier, on every call): the team holding the
 order drops other work to do the expedite activity, and when chases expedite (the policy's
 `expedite_on_chase`, the discipline's default otherwise) the order jumps every queue — the
 capacity that chasing takes is capacity the late orders needed. A model without escalation
@@ -247,17 +247,12 @@ class Calls:
                 order.quiet_until = now + low + (high - low) * self.redial_u.next()
             else:  # until the next chase, as after a call answered
                 order.hung_up = 0
-                again = not self.repeat_censored or self.repeat_u.next() < self.repeat_share
-                gap = self.repeat_offset + self.repeat.next()
-                order.quiet_until = self.after(now, gap) if again else NEVER
+                self._next_chase(order, now)
             self.arm(order)
             return
         order.hung_up = 0
         order.chases += 1
-        # Some customers never phone again (the fitted repeat share; an older model file: all do).
-        again = not self.repeat_censored or self.repeat_u.next() < self.repeat_share
-        gap = self.repeat_offset + self.repeat.next()
-        order.quiet_until = self.after(now, gap) if again else NEVER
+        self._next_chase(order, now)
         self.kpis.chase_call(order, now, work)
         self.kpis.chase_hours(pool, work)
         self.record(order, self.chase_activity, start, now, pool, person)
@@ -270,6 +265,13 @@ class Calls:
         elif self.expedite_on_chase and not order.expedited and u < self.expedite_probability:
             self.expedite(order)
         self.arm(order)
+
+    def _next_chase(self, order: Order, now: float) -> None:
+        """After a chase (answered, or given up on): the customer phones again after the
+        repeat gap, or never (the fitted repeat share; an older model file: all do)."""
+        again = not self.repeat_censored or self.repeat_u.next() < self.repeat_share
+        gap = self.repeat_offset + self.repeat.next()
+        order.quiet_until = self.after(now, gap) if again else NEVER
 
     def _courtesy_call(self, order: Order, owed: bool):
         """Customer service phones the customer with news; the customer is content for a while."""
