@@ -233,8 +233,13 @@ def test_a_caller_left_on_hold_hangs_up_and_costs_no_one_time() -> None:
 
     def call():
         yield env.timeout(8.5)
-        result = yield from pool.serve(0, 0.0, 0.2, hold=10 / 60)
-        outcome.append((env.now, result))
+        pool.ring(
+            0,
+            0.0,
+            10 / 60,
+            lambda person: outcome.append((env.now, "answered by", person)),
+            lambda: outcome.append((env.now, "hung up", None)),
+        )
 
     def later_work():
         yield env.timeout(9.0)
@@ -244,7 +249,74 @@ def test_a_caller_left_on_hold_hangs_up_and_costs_no_one_time() -> None:
     env.process(call())
     env.process(later_work())
     env.run()
-    ((hung_up_at, result),) = outcome
-    assert result == (None, None) and abs(hung_up_at - (8.5 + 10 / 60)) < 1e-9
+    ((hung_up_at, result, _),) = outcome
+    assert result == "hung up" and abs(hung_up_at - (8.5 + 10 / 60)) < 1e-9
     assert [(d[0], d[1], d[2]) for d in done] == [("busy", 8.0, 10.0), ("later", 10.0, 11.0)]
     assert pool.busy_hours == 3.0
+
+
+def test_a_ringing_caller_answered_in_time_is_served_by_whoever_answered() -> None:
+    """One person busy 8:00-8:05; a caller rings at 8:01 holding 10 minutes and is answered at
+    8:05, before work that queued earlier (calls first); the call's 12 minutes end at 8:17.
+    A second caller who rings while the person is free is answered at once."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "cs", [OFFICE], OFFICE)
+    done: list = []
+    answered: list = []
+
+    def on_call(person: int):
+        answered.append((env.now, person))
+        start, by = yield from pool.serve(0, 0.0, 0.2, answered_by=person)
+        done.append(("call", start, env.now, by))
+
+    def ring_at(t: float):
+        yield env.timeout(t)
+        pool.ring(0, 0.0, 10 / 60, lambda p: env.process(on_call(p)), lambda: done.append("hung"))
+
+    def queued_work():
+        yield env.timeout(8.02)
+        yield from _job(env, pool, "work", 1.0, 0.25, done)
+
+    env.process(_job(env, pool, "busy", 1.0, 1 / 12, done))
+    env.process(ring_at(8 + 1 / 60))
+    env.process(queued_work())
+    env.process(ring_at(12.0))
+    env.run()
+    assert [round(t, 4) for t, _ in answered] == [round(8 + 5 / 60, 4), 12.0]
+    assert [d[0] for d in done] == ["busy", "call", "work", "call"]
+    assert abs(done[1][2] - (8 + 5 / 60 + 0.2)) < 1e-9 and done[1][3] == 0
+    assert abs(done[2][1] - done[1][2]) < 1e-9  # the queued work waited for the call
+    assert "hung" not in done
+
+
+def test_a_caller_who_hung_up_behind_one_still_holding_is_never_answered() -> None:
+    """Callers wait in arrival order: A (8:30, holds an hour) and B (8:31, holds 5 minutes)
+    behind a person busy until 9:00. B hangs up at 8:36 while A still holds; at 9:00 A is
+    answered and B is not, and the line is empty."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "cs", [OFFICE], OFFICE)
+    events: list = []
+    waiting: list = []
+
+    def ring_at(t: float, name: str, hold: float):
+        yield env.timeout(t)
+        pool.ring(
+            0,
+            0.0,
+            hold,
+            lambda person: events.append((round(env.now, 4), name, "answered")),
+            lambda: events.append((round(env.now, 4), name, "hung up")),
+        )
+
+    def look_at(t: float):
+        yield env.timeout(t)
+        waiting.append(pool.waiting)
+
+    env.process(_job(env, pool, "busy", 1.0, 1.0, []))
+    env.process(ring_at(8.5, "A", 1.0))
+    env.process(ring_at(8.5 + 1 / 60, "B", 5 / 60))
+    env.process(look_at(8.55))
+    env.process(look_at(8.7))
+    env.run()
+    assert events == [(8.6, "B", "hung up"), (9.0, "A", "answered")]
+    assert waiting == [2, 1] and pool.waiting == 0

@@ -229,27 +229,39 @@ class Calls:
     # --- SimPy side ----------------------------------------------------------------------
 
     def _due(self, order: Order, due: float) -> None:
-        if order.chase_due == due and order.delivered_at is None:
-            order.chase_due = -1.0
-            self.env.process(self._chase_call(order))
-
-    def _chase_call(self, order: Order):
-        """The customer phones; customer service answers (calls first), perhaps expedites."""
+        if order.chase_due != due or order.delivered_at is not None:
+            return
+        order.chase_due = -1.0
         work = self.call_length.next()
         pool = self.chase_pool(order)
-        start, person = yield from pool.serve(CALL_CLASS, 0.0, work, hold=self.hold)
-        now = self.env.now
-        if start is None:  # nobody answered: the customer dials again soon, then gives up
-            self.kpis.chase_hung_up(order, now)
-            if order.hung_up < self.redials:
-                order.hung_up += 1
-                low, high = self.redial
-                order.quiet_until = now + low + (high - low) * self.redial_u.next()
-            else:  # until the next chase, as after a call answered
-                order.hung_up = 0
-                self._next_chase(order, now)
-            self.arm(order)
+        if self.hold is None:  # the caller waits until answered
+            self.env.process(self._chase_call(order, pool, work))
             return
+        pool.ring(
+            CALL_CLASS,
+            0.0,
+            self.hold,
+            lambda person: self.env.process(self._chase_call(order, pool, work, person)),
+            lambda: self._hung_up(order),
+        )
+
+    def _hung_up(self, order: Order) -> None:
+        """Nobody answered: the customer dials again soon, then waits as after a call."""
+        now = self.env.now
+        self.kpis.chase_hung_up(order, now)
+        if order.hung_up < self.redials:
+            order.hung_up += 1
+            low, high = self.redial
+            order.quiet_until = now + low + (high - low) * self.redial_u.next()
+        else:  # until the next chase, as after a call answered
+            order.hung_up = 0
+            self._next_chase(order, now)
+        self.arm(order)
+
+    def _chase_call(self, order: Order, pool: StaffPool, work: float, answered_by=None):
+        """The call is taken (calls first); customer service perhaps escalates or expedites."""
+        start, person = yield from pool.serve(CALL_CLASS, 0.0, work, answered_by=answered_by)
+        now = self.env.now
         order.hung_up = 0
         order.chases += 1
         self._next_chase(order, now)

@@ -15,10 +15,19 @@ The queue is a heap that stays cheap when thousands of orders wait: a job moved 
 without them once they outnumber the live ones; `waiting` is a count, not a scan. Each entry
 carries a unique ticket after its (class, key, arrival) so two entries never compare their
 events; live entries differ in arrival, so the ticket never changes who is served first.
+
+A caller who may hang up (`ring`) is not a process until someone answers: an entry with a
+callback and one timer, in a first-in-first-out line of its own beside the heap (callers
+share one class and key, so arrival decides, and with one hold for all they hang up oldest
+first, leaving nothing dead behind). Far past capacity most calls are never answered, and
+each of millions of attempts then costs a line entry and a timer, not a process, an event,
+a condition and a heap entry that stays.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from heapq import heapify, heappop, heappush
 
 import simpy
@@ -29,6 +38,18 @@ Calendar = WorkCalendar | ShiftCalendar
 # A queue entry: [class, key, arrival seq, ticket, event, holder, alive].
 EVENT, HOLDER, ALIVE = 4, 5, 6
 COMPACT_AT = 256  # dead entries before the heap may be rebuilt without them
+
+
+class _Answer:
+    """The queue entry's event for a ringing caller: `succeed(person)` answers at once."""
+
+    __slots__ = ("callbacks",)
+
+    def __init__(self, answered: Callable[[int], object]) -> None:
+        self.callbacks = answered
+
+    def succeed(self, person: int) -> None:
+        self.callbacks(person)
 
 
 class StaffPool:
@@ -48,6 +69,8 @@ class StaffPool:
         "people",
         "preemptive",
         "queue",
+        "ringing",
+        "ringing_dead",
         "seq",
         "size",
     )
@@ -74,6 +97,8 @@ class StaffPool:
         self.asleep: set[int] = set()  # idle people off shift, with a wake-up pending
         self.queue: list[list] = []  # heap of entries (see EVENT, HOLDER, ALIVE)
         self.dead = 0  # entries in the heap that reprioritise replaced
+        self.ringing: deque[list] = deque()  # callers on hold (`ring`), entries as the heap's
+        self.ringing_dead = 0  # callers in `ringing` who hung up, not yet dropped from it
         self.seq = 0  # arrival order at the queue and entry tickets, from one counter
         self.in_service: dict[int, tuple[int, float, simpy.Process]] = {}
         self.busy_hours = 0.0  # working hours spent after count_from (the warm-up)
@@ -83,12 +108,11 @@ class StaffPool:
         """Working hours the team's people are at work between t0 and t1."""
         return sum(person.worked(t0, t1) for person in self.people)
 
-    def serve(self, cls: int, key: float, work: float, holder=None, hold: float | None = None):
+    def serve(self, cls: int, key: float, work: float, holder=None, answered_by: int | None = None):
         """Queue for a person, do `work` working hours, release. Returns (start, person).
 
         `holder` (an order) gets `.entry` while it waits, so `reprioritise` can move it.
-        `hold`: leave the queue unserved after that many hours (a caller hanging up); then
-        returns (None, None).
+        `answered_by`: the person `ring` found, who starts at once.
         """
         env = self.env
         if self.external:
@@ -103,8 +127,10 @@ class StaffPool:
             return start, -1
         seq = self.seq
         self.seq = seq + 1
+        person = answered_by
         while True:
-            person = self._take() if self.free else None
+            if person is None and self.free:
+                person = self._take()
             if person is None:
                 event = env.event()
                 entry = [cls, key, seq, self.seq, event, holder, True]
@@ -115,15 +141,7 @@ class StaffPool:
                     holder.waiting_in = self
                 if self.preemptive:
                     self._preempt(cls, key)
-                if hold is None:
-                    person = yield event
-                else:
-                    yield event | env.timeout(hold)
-                    if not event.triggered:  # nobody took it in time: the caller hangs up
-                        entry[ALIVE] = False
-                        self.dead += 1
-                        return None, None
-                    person = event.value
+                person = yield event
                 if holder is not None:
                     holder.entry = None
             start = env.now
@@ -144,12 +162,50 @@ class StaffPool:
                 if env.now > self.count_from:
                     self.busy_hours += done
                 self._release(person)
+                person = None
                 continue
             del self.in_service[person]
             if end > self.count_from:
                 self.busy_hours += work
             self._release(person)
             return start, person
+
+    def ring(
+        self,
+        cls: int,
+        key: float,
+        hold: float,
+        answered: Callable[[int], object],
+        hung_up: Callable[[], object],
+    ) -> None:
+        """A caller who waits at most `hold` hours: `answered(person)` when someone is free
+        now or takes the call in time (then `serve(..., answered_by=person)` does the call),
+        else `hung_up()` when the hold runs out, at no one's cost."""
+        person = self._take() if self.free else None
+        if person is not None:
+            answered(person)
+            return
+        seq = self.seq
+        self.seq = seq + 2
+        entry = [cls, key, seq, seq + 1, _Answer(answered), None, True]
+        self.ringing.append(entry)
+        if self.preemptive:
+            self._preempt(cls, key)
+        timer = self.env.timeout(hold)
+        timer.callbacks.append(lambda _event: self._hang_up(entry, hung_up))
+
+    def _hang_up(self, entry: list, hung_up: Callable[[], object]) -> None:
+        if entry[ALIVE]:  # nobody took it in time
+            entry[ALIVE] = False
+            self.ringing_dead += 1
+            self._drop_hung_up()
+            hung_up()
+
+    def _drop_hung_up(self) -> None:
+        ringing = self.ringing
+        while ringing and not ringing[0][ALIVE]:
+            ringing.popleft()
+            self.ringing_dead -= 1
 
     def _take(self) -> int | None:
         """An idle person at work now (lowest index), or None; idle people found off shift
@@ -181,14 +237,21 @@ class StaffPool:
             self._sleep(person)
             return
         queue = self.queue
-        while queue:
-            entry = heappop(queue)
-            if entry[ALIVE]:
-                entry[ALIVE] = False  # served: a late reprioritise must not queue it again
-                entry[EVENT].succeed(person)
-                return
+        while queue and not queue[0][ALIVE]:
+            heappop(queue)
             self.dead -= 1
-        heappush(self.free, person)
+        if self.ringing_dead:
+            self._drop_hung_up()
+        ringing = self.ringing
+        if ringing and (not queue or ringing[0] < queue[0]):  # (class, key, arrival) decide
+            entry = ringing.popleft()
+        elif queue:
+            entry = heappop(queue)
+        else:
+            heappush(self.free, person)
+            return
+        entry[ALIVE] = False  # served: a late reprioritise or hang-up must not touch it again
+        entry[EVENT].succeed(person)
 
     def _preempt(self, cls: int, key: float) -> None:
         """Interrupt the lowest-ranked job in service if the newcomer outranks it."""
@@ -224,7 +287,7 @@ class StaffPool:
     @property
     def waiting(self) -> int:
         """Jobs waiting in the queue now."""
-        return len(self.queue) - self.dead
+        return len(self.queue) - self.dead + len(self.ringing) - self.ringing_dead
 
     def close(self) -> None:
         """The run is over: let go of the jobs still waiting and in service.
@@ -239,6 +302,9 @@ class StaffPool:
             holder = entry[HOLDER]
             if holder is not None and holder.entry is entry:
                 holder.entry = None
+        for entry in self.ringing:
+            entry[EVENT].callbacks = None
         self.queue.clear()
-        self.dead = 0
+        self.ringing.clear()
+        self.dead = self.ringing_dead = 0
         self.in_service.clear()
