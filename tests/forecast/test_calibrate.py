@@ -7,16 +7,46 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from l2csim.forecast.calibrate import MIN_HINDCASTS, bands, error_model, hindcast_dates
+from l2csim.forecast.calibrate import (
+    MIN_HINDCASTS,
+    bands,
+    error_model,
+    hindcast_dates,
+    predictive_factor,
+)
 from l2csim.forecast.outcomes import LogTimes, actual_days
 
 
-def test_bands_are_the_simulation_s_own_without_an_error_model() -> None:
-    values = np.arange(100, dtype=float).reshape(20, 5)
+def test_without_an_error_model_the_band_is_a_prediction_band_from_the_replications() -> None:
+    """Centred on the replications' mean, a little wider than their own quantiles (the real
+    day is one more draw), and wider still when there are fewer replications."""
+    values = 100.0 + np.arange(100, dtype=float).reshape(20, 5)
     mean, p05, _p50, p95 = bands(values, "backlog", None)
     assert np.allclose(mean, values.mean(axis=0))
-    assert np.allclose(p05, np.quantile(values, 0.05, axis=0))
-    assert np.allclose(p95, np.quantile(values, 0.95, axis=0))
+    own = np.quantile(values, (0.05, 0.95), axis=0)
+    assert np.all(p05 < own[0]) and np.all(p95 > own[1])
+    assert np.allclose(p95 - p05, 2 * predictive_factor(20) * 1.6448536 * values.std(0, ddof=1))
+    assert predictive_factor(5) > predictive_factor(10) > predictive_factor(20) > 1.0
+
+
+@pytest.mark.parametrize("replications", [5, 10, 20])
+def test_the_band_holds_one_more_draw_nine_times_in_ten(replications: int) -> None:
+    """The band from n replications holds the next draw of the same distribution about 90 %
+    of the time (normal, a Poisson count, a skewed lognormal); the replications' own 5-95 %
+    quantiles would hold it 76-82 % of the time for 10-20 replications."""
+    rng = np.random.default_rng(replications)
+    trials = 4000
+    draws = {
+        "normal": lambda size: rng.normal(50.0, 5.0, size),
+        "count": lambda size: rng.poisson(20, size).astype(float),
+        "skewed": lambda size: rng.lognormal(3.0, 0.6, size),
+    }
+    for name, draw in draws.items():
+        values = draw((replications, trials))  # each column one forecast's replications
+        truth = draw(trials)
+        _mean, p05, _p50, p95 = bands(values, "backlog", None)
+        coverage = float(np.mean((p05 <= truth) & (truth <= p95)))
+        assert 0.86 <= coverage <= 0.94, (name, coverage)
 
 
 def test_a_model_that_was_off_on_past_cuts_gets_wider_bands_not_a_moved_mean() -> None:
