@@ -302,8 +302,9 @@ def summarise_days(
     error: ErrorModel | None = None,
     open_orders: int | None = None,
 ) -> pd.DataFrame:
-    """daily.csv: per scenario, day and KPI the mean and the 5/50/95 % quantiles (the band
-    with the model's own error from the hindcasts)."""
+    """daily.csv: per scenario, day and KPI the mean, the median and the 5-95 % band for
+    the real day (`calibrate.bands`: a prediction band with the model's own error from the
+    hindcasts)."""
     records = []
     for scenario, results in runs.items():
         values = daily_values(results)
