@@ -484,6 +484,8 @@ class Simulation:
             return
         mean_work = self.mean_work
         remaining = sum(mean_work[a] for a, _, _ in order.path)
+        kpis, log, rework, milestones = self.kpis, self.log, self.rework, self.milestones
+        segment, tier, delivered = order.segment, order.tier, order.delivered_step
         for step, (a, work, delay) in enumerate(order.path):
             order.step = step
             if delay > 0:
@@ -503,20 +505,20 @@ class Simulation:
                     yield env.timeout(delay)
             order.remaining_work = remaining
             remaining -= mean_work[a]
-            pool = table[a][order.segment][order.tier]
+            pool = table[a][segment][tier]
             if work == SYSTEM_STEP:
                 start, person = env.now, -1
             else:
                 start, person = yield from pool.serve(WORK_CLASS, key(order), work, order)
             now = env.now
-            self.kpis.events += 1
-            if self.log is not None:
+            kpis.events += 1
+            if log is not None:
                 self.record(order, a, start, now, pool, person, count=False)
-            if a in self.rework:
-                self.kpis.rework(order, now)
-            if step == order.delivered_step:
+            if a in rework:
+                kpis.rework(order, now)
+            if step == delivered:
                 self._deliver(order, now)
-            if a in self.milestones:
+            if a in milestones:
                 self._milestone(order, a, now)
 
     def _deliver(self, order: Order, now: float) -> None:
