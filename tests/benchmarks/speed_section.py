@@ -147,10 +147,12 @@ def simulate_part(doc: dict) -> list[str]:
         year = entry["year"]
         factor = entry.get("demand_factor", 1.0)
         ratio = entry.get("ratio_to_prosimos")
+        before = entry.get("speedup_over_baseline")
         rows.append(
             f"| `{name}` | ×{factor:g} | {year['events_per_cpu_second_median']:,.0f} | "
             f"{year['min']:,.0f}–{year['max']:,.0f} | "
-            + (f"{ratio:.1f}× |" if ratio is not None else "– |")
+            + (f"{ratio:.1f}× | " if ratio is not None else "– | ")
+            + (f"{before:.2f}× |" if before is not None else "– |")
         )
     memory = [
         f"`{name}` {e['peak_bytes']['90d'] / 1e6:.1f} MB at 90 days, "
@@ -160,15 +162,25 @@ def simulate_part(doc: dict) -> list[str]:
     ]
     load = doc.get("load_average_start") or ["?"]
     end = doc.get("load_average_end") or ["?"]
+    prosimos = (doc.get("prosimos") or {}).get("credit_application") or {}
+    reference = (
+        f" Prosimos, in the same run, {prosimos['events_per_cpu_second_median']:,.0f} events "
+        "per CPU second: the machine's speed moves from day to day (a shared host), so "
+        "compare the ratios, not events per second measured on different days."
+        if prosimos
+        else ""
+    )
+    label = (doc.get("baseline") or {}).get("label") or "the baseline tree"
     return [
         f"Simulation speed, one replication of a year per fresh process (CPU seconds of the "
         f"replication and the clean-up after it), measured {str(doc.get('measured', '?'))[:10]} "
         f"at commit `{doc.get('commit')}` by `tests/benchmarks/bench_simulate.py` (load "
         f"{load[0]} at the start, {end[0]} at the end); the overloaded models keep the staff "
-        "and multiply demand:",
+        f"and multiply demand; the last column is the speed against {label}, interleaved in "
+        f"the same run.{reference}",
         "",
-        "| model | demand | events per CPU second (median) | range | vs Prosimos |",
-        "| --- | --- | --- | --- | --- |",
+        "| model | demand | events per CPU second (median) | range | vs Prosimos | vs before |",
+        "| --- | --- | --- | --- | --- | --- |",
         *rows,
         *(
             ["", "Peak traced memory of one replication: " + "; ".join(memory) + "."]
