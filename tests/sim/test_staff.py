@@ -99,6 +99,27 @@ def test_external_pool_never_queues() -> None:
     assert [d[2] for d in done] == [10.0, 10.0, 10.0]
 
 
+def test_an_outside_party_answers_a_ringing_caller_at_once_even_after_hours() -> None:
+    """A call to an external pool (say a contracted call centre) is answered at once, as
+    `serve` treats it, and its work then runs in the pool's own hours; it never hangs up."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "call centre", [], OFFICE, external=True)
+    events: list = []
+
+    def on_call(person: int):
+        events.append(("answered", env.now, person))
+        _start, by = yield from pool.serve(0, 0.0, 0.5, answered_by=person)
+        events.append(("done", env.now, by))
+
+    def ring_at_night():
+        yield env.timeout(2.0)
+        pool.ring(0, 0.0, 5 / 60, lambda p: env.process(on_call(p)), lambda: events.append("hung"))
+
+    env.process(ring_at_night())
+    env.run()
+    assert events == [("answered", 2.0, -1), ("done", 8.5, -1)]
+
+
 class _Holder:
     """An order as the queue sees it: `entry` and `waiting_in` set while it waits."""
 

@@ -180,7 +180,11 @@ class StaffPool:
     ) -> None:
         """A caller who waits at most `hold` hours: `answered(person)` when someone is free
         now or takes the call in time (then `serve(..., answered_by=person)` does the call),
-        else `hung_up()` when the hold runs out, at no one's cost."""
+        else `hung_up()` when the hold runs out, at no one's cost. An outside party (an
+        external pool) never queues: it answers at once, as `serve` would."""
+        if self.external:
+            answered(-1)
+            return
         person = self._take() if self.free else None
         if person is not None:
             answered(person)
