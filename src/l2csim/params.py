@@ -327,6 +327,18 @@ class CallHold(_Frozen):
         return self
 
 
+class UnansweredCalls(_Frozen):
+    """How the model's callers make up for tries the log could not show (`fit.unanswered`):
+    `share` of chases given up in the replay of the log's period, patience drawn
+    `earlier_hours` earlier and gaps between tries times `repeat_scale`, already applied to
+    `ChaseBehaviour.patience` and `repeat`."""
+
+    share: float = Field(ge=0, lt=1)
+    earlier_hours: float = Field(ge=0)
+    repeat_scale: float = Field(gt=0, le=1)
+    provenance: Provenance
+
+
 class ChaseBehaviour(_Frozen):
     """When customers phone in about an order, how often, and what a call costs.
 
@@ -375,6 +387,9 @@ class ChaseBehaviour(_Frozen):
     # call again (None: every call waits until answered). A log records answered calls only,
     # so this is an assumption, stated as one (`fit.calls.call_hold`).
     hold: CallHold | None = None
+    # Optional (calibration): the tries the log's own congestion left unanswered, made up for
+    # in `patience` and `repeat` (None: they are the answered calls' timing as the log shows).
+    unanswered: UnansweredCalls | None = None
 
 
 class CourtesyPractice(_Frozen):

@@ -188,6 +188,21 @@ class Period:
     intake: tuple[float, float] | None = None  # hours: the first and last order's arrival
 
 
+def log_period(params: ModelParams, events: pd.DataFrame, holdout: float) -> Period:
+    """The log's period on the model's clock, with orders arriving when the log's came, cut
+    before the held-out last `holdout` of it."""
+    from l2csim.sim.replications import origin
+
+    start, end = events[TIMESTAMP].min(), events[TIMESTAMP].max()
+    begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
+    received = _role_time(events, params.roles.order_received, "min")
+    first_seen = events.groupby(CASE)[TIMESTAMP].min()
+    arrivals = received.reindex(first_seen.index).fillna(first_seen)
+    intake = ((arrivals.min() - begin) / HOUR, (arrivals.max() - begin) / HOUR)
+    cut = start + (end - start) * (1 - holdout)
+    return Period(begin, (end - begin) / HOUR, cut, end, intake)
+
+
 def replay(params: ModelParams, period: Period, seed: int) -> pd.DataFrame:
     """One replication of the as-is model over the log's period, as an event log."""
     from l2csim.sim.replications import RunSpec, run_replication
@@ -257,8 +272,6 @@ def calibrate(
     """Tune each staffed team's work scale against the log's own period (see the module)."""
     import optuna
 
-    from l2csim.sim.replications import origin
-
     settings.check()
     start, end = events[TIMESTAMP].min(), events[TIMESTAMP].max()
     days = (end - start) / pd.Timedelta(days=1)
@@ -269,13 +282,8 @@ def calibrate(
             "calibrate a longer log, or fit without --calibrate."
         )
     roles = params.roles
-    begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
-    cut = start + (end - start) * (1 - settings.holdout)
-    received = _role_time(events, roles.order_received, "min")
-    first_seen = events.groupby(CASE)[TIMESTAMP].min()
-    arrivals = received.reindex(first_seen.index).fillna(first_seen)
-    intake = ((arrivals.min() - begin) / HOUR, (arrivals.max() - begin) / HOUR)
-    period = Period(begin, (end - begin) / HOUR, cut, end, intake)
+    period = log_period(params, events, settings.holdout)
+    cut = period.cut
     left_out = {*roles.chase_call, *roles.courtesy_call}
     if params.chase.expedite_activity:
         left_out.add(params.chase.expedite_activity)

@@ -31,6 +31,7 @@ from l2csim.fit import (
 from l2csim.fit import period as periods
 from l2csim.fit.calibration import MIN_PART_DAYS, CalibrationSettings, calibrate
 from l2csim.fit.cases import case_table, sort_events
+from l2csim.fit.unanswered import make_up_for_unanswered
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP, EventLog
 from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
@@ -276,6 +277,12 @@ def fit_model(
     )
     settings = options.calibration
     if settings is None:
+        if params.chase.hold is not None and params.chase.patience:
+            note = (
+                "chase calls: not calibrated, so the tries the log's own congestion left "
+                "unanswered are not made up for (the model's callers lose them once more)"
+            )
+            params = params.model_copy(update={"notes": [*params.notes, note]})
         return params
     window = periods.recent(events, period)  # replayed as validation replays it
     days = (window[TIMESTAMP].max() - window[TIMESTAMP].min()) / pd.Timedelta(days=1)
@@ -285,8 +292,11 @@ def fit_model(
             f"{MIN_PART_DAYS} in the tuned part and in the held-out last {settings.holdout:.0%}; "
             "the model is as fitted"
         )
-        return params.model_copy(update={"notes": [*params.notes, note]})
-    return calibrate(params, window, cases["segment"], settings).params
+        params = params.model_copy(update={"notes": [*params.notes, note]})
+    else:
+        params = calibrate(params, window, cases["segment"], settings).params
+    # The teams' work as calibrated, the chase calls the log could not show.
+    return make_up_for_unanswered(params, window, settings.seed)
 
 
 def _case_tiers(

@@ -100,6 +100,7 @@ HEADLINE_SOURCES = {
         "chase.patience_after_promise",
         "chase.repeat_after",
         "chase.hold",
+        "chase.unanswered",
     ),
     "revenue_at_risk_annual": ("retention",),
     "sla_attainment": ("tiers[]",),

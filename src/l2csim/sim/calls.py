@@ -254,6 +254,7 @@ class Calls:
             low, high = self.redial
             order.quiet_until = now + low + (high - low) * self.redial_u.next()
         else:  # until the next chase, as after a call answered
+            self.kpis.chase_given_up(order, now)
             order.hung_up = 0
             self._next_chase(order, now)
         self.arm(order)

@@ -90,6 +90,7 @@ class Tracker:
         self.chase_weekly: dict[int, int] = defaultdict(int)
         self.chase_hours_by_pool: dict[str, float] = defaultdict(float)
         self.hung_up = 0  # calls nobody answered before the caller hung up
+        self.given_up = 0  # chases whose caller hung up with no redial left (fit.unanswered)
         self.events = 0  # every simulated event-log event, warm-up included
 
     # --- feeds ---------------------------------------------------------------------------
@@ -130,6 +131,10 @@ class Tracker:
     def chase_hung_up(self, order, now: float) -> None:
         if now >= self.warmup:
             self.hung_up += 1
+
+    def chase_given_up(self, order, now: float) -> None:
+        if now >= self.warmup:
+            self.given_up += 1
 
     def chase_hours(self, pool, hours: float) -> None:
         if pool.env.now >= self.warmup:

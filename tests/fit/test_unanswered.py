@@ -1,0 +1,88 @@
+"""Unanswered chase calls: the model's callers try earlier and more often by as much as its
+replay of the log's period leaves unanswered, so the loss the log already holds is not
+counted a second time; a busier calls team loses more; nothing changes without hang-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from l2csim.fit import FitOptions, fit_model
+from l2csim.fit import period as periods
+from l2csim.fit.cases import sort_events
+from l2csim.fit.unanswered import corrected, make_up_for_unanswered, replay_tries
+from l2csim.inputs import read_inputs_log, resolve_inputs
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
+    log = read_inputs_log(inputs)
+    tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
+    params = fit_model(log, inputs.study, FitOptions(tier_table=tiers))
+    period = periods.today(log.events)
+    window = periods.recent(sort_events(periods.plausible(log.events, period)), period)
+    return params, window
+
+
+def _short_of_staff(params, pool_name: str, keep: int):
+    pools = [
+        p.model_copy(update={"members": p.members[:keep]}) if p.name == pool_name else p
+        for p in params.pools
+    ]
+    return params.model_copy(update={"pools": pools})
+
+
+def test_corrected_callers_try_earlier_and_more_often(sample) -> None:
+    params, _ = sample
+    chase = params.chase
+    assert chase.hold is not None and chase.patience and chase.repeat is not None
+    out = corrected(chase, 0.25)
+    gap = chase.repeat.offset + chase.repeat.distribution.mean
+    assert out.repeat.distribution.mean == pytest.approx(0.75 * chase.repeat.distribution.mean)
+    assert out.repeat.share == chase.repeat.share
+    for tier, wait in chase.patience.items():
+        assert out.patience[tier].offset == pytest.approx(wait.offset - 0.25 * gap)
+        assert out.patience[tier].share == wait.share
+        assert out.patience[tier].distribution.quantiles == wait.distribution.quantiles
+        assert "earlier" in out.patience[tier].distribution.provenance.detail
+    assert out.unanswered is not None and out.unanswered.share == 0.25
+    assert out.unanswered.earlier_hours == pytest.approx(0.25 * gap)
+    assert corrected(chase, 0.0) is chase
+
+
+def test_a_busier_calls_team_leaves_more_chases_unanswered(sample) -> None:
+    params, window = sample
+    base = replay_tries(params, window, seed=0)
+    busy = replay_tries(_short_of_staff(params, params.chase.pool, 1), window, seed=0)
+    assert base.answered > 50
+    assert busy.loss > base.loss
+    assert replay_tries(params, window, seed=0) == base  # a replay is reproducible
+
+
+def test_made_up_tries_answer_about_what_the_uncorrected_callers_tried(sample) -> None:
+    """Short of staff, the uncorrected model loses a share of its tries; the corrected one
+    answers about as many chases as those callers tried (what the log would have shown),
+    not more."""
+    params, window = sample
+    busy = _short_of_staff(params, params.chase.pool, 1)
+    before = replay_tries(busy, window, seed=0)
+    assert before.loss > 0.05
+    made = make_up_for_unanswered(busy, window, seed=0)
+    unanswered = made.chase.unanswered
+    assert unanswered is not None and unanswered.share >= before.loss
+    assert any("give up on" in n and "rests on the assumed hold" in n for n in made.notes)
+    after = replay_tries(made, window, seed=0)
+    tried = before.answered + before.given_up
+    assert after.answered > before.answered
+    assert after.answered == pytest.approx(tried, rel=0.2)
+
+
+def test_callers_who_never_hang_up_lose_nothing_to_make_up_for(sample) -> None:
+    params, window = sample
+    patient = params.model_copy(update={"chase": params.chase.model_copy(update={"hold": None})})
+    assert make_up_for_unanswered(patient, window, seed=0) is patient
+    assert any("not made up for" in n for n in params.notes)  # fitted uncalibrated
