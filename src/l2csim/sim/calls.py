@@ -205,7 +205,10 @@ class Calls:
         """(Re)arm the order's chase timer; an older timer finds itself outdated."""
         if order.chases >= self.max_calls or order.delivered_at is not None:
             return
-        due = max(self.after(order.promise, order.patience), order.quiet_until)
+        at = order.patience_at
+        if at is None:  # on the calls team's clock once: patience does not change once armed
+            at = order.patience_at = self.after(order.promise, order.patience)
+        due = max(at, order.quiet_until)
         if due >= self.horizon:
             return
         env = self.env

@@ -28,6 +28,7 @@ class Order:
         "id",
         "path",
         "patience",
+        "patience_at",
         "promise",
         "quiet_until",
         "rank",
@@ -66,6 +67,7 @@ class Order:
         self.delivered_step = delivered_step
         self.step = 0
         self.patience = patience
+        self.patience_at: float | None = None  # the moment patience runs out (Calls.arm)
         self.delivered_at: float | None = None
         self.expedited = False  # jumps its queues
         self.escalated = False  # a chase call about it was passed on to a team
