@@ -2,8 +2,9 @@
 replay of the same period, per-tier on-time shares, the wait before each activity, each
 team's utilisation, and for each failed measure the step, tier or team that drives it.
 
-Log and model are measured alike: lead time, backlog and waits with the calibration's
-functions (`fit.calibration.measures`) on both event logs; on-time shares with the order
+Log and model are measured alike: orders a week, backlog and lead time by `flow_figures`
+and waits with the calibration's functions (`fit.calibration.measures`) on both event logs
+(from receipt to delivery, as a log shows an order); on-time shares with the order
 table's SLA verdict for the log and the simulation's own verdict (the same promise rule) for
 the model.
 """
@@ -17,7 +18,7 @@ import pandas as pd
 
 from l2csim.fit.calibration import measures
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
-from l2csim.orders import judged_orders
+from l2csim.orders import OrderSpec, judged_orders, order_table
 from l2csim.params import ModelParams
 from l2csim.sla import on_time_share
 from l2csim.study import Study
@@ -27,16 +28,42 @@ MIN_JUDGED = 30
 WEEK = 168.0
 
 
+def flow_figures(
+    orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, float | None]:
+    """Orders a week, the mean backlog and the mean lead time of an order table (`received`,
+    `delivered`) over start..end: from receipt (the order-received step) to delivery, as a
+    log shows an order. The log and each replication's event log are measured by this one
+    function: an order waiting unseen in an inbox before it is keyed is in neither's backlog
+    nor lead time (the model's own KPIs count it from the moment it was sent)."""
+    weeks = max((end - start) / HOUR / WEEK, 1e-9)
+    open_until = orders["delivered"].fillna(end).clip(upper=end)
+    open_hours = ((open_until - orders["received"]) / HOUR).clip(lower=0)
+    delivered = orders["delivered"].notna()
+    lead = (orders["delivered"] - orders["received"])[delivered] / HOUR
+    return {
+        "orders_per_week": round(len(orders) / weeks, 4),
+        "backlog_mean": round(float(open_hours.sum() / ((end - start) / HOUR)), 4),
+        "lead_time_mean_hours": round(float(lead.mean()), 4) if delivered.any() else None,
+    }
+
+
+def replica_flow(
+    frame: pd.DataFrame, study: Study | None, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, float | None]:
+    """`flow_figures` of one replication's event log, over the log's period."""
+    # Receipt and delivery only: a replication's log has no promised-date attributes.
+    spec = OrderSpec.of_study(study, promised_dates=(), value=None, product=None)
+    table = order_table(frame, spec)
+    return flow_figures(table.orders, start, end)
+
+
 def log_kpis(log: EventLog, study: Study | None, params: ModelParams) -> dict:
     """Today's KPIs over the log's period, as the log shows them."""
     events = log.events
     start, end = events[TIMESTAMP].min(), events[TIMESTAMP].max()
     weeks = max((end - start) / HOUR / WEEK, 1e-9)
     _, judged = judged_orders(events, study)
-    orders = judged.set_index("case")
-    open_until = orders["delivered"].fillna(end).clip(upper=end)
-    open_hours = ((open_until - orders["received"]) / HOUR).clip(lower=0)
-    delivered = orders["delivered"].notna()
     chase = (
         events[ACTIVITY].isin(params.roles.chase_call).sum() if params.roles.chase_call else None
     )
@@ -46,20 +73,15 @@ def log_kpis(log: EventLog, study: Study | None, params: ModelParams) -> dict:
             if rows["late"].notna().sum() >= MIN_JUDGED:
                 sla[str(tier)] = on_time_share(rows)
     return {
-        "orders_per_week": round(len(orders) / weeks, 4),
-        "backlog_mean": round(float(open_hours.sum() / ((end - start) / HOUR)), 4),
-        "lead_time_mean_hours": round(
-            float(((orders["delivered"] - orders["received"])[delivered] / HOUR).mean()), 4
-        )
-        if delivered.any()
-        else None,
+        **flow_figures(judged.set_index("case"), start, end),
         "chase_calls_per_week": round(chase / weeks, 4) if chase is not None else None,
         "sla_attainment": {k: round(v, 4) for k, v in sla.items() if v is not None},
     }
 
 
-def model_kpis(results, tiers: list[str], hours: float) -> dict:
-    """The same KPIs from the replay's replications: mean, min and max over them."""
+def model_kpis(results, tiers: list[str], flows: list[dict]) -> dict:
+    """The same KPIs from the replay's replications: mean, min and max over them; orders,
+    backlog and lead time from each replication's event log (`flows`, by `replica_flow`)."""
 
     def values(kpi: str, tier: str = "") -> np.ndarray:
         out = []
@@ -79,14 +101,15 @@ def model_kpis(results, tiers: list[str], hours: float) -> dict:
             "max": round(float(array.max()), 4),
         }
 
-    weeks = hours / WEEK
-    orders = values("orders_arrived") / weeks
+    def flow(kpi: str) -> np.ndarray:
+        return np.array([f[kpi] if f[kpi] is not None else np.nan for f in flows], dtype=float)
+
     sla = {"all": summary(values("sla_attainment"))}
     sla.update({tier: summary(values("sla_attainment", tier)) for tier in tiers})
     return {
-        "orders_per_week": summary(orders),
-        "backlog_mean": summary(values("backlog_mean")),
-        "lead_time_mean_hours": summary(values("lead_time_mean_hours")),
+        "orders_per_week": summary(flow("orders_per_week")),
+        "backlog_mean": summary(flow("backlog_mean")),
+        "lead_time_mean_hours": summary(flow("lead_time_mean_hours")),
         "chase_calls_per_week": summary(values("chase_calls_per_week")),
         "sla_attainment": {k: v for k, v in sla.items() if v is not None},
     }

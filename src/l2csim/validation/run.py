@@ -147,6 +147,7 @@ def validate(
         # Each replication's log and measures as it comes (the others may still run).
         measured: dict[int, dict[str, float]] = {}
         replica_waits: dict[int, dict[str, float]] = {}
+        flows: dict[int, dict[str, float | None]] = {}
         finished = []
         for result in done:
             i = result.replication
@@ -157,12 +158,13 @@ def validate(
             sim = frame[[CASE, ACTIVITY, TIMESTAMP]]
             measured[i] = side.distances(sim, _kpi(result.rows, "sla_attainment"), rng)
             replica_waits[i] = f.replica_waits(frame, params, end)
+            flows[i] = f.replica_flow(frame, inputs.study, start, end)
             finished.append(result)
     results = sorted(finished, key=lambda r: r.replication)
     per_source = {"model": [measured[r.replication] for r in results], "naive": naive_measured}
 
     # The figures behind the measures: log and model side by side.
-    model_figures = f.model_kpis(results, tier_names, horizon)
+    model_figures = f.model_kpis(results, tier_names, [flows[r.replication] for r in results])
     tiers = f.tier_sla(log_figures, model_figures)
     waits = f.wait_table(got_real, [replica_waits[r.replication] for r in results])
     staffed = [p.name for p in params.pools if not p.external]
