@@ -127,10 +127,10 @@ def bands(
         s = error.spread[kpi][: values.shape[1]]
     half = np.sqrt((predictive_factor(n) * Z95 * sd) ** 2 + (Z95 * s) ** 2)
     spread = (p95 - p05) / 2
-    skewed = spread > 0
-    safe = np.where(skewed, spread, 1.0)
-    p05 = np.where(skewed, mean - (mean - p05) / safe * half, mean - half)
-    p95 = np.where(skewed, mean + (p95 - mean) / safe * half, mean + half)
+    quantiles_apart = spread > 0
+    safe = np.where(quantiles_apart, spread, 1.0)
+    p05 = np.where(quantiles_apart, mean - (mean - p05) / safe * half, mean - half)
+    p95 = np.where(quantiles_apart, mean + (p95 - mean) / safe * half, mean + half)
     high = upper if upper is not None else np.inf
     return tuple(np.clip(x, 0.0, high) for x in (mean, p05, p50, p95))  # type: ignore[return-value]
 
