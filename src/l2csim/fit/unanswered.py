@@ -149,8 +149,9 @@ def make_up_for_unanswered(params: ModelParams, events: pd.DataFrame, seed: int)
     rounds = ", ".join(f"{a:.0%} -> {b:.0%}" for a, b in tried)
     if x < MIN_LOSS:
         note = (
-            f"chase calls: replaying the log's period, callers gave up on {tried[-1][1]:.1%} of chases "
-            f"(replays, correction -> given up: {rounds}); tries keep the answered calls' timing"
+            "chase calls: replaying the log's period, callers gave up on "
+            f"{tried[-1][1]:.1%} of chases (replays, correction -> given up: {rounds}); "
+            "tries keep the answered calls' timing"
         )
         return params.model_copy(update={"notes": [*params.notes, note]})
     repeat = chase.repeat

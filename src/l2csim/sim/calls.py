@@ -8,12 +8,13 @@ would at all; after each call, another comes with the fitted repeat share, with 
 cap. Calls come in only while the call pool works; a caller left on hold longer than the
 model's `hold` hangs up, at no one's cost, dials again soon, and then waits as after an
 answered call (an assumption: a log shows answered calls only). A chase call takes
-customer-service time and may be escalated (the fitted share per tier, on every call): the team holding the
-order drops other work to do the expedite activity, and when chases expedite (the policy's
-`expedite_on_chase`, the discipline's default otherwise) the order jumps every queue — the
-capacity that chasing takes is capacity the late orders needed. A model without escalation
-shares expedites at most once an order, and only when chases expedite. A courtesy call (by policy, at a
-milestone) costs staff time too, and buys quiet: the customer waits longer before chasing.
+customer-service time and may be escalated (the fitted share per tier, on every call): the
+team holding the order drops other work to do the expedite activity, and when chases
+expedite (the policy's `expedite_on_chase`, the discipline's default otherwise) the order
+jumps every queue — the capacity that chasing takes is capacity the late orders needed. A
+model without escalation shares expedites at most once an order, and only when chases
+expedite. A courtesy call (by policy, at a milestone) costs staff time too, and buys quiet:
+the customer waits longer before chasing.
 
 `Calls` owns all of this state. The model hands it its environment, pools and KPI tracker
 once and then asks narrow questions (`patience`, `arm`, `milestone`); the decisions are
