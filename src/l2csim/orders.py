@@ -97,23 +97,18 @@ def order_table(events: pd.DataFrame, spec: OrderSpec) -> CustomerOrders:
             "churn need one (map it with --customer or log.columns.customer)"
         )
 
-    first = grouped[TIMESTAMP].min()
-    if START in events:  # a case with start times begins when its first work began
-        first = pd.concat([first, grouped[START].min()], axis=1).min(axis=1)
-    orders["last_event"] = grouped[TIMESTAMP].max()
-    received = _role_time(events, spec.roles.order_received, "min").reindex(orders.index)
-    orders["received"] = received.fillna(first)
+    spans = order_spans(events, spec.roles, grouped)
+    orders["last_event"] = spans["last_event"]
+    orders["received"] = spans["received"]
     if spec.roles.order_received:
-        missing = int(received.isna().sum())
+        missing = int((~spans["received_logged"]).sum())
         if missing:
             notes.append(
                 f"{missing} orders have no {' / '.join(spec.roles.order_received)} event; "
                 "their first event counts as received"
             )
-    if spec.roles.delivered:
-        orders["delivered"] = _role_time(events, spec.roles.delivered, "max").reindex(orders.index)
-    else:
-        orders["delivered"] = grouped[TIMESTAMP].max()
+    orders["delivered"] = spans["delivered"]
+    if not spec.roles.delivered:
         notes.append(
             "no roles.delivered in the study: an order's last event counts as its delivery"
         )
@@ -227,6 +222,33 @@ def _numeric_attribute(grouped, events: pd.DataFrame, name: str | None, notes: l
         )
         return np.nan
     return pd.to_numeric(grouped[column].first(), errors="coerce")
+
+
+def order_spans(events: pd.DataFrame, roles: Roles, grouped=None) -> pd.DataFrame:
+    """Per order (index: case, sorted): when it was `received` (its first order-received
+    step, else its first event; `received_logged` says which) and `delivered` (its last
+    delivering step, NaT while open; its last event when the study names no delivering
+    step), and its `last_event`. The one reading of both that the order table and the
+    validation's figures of a simulated log share."""
+    grouped = grouped if grouped is not None else events.groupby(CASE, sort=True, observed=True)
+    first = grouped[TIMESTAMP].min()
+    if START in events:  # a case with start times begins when its first work began
+        first = pd.concat([first, grouped[START].min()], axis=1).min(axis=1)
+    last = grouped[TIMESTAMP].max()
+    received = _role_time(events, roles.order_received, "min").reindex(first.index)
+    delivered = (
+        _role_time(events, roles.delivered, "max").reindex(first.index) if roles.delivered else last
+    )
+    spans = pd.DataFrame(
+        {
+            "received": received.fillna(first),
+            "received_logged": received.notna(),
+            "delivered": delivered,
+            "last_event": last,
+        }
+    )
+    spans.index.name = "case"
+    return spans
 
 
 def _role_time(events: pd.DataFrame, activities: list[str], how: str) -> pd.Series:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from l2csim.fit.calibration import measures
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
-from l2csim.orders import OrderSpec, judged_orders, order_table
+from l2csim.orders import OrderSpec, judged_orders, order_spans
 from l2csim.params import ModelParams
 from l2csim.sla import on_time_share
 from l2csim.study import Study
@@ -51,19 +51,21 @@ def flow_figures(
 def replica_flow(
     frame: pd.DataFrame, study: Study | None, start: pd.Timestamp, end: pd.Timestamp
 ) -> dict[str, float | None]:
-    """`flow_figures` of one replication's event log, over the log's period."""
-    # Receipt and delivery only: a replication's log has no promised-date attributes.
-    spec = OrderSpec.of_study(study, promised_dates=(), value=None, product=None)
-    table = order_table(frame, spec)
-    return flow_figures(table.orders, start, end)
+    """`flow_figures` of one replication's event log, over the log's period: receipt and
+    delivery read as the order table reads the log's (`orders.order_spans`)."""
+    return flow_figures(order_spans(frame, OrderSpec.of_study(study).roles), start, end)
 
 
-def log_kpis(log: EventLog, study: Study | None, params: ModelParams) -> dict:
-    """Today's KPIs over the log's period, as the log shows them."""
+def log_kpis(
+    log: EventLog, study: Study | None, params: ModelParams, judged: pd.DataFrame | None = None
+) -> dict:
+    """Today's KPIs over the log's period, as the log shows them (`judged`: the log's judged
+    orders when already read)."""
     events = log.events
     start, end = events[TIMESTAMP].min(), events[TIMESTAMP].max()
     weeks = max((end - start) / HOUR / WEEK, 1e-9)
-    _, judged = judged_orders(events, study)
+    if judged is None:
+        _, judged = judged_orders(events, study)
     chase = (
         events[ACTIVITY].isin(params.roles.chase_call).sum() if params.roles.chase_call else None
     )

@@ -126,7 +126,8 @@ def validate(
         real_cases = m.cases_of(real)
         cycle = (real_cases["last"] - real_cases["first"]) / HOUR
         cutoff = end - pd.Timedelta(hours=float(cycle.quantile(0.95)))
-        promises = _promises(log, inputs.study)
+        _, judged = judged_orders(log.events, inputs.study)  # read once, used twice
+        promises = _promises(log, inputs.study, judged)
         real_sla = _share_on_time(promises)
         side = _RealSide.of(real, cutoff, start, end, chase, real_sla, spec.control_flow_cases)
         naive_measured = []
@@ -137,7 +138,7 @@ def validate(
             naive = naive_log(real, rng)
             naive_measured.append(side.distances(naive, _naive_sla(naive, promises), rng))
         tier_names = [t.name for t in params.tiers]
-        log_figures = f.log_kpis(log, inputs.study, params)
+        log_figures = f.log_kpis(log, inputs.study, params, judged)
         real_segments = case_table(log.events, inputs.study, None)["segment"]
         got_real = f.log_waits(log.events, real_segments, params, end)
         noise_rng = np.random.Generator(
@@ -264,12 +265,16 @@ def _kpi(rows, name: str) -> float:
     return math.nan
 
 
-def _promises(log: EventLog, study: Study | None) -> pd.DataFrame | None:
+def _promises(
+    log: EventLog, study: Study | None, judged: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
     """Per real case: arrival, delivery, promised moment and verdict, by the shared order
-    table and SLA rule (None when the study declares no SLA)."""
+    table and SLA rule (None when the study declares no SLA). `judged`: the log's judged
+    orders when already read (`judged_orders`)."""
     if study is None or not study.sla:
         return None
-    _, judged = judged_orders(log.events, study)
+    if judged is None:
+        _, judged = judged_orders(log.events, study)
     cases = judged.set_index("case")
     return cases.assign(arrival=cases["received"])
 
