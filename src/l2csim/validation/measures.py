@@ -80,12 +80,14 @@ def log_distances(
 def control_flow_distance(real: pd.DataFrame, other: pd.DataFrame) -> float:
     """Control-flow log distance (Camargo et al. 2021): each case's activity sequence, the
     Damerau-Levenshtein distance over the longer length between every pair of cases of the
-    two logs, and the mean over the optimal one-to-one pairing. log-distance-measures'
+    two logs, and the mean over the optimal one-to-one pairing (a minimum-weight full
+    bipartite matching, the same optimum as the Hungarian method). log-distance-measures'
     `control_flow_log_distance` with rapidfuzz's edit distance (C++, no per-case loop in
     Python): the same value, in a fraction of the time."""
     from rapidfuzz.distance import DamerauLevenshtein
     from rapidfuzz.process import cdist
-    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
     if real.empty or other.empty:
         return math.nan
@@ -98,7 +100,10 @@ def control_flow_distance(real: pd.DataFrame, other: pd.DataFrame) -> float:
         return letters.groupby(ordered[CASE], sort=True).agg("".join).tolist()
 
     costs = cdist(sequences(real), sequences(other), scorer=DamerauLevenshtein.normalized_distance)
-    rows, columns = linear_sum_assignment(costs)
+    # The optimal one-to-one pairing. Every pair is an edge (+1: a sparse matrix drops zero
+    # costs, and every full pairing has as many pairs, so the optimum is the same); csgraph
+    # costs validate a quarter of scipy.optimize's import.
+    rows, columns = min_weight_full_bipartite_matching(csr_array(costs + 1.0))
     return float(costs[rows, columns].mean())
 
 
