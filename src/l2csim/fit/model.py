@@ -26,12 +26,12 @@ from l2csim.fit import (
     retention,
     routing,
     staff,
+    unanswered,
     waiting,
 )
 from l2csim.fit import period as periods
 from l2csim.fit.calibration import MIN_PART_DAYS, CalibrationSettings, calibrate
 from l2csim.fit.cases import case_table, sort_events
-from l2csim.fit.unanswered import make_up_for_unanswered
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP, EventLog
 from l2csim.orders import UNKNOWN_TIER, case_column, case_tiers
 from l2csim.params import (
@@ -277,7 +277,7 @@ def fit_model(
     )
     settings = options.calibration
     if settings is None:
-        if params.chase.hold is not None and params.chase.patience:
+        if unanswered.applies(params.chase):
             note = (
                 "chase calls: not calibrated, so the tries the log's own congestion left "
                 "unanswered are not made up for (the model's callers lose them once more)"
@@ -296,7 +296,7 @@ def fit_model(
     else:
         params = calibrate(params, window, cases["segment"], settings).params
     # The teams' work as calibrated, the chase calls the log could not show.
-    return make_up_for_unanswered(params, window, settings.seed)
+    return unanswered.make_up_for_unanswered(params, window, settings.seed)
 
 
 def _case_tiers(

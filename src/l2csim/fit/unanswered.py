@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from l2csim.fit.calibration import log_period
+from l2csim.fit.calibration import Period, log_period
 from l2csim.params import CensoredWait, ChaseBehaviour, ModelParams, Provenance, UnansweredCalls
 from l2csim.policy import Policy
 
@@ -49,14 +49,19 @@ class Tries:
         return self.given_up / tries if tries else 0.0
 
 
-def replay_tries(params: ModelParams, events: pd.DataFrame, seed: int) -> Tries:
-    """One replay of the log's period (orders arriving when the log's came) of the as-is
+def applies(chase: ChaseBehaviour) -> bool:
+    """Whether the model's callers can lose tries to make up for: they hang up (`hold`) and
+    patience and repeat gaps are censored waits (not an older model file's)."""
+    return chase.hold is not None and bool(chase.patience) and chase.repeat is not None
+
+
+def replay_tries(params: ModelParams, period: Period, seed: int) -> Tries:
+    """One replay of the log's `period` (orders arriving when the log's came) of the as-is
     model: its chase calls answered and given up."""
     from l2csim.sim.model import Simulation
     from l2csim.sim.replications import gc_paused
     from l2csim.sim.streams import replication_streams
 
-    period = log_period(params, events, holdout=0.0)
     with gc_paused():
         sim = Simulation(
             params,
@@ -132,8 +137,9 @@ def make_up_for_unanswered(params: ModelParams, events: pd.DataFrame, seed: int)
     own congestion (see the module). Unchanged where callers never hang up (no `hold`), the
     model has no censored patience (an older model file) or almost nothing is lost."""
     chase = params.chase
-    if chase.hold is None or not chase.patience or chase.repeat is None:
+    if not applies(chase):
         return params
+    period = log_period(params, events, holdout=0.0)  # the same for every replay
     # The loss with a correction x is f(x), rising in x (tries made up for load customer
     # service). Iterating x = f(x) from 0 climbs towards f's least fixed point and never past
     # it: near a tipping point (f rising as fast as x) it stops short rather than overshoot.
@@ -141,7 +147,7 @@ def make_up_for_unanswered(params: ModelParams, events: pd.DataFrame, seed: int)
     x = 0.0
     for _ in range(ROUNDS):
         model = params.model_copy(update={"chase": corrected(chase, x)})
-        loss = min(MAX_LOSS, replay_tries(model, events, seed).loss)
+        loss = min(MAX_LOSS, replay_tries(model, period, seed).loss)
         tried.append((x, loss))
         if abs(loss - x) < CONVERGED:
             break
