@@ -3,8 +3,6 @@ against the log; bad budgets and logs too short to hold out are refused clearly.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from l2csim.errors import InputError
@@ -19,15 +17,10 @@ from l2csim.fit.calibration import (
 from l2csim.fit.cases import case_table, sort_events
 from l2csim.inputs import read_inputs_log, resolve_inputs
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def sample():
-    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
-    log = read_inputs_log(inputs)
-    tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
-    return inputs, log, fit_model(log, inputs.study, FitOptions(tier_table=tiers))
+def sample(sample_fit):
+    return sample_fit.inputs, sample_fit.log, sample_fit.params
 
 
 def test_scaling_a_team_scales_exactly_its_activities(sample) -> None:

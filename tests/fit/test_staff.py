@@ -3,28 +3,20 @@ is the generator's staff table) and on logs made to show one signal each."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from l2csim.fit import FitOptions, fit_model
 from l2csim.fit.durations import working_hours
 from l2csim.fit.staff import fit_members, system_users, work_arrivals
-from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import ModelParams
 from l2csim.sample.operation import CARRIERS, EDI_GATEWAY, ORDER_MAILBOX, STAFF
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def sample() -> ModelParams:
-    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
-    tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
-    return fit_model(read_inputs_log(inputs), inputs.study, FitOptions(tier_table=tiers))
+def sample(sample_fit) -> ModelParams:
+    return sample_fit.params
 
 
 def test_systems_are_not_staff(sample: ModelParams) -> None:

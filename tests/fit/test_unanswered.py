@@ -4,28 +4,21 @@ counted a second time; a busier calls team loses more; nothing changes without h
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from l2csim.fit import FitOptions, fit_model
 from l2csim.fit import period as periods
+from l2csim.fit.calibration import log_period
 from l2csim.fit.cases import sort_events
 from l2csim.fit.unanswered import corrected, make_up_for_unanswered, replay_tries
-from l2csim.inputs import read_inputs_log, resolve_inputs
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def sample():
-    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
-    log = read_inputs_log(inputs)
-    tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
-    params = fit_model(log, inputs.study, FitOptions(tier_table=tiers))
+def sample(sample_fit):
+    """The fitted sample, its recent window (as the fit replays it) and that window's period."""
+    log, params = sample_fit.log, sample_fit.params
     period = periods.today(log.events)
     window = periods.recent(sort_events(periods.plausible(log.events, period)), period)
-    return params, window
+    return params, window, log_period(params, window, holdout=0.0)
 
 
 def _short_of_staff(params, pool_name: str, keep: int):
@@ -37,7 +30,7 @@ def _short_of_staff(params, pool_name: str, keep: int):
 
 
 def test_corrected_callers_try_earlier_and_more_often(sample) -> None:
-    params, _ = sample
+    params, _, _ = sample
     chase = params.chase
     assert chase.hold is not None and chase.patience and chase.repeat is not None
     out = corrected(chase, 0.25)
@@ -55,34 +48,34 @@ def test_corrected_callers_try_earlier_and_more_often(sample) -> None:
 
 
 def test_a_busier_calls_team_leaves_more_chases_unanswered(sample) -> None:
-    params, window = sample
-    base = replay_tries(params, window, seed=0)
-    busy = replay_tries(_short_of_staff(params, params.chase.pool, 1), window, seed=0)
+    params, _, replayed = sample
+    base = replay_tries(params, replayed, seed=0)
+    busy = replay_tries(_short_of_staff(params, params.chase.pool, 1), replayed, seed=0)
     assert base.answered > 50
     assert busy.loss > base.loss
-    assert replay_tries(params, window, seed=0) == base  # a replay is reproducible
+    assert replay_tries(params, replayed, seed=0) == base  # a replay is reproducible
 
 
 def test_made_up_tries_answer_about_what_the_uncorrected_callers_tried(sample) -> None:
     """Short of staff, the uncorrected model loses a share of its tries; the corrected one
     answers about as many chases as those callers tried (what the log would have shown),
     not more."""
-    params, window = sample
+    params, window, replayed = sample
     busy = _short_of_staff(params, params.chase.pool, 1)
-    before = replay_tries(busy, window, seed=0)
+    before = replay_tries(busy, replayed, seed=0)
     assert before.loss > 0.05
     made = make_up_for_unanswered(busy, window, seed=0)
     unanswered = made.chase.unanswered
     assert unanswered is not None and unanswered.share >= before.loss
     assert any("give up on" in n and "rests on the assumed hold" in n for n in made.notes)
-    after = replay_tries(made, window, seed=0)
+    after = replay_tries(made, replayed, seed=0)
     tried = before.answered + before.given_up
     assert after.answered > before.answered
     assert after.answered == pytest.approx(tried, rel=0.2)
 
 
 def test_callers_who_never_hang_up_lose_nothing_to_make_up_for(sample) -> None:
-    params, window = sample
+    params, window, _ = sample
     patient = params.model_copy(update={"chase": params.chase.model_copy(update={"hold": None})})
     assert make_up_for_unanswered(patient, window, seed=0) is patient
     assert any("not made up for" in n for n in params.notes)  # fitted uncalibrated

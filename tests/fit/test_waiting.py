@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from l2csim.fit import FitOptions, fit_model
+from l2csim.fit import fit_model
 from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.params import ModelParams
 from l2csim.sample.operation import STOCK_SHORTAGE
@@ -17,10 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def sample() -> ModelParams:
-    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
-    tiers = REPO / "event_logs" / "sample_crm_tiers.csv"
-    return fit_model(read_inputs_log(inputs), inputs.study, FitOptions(tier_table=tiers))
+def sample(sample_fit) -> ModelParams:
+    return sample_fit.params
 
 
 def test_stock_shortages_are_delays_per_product_line(sample: ModelParams) -> None:
