@@ -152,11 +152,9 @@ def case_tiers(
 
     Cases of customers the table does not list get `UNKNOWN_TIER` (the `default` SLA).
     """
-    grouped = events.groupby(CASE, sort=True, observed=True)
-    name = study.mining.tier_attribute if study is not None else "tier"
-    column = case_column(name)
-    if column in events:
-        return grouped[column].first().astype("string").fillna(UNKNOWN_TIER).astype(object)
+    logged = logged_tiers(events, study)
+    if logged is not None:
+        return logged
     if customer_tiers is None and study is not None and study.customers.crm_tiers is not None:
         from l2csim.customers.crm import read_tier_table
 
@@ -171,8 +169,34 @@ def case_tiers(
         raise InputError(
             f"{where}: customer tiers need each order's customer; map log.columns.customer."
         )
-    customers = grouped[CUSTOMER].first().astype("string").str.strip()
+    customers = events.groupby(CASE, sort=True, observed=True)[CUSTOMER].first()
+    customers = customers.astype("string").str.strip()
     return customers.map(customer_tiers).fillna(UNKNOWN_TIER).astype(object)
+
+
+def logged_tiers(events: pd.DataFrame, study: Study | None) -> pd.Series | None:
+    """Each case's tier as the log itself states it (`mining.tier_attribute`), or None when
+    the log has no such attribute: the first source of a tier in every stage."""
+    name = study.mining.tier_attribute if study is not None else "tier"
+    column = case_column(name)
+    if column not in events:
+        return None
+    grouped = events.groupby(CASE, sort=True, observed=True)[column].first()
+    return grouped.astype("string").fillna(UNKNOWN_TIER).astype(object)
+
+
+def customer_tier_of_orders(orders: pd.DataFrame) -> pd.Series:
+    """Customer -> the tier most of its orders carry (`customer`, `tier`, `received`
+    columns), a tie going to the tier of its latest order; orders of no known tier are
+    left out. How a customer's tier follows from a log that states each order's tier."""
+    known = orders.loc[orders["tier"].ne(UNKNOWN_TIER) & orders["customer"].notna()]
+    counts = (
+        known.groupby(["customer", "tier"], sort=True, observed=True)["received"]
+        .agg(["size", "max"])
+        .reset_index()
+        .sort_values(["customer", "size", "max"], ascending=[True, False, False], kind="stable")
+    )
+    return counts.drop_duplicates("customer").set_index("customer")["tier"].astype(object)
 
 
 def judged_orders(

@@ -172,3 +172,37 @@ def test_a_customer_column_empty_in_every_row_is_refused(tmp_path: Path) -> None
     (tmp_path / "study.yaml").write_text(yaml.safe_dump(study), encoding="utf-8")
     with pytest.raises(InputError, match=rf"customer column '{column}' is empty in every row"):
         run(resolve_inputs(tmp_path / "study.yaml"), tmp_path / "out")
+
+
+def test_tiers_the_log_states_win_over_the_crm_and_the_profile(tmp_path: Path) -> None:
+    """A log whose orders carry their tier: the customers analysis reads the tier from it, as
+    fit and validate do, so the churn model's tier rates are those the simulation applies."""
+    log = pd.read_csv(REPO / "event_logs" / "sample_orders.csv", dtype=str)
+    study = yaml.safe_load(STUDY.read_text(encoding="utf-8"))
+    customer = study["log"]["columns"]["customer"]
+    # A rule no profile or CRM follows: every third customer number is a key account.
+    number = log[customer].str.extract(r"(\d+)", expand=False).astype(float)
+    log["tier"] = (number % 3 == 0).map({True: "key_account", False: "occasional"})
+    log.to_csv(tmp_path / "orders.csv", index=False)
+    study["log"]["path"] = str(tmp_path / "orders.csv")
+    study["log"]["case_attributes"] = [*study["log"]["case_attributes"], "tier"]
+    study["customers"]["crm_tiers"] = str(REPO / "event_logs" / "sample_crm_tiers.csv")
+    study.pop("reference_process", None)
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(study), encoding="utf-8")
+
+    result = run(resolve_inputs(tmp_path / "study.yaml"), tmp_path / "out")
+
+    customers = pd.read_csv(tmp_path / "out" / "customers.csv", dtype=str)
+    stated = log.groupby(customer)["tier"].first()
+    members = customers.assign(stated=customers["customer_id"].map(stated))
+    one_tier = members.groupby("canonical_id")["stated"].nunique() == 1
+    alike = members[members["canonical_id"].isin(one_tier.index[one_tier])]
+    assert len(alike) > 300
+    assert (alike["tier"] == alike["stated"]).all()
+    # The CRM and the profile disagree with the rule for most customers: it is the log's.
+    assert (alike["crm_tier"].fillna("") != alike["stated"]).mean() > 0.3
+    sla_tiers = set(pd.read_csv(tmp_path / "out" / "sla.csv")["tier"]) - {"all"}
+    assert sla_tiers == {"key_account", "occasional"}
+    retention = json.loads((tmp_path / "out" / "retention_model.json").read_text())
+    assert set(retention["tiers"]) == {"key_account", "occasional"}
+    assert any("the log's attribute 'tier'" in m for m in result.messages)

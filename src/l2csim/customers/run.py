@@ -36,7 +36,13 @@ from l2csim.customers.tiers import assign_tiers, tier_summary, weight_stability
 from l2csim.errors import InputError
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import CASE, CUSTOMER, EventLog
-from l2csim.orders import OrderSpec, case_column, order_table
+from l2csim.orders import (
+    OrderSpec,
+    case_column,
+    customer_tier_of_orders,
+    logged_tiers,
+    order_table,
+)
 from l2csim.output import write_csv, write_json
 from l2csim.sla import UNKNOWN_TIER, attainment, judge_chases, judge_orders
 from l2csim.study import CustomersSpec, TierSla
@@ -136,7 +142,20 @@ def analyse(
             )
             crm_tier = crm_tier_of_canonical(crm, canonical)
             tier = crm_tier.reindex(tier.index).fillna(tier)
-        orders["tier"] = orders["customer"].map(tier).fillna(UNKNOWN_TIER)
+        logged = logged_tiers(log.events, study)
+        if logged is None:
+            orders["tier"] = orders["customer"].map(tier).fillna(UNKNOWN_TIER)
+        else:
+            # The log states each order's tier: it wins, as in every other stage.
+            orders["tier"] = (
+                orders["case"]
+                .astype(str)
+                .map(logged.set_axis(logged.index.astype(str)))
+                .fillna(UNKNOWN_TIER)
+            )
+            stated = customer_tier_of_orders(orders)
+            tier = stated.reindex(tier.index).fillna(tier)
+            messages.append(_logged_tiers_note(study, stated, tiering.tier))
     else:
         messages.append(NO_CUSTOMERS)
         orders["tier"] = UNKNOWN_TIER
@@ -256,6 +275,16 @@ def _as_of(value: str | pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timesta
             f"--as-of {value}: before the first order ({orders['received'].min():%Y-%m-%d})."
         )
     return moment
+
+
+def _logged_tiers_note(study, stated: pd.Series, profile_tier: pd.Series) -> str:
+    """Where the tiers came from when the log states them, and how far the profile agrees."""
+    attribute = study.mining.tier_attribute if study is not None else "tier"
+    agree = (profile_tier.reindex(stated.index) == stated).mean() if len(stated) else float("nan")
+    return (
+        f"tiers: the log's attribute {attribute!r} gives {len(stated)} customers their tier "
+        f"(the tier most of their orders carry); the profile's tier agrees for {agree:.0%}"
+    )
 
 
 def _churn_note(retention: dict) -> str:
