@@ -57,40 +57,58 @@ def test_the_clock_runs_on_local_wall_time_from_a_monday() -> None:
     assert earlier.hours(moment) == pytest.approx(clock.hours(moment) + 2 * 168)
 
 
-def test_staff_at_work_uses_the_last_weeks(known) -> None:
-    _inputs, _log, as_of, cut, params = known
-    today, away = st.staff_at_work(cut.events, params, as_of)
-    people = {m.name: m for p in today.pools for m in p.members}
-    fitted = {m.name: m for p in params.pools for m in p.members}
-    assert set(people) | {n for names in away.values() for n in names} == set(fitted)
-    assert all(0 < m.attendance <= 1 for m in people.values())
-    # The last weeks' share stands for the horizon: months a fit read are set aside.
-    seasonal = params.model_copy(
+def _with_spells(params, spells):
+    return params.model_copy(
         update={
             "pools": [
                 p.model_copy(
                     update={"members": [
-                        m.model_copy(update={"monthly_attendance": [0.5] * 6 + [0.9] * 6})
-                        for m in p.members
+                        m.model_copy(update={"absence_spells": spells}) for m in p.members
                     ]}
                 )
                 for p in params.pools
             ]
         }
     )  # fmt: skip
-    today_seasonal, _ = st.staff_at_work(cut.events, seasonal, as_of)
-    kept = [m for p in today_seasonal.pools for m in p.members]
-    assert kept and not any(m.monthly_attendance for m in kept)
-    assert [m.attendance for m in kept] == [m.attendance for p in today.pools for m in p.members]
-    # Someone who has done nothing for a month before as-of is left out of their team.
-    team = next(p for p in params.pools if len(p.members) >= 2)
+
+
+def test_staff_state_says_who_is_away_and_for_how_long(known) -> None:
+    _inputs, _log, as_of, cut, params = known
+    params = _with_spells(params, [2, 5, 10])
+    today, left_out, state = st.staff_at_work(cut.events, params, as_of)
+    fitted = {m.name: m for p in params.pools for m in p.members}
+    kept = {m.name: m for p in today.pools for m in p.members}
+    # Attendance and its months stay as fitted: who is away today is the state's.
+    assert kept and all(kept[name] == fitted[name] for name in kept)
+    assert not left_out
+    assert {n for team in state.values() for n in team} <= set(fitted)
+    assert any(days == 0 for team in state.values() for days in team.values())
+    # Someone whose last week before as-of is cut away is away at least their working
+    # days in it (days the company was open), and longer than before.
+    team = next(p for p in params.pools if len(p.members) >= 2 and not p.external)
     name = team.members[0].name
-    gone = (cut.events["org:resource"] == name) & (
-        cut.events[TIMESTAMP] > as_of - pd.Timedelta(days=30)
+    zone = params.timezone
+    local_day = cut.events[TIMESTAMP].dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
+    today_local = as_of.tz_convert(zone).tz_localize(None).normalize()
+    week = local_day >= today_local - pd.Timedelta(days=7)
+    mine = cut.events["org:resource"] == name
+    _, _, cut_state = st.staff_at_work(cut.events[~(week & mine)], params, as_of)
+    open_days = {d for d in local_day[week] if d < today_local}
+    theirs = sum(d.weekday() in team.members[0].weekdays for d in open_days)
+    assert theirs >= 3
+    assert cut_state[team.name][name] >= theirs
+    assert cut_state[team.name][name] > state[team.name][name]
+    # Idle for a month, longer than any absence of theirs: left out of the team; with a
+    # month-long absence in the log, away instead.
+    month = (cut.events[TIMESTAMP] > as_of - pd.Timedelta(days=30)) & mine
+    gone, left_out, _ = st.staff_at_work(cut.events[~month], params, as_of)
+    assert left_out[team.name] == [name]
+    assert name not in {m.name for p in gone.pools for m in p.members}
+    on_leave, left_out, leave_state = st.staff_at_work(
+        cut.events[~month], _with_spells(params, [2, 5, 40]), as_of
     )
-    today, away = st.staff_at_work(cut.events[~gone], params, as_of)
-    assert away[team.name] == [name]
-    assert name not in {m.name for p in today.pools for m in p.members}
+    assert not left_out and name in {m.name for p in on_leave.pools for m in p.members}
+    assert leave_state[team.name][name] >= 15
 
 
 def test_intake_is_held_at_its_level_at_as_of(known) -> None:

@@ -108,6 +108,33 @@ def test_leave_gathers_in_the_months_the_log_shows() -> None:
     assert np.mean(august) == pytest.approx(0.9, abs=0.05)
 
 
+def test_an_absence_under_way_at_the_start_runs_its_course() -> None:
+    """A forecast starts on day 9 (a Wednesday) with the person 3 working days into an
+    absence; their absences last 5 or 10 working days. They stay away 2 or 7 more working
+    days (one of the absences longer than 3), never longer, then come back at their usual
+    attendance. Someone at work at the start is in no absence: only a new one (1.5 % a
+    day at 90 % attendance and 7.5-day absences) keeps them away on that day, where a
+    person drawn from the whole year is away 10 % of days. Without spells the state changes
+    nothing."""
+    weekdays = [0, 1, 2, 3, 4]
+    working = [d for d in range(9, 9 + 21) if d % 7 in weekdays]
+    rest, there = [], []
+    for seed in range(200):
+        present = presence(weekdays, 0.9, [5, 10], 60, np.random.default_rng(seed), state=(9, 3))
+        days_away = next(i for i, d in enumerate(working) if present[d])
+        rest.append(days_away)
+        at_work = presence(weekdays, 0.9, [5, 10], 60, np.random.default_rng(seed), state=(9, 0))
+        there.append(at_work[9])
+    assert np.mean(there) > 0.95
+    assert set(rest) == {2, 7}
+    assert 0.3 < rest.count(2) / len(rest) < 0.7
+    # Away longer than any absence seen: a mean absence more (7.5 -> 8 working days).
+    long = presence(weekdays, 0.9, [5, 10], 60, np.random.default_rng(1), state=(9, 12))
+    assert next(i for i, d in enumerate(working) if long[d]) == 8
+    plain = presence(weekdays, 0.8, [], 50, np.random.default_rng(4), state=(9, 3))
+    assert plain == presence(weekdays, 0.8, [], 50, np.random.default_rng(4))
+
+
 def test_months_of_days_follow_the_calendar() -> None:
     from datetime import date
 

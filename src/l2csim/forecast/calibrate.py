@@ -165,7 +165,8 @@ def run_hindcasts(
             continue
         clock = st.Clock.of_week(moment, prepared.timezone)
         at = clock.hours(moment)
-        starts.append(st.start_state(table, clock, at, prepared.params, prepared.rules))
+        staff, _ = st.staff_state(log.events, prepared.params, moment)
+        starts.append(st.start_state(table, clock, at, prepared.params, prepared.rules, staff))
         actual.append(actual_days(times, table["order"], moment, horizon_days, known_until))
         cuts.append(moment.isoformat())
     if len(cuts) < MIN_HINDCASTS:

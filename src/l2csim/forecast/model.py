@@ -4,8 +4,8 @@
 when asked: it is slow, and the forecast's backtest says how good the plain fit is).
 `as_of_today` holds each intake stream at its level at as-of (a clear trend over the
 fitted period moves it from the period's average to its end; then it stays flat over the
-horizon rather than being extrapolated) and leaves out the people who have not worked
-recently (`state.staff_at_work`).
+horizon rather than being extrapolated); who is away and who has gone is the start
+state's (`state.staff_at_work`).
 """
 
 from __future__ import annotations

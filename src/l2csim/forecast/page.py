@@ -255,13 +255,18 @@ def method_section(result) -> str:
             f"{len(result.error.cuts)} past moments of the log (hindcasts) and comparing with "
             "what happened; the mean is the simulation's own."
         )
+    away_now = sum(1 for team in prepared.staff.values() for days in team.values() if days)
     items.append(
-        "Each person works at the attendance they had over the 28 days before as-of (the "
-        "share of their working days with any activity in the log)."
+        f"Whoever is away at as-of ({away_now} people: no activity in the log on their last "
+        "working day) stays away as long as one of their absences in the log that lasted "
+        "longer; then each person works at their usual attendance, by month as fitted."
     )
     if prepared.staff_away:
         away = "; ".join(f"{pool}: {len(people)}" for pool, people in prepared.staff_away.items())
-        items.append(f"People who did nothing in the 28 days before as-of are left out ({away}).")
+        items.append(
+            "People who did nothing in the 28 days before as-of, longer than any absence of "
+            f"theirs, are left out ({away})."
+        )
     items.append(
         "Customers' reorder clocks are not carried: the model's customers order as a stream "
         "per tier."

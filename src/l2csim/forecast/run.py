@@ -103,12 +103,15 @@ class Prepared:
     open_orders: pd.DataFrame  # state.OPEN_COLUMNS
     clock: st.Clock
     at: float  # as-of on the clock
-    staff_away: dict[str, list[str]]
+    staff_away: dict[str, list[str]]  # left out: did nothing for longer than any absence
     timezone: str
     rules: dict  # segment -> sim.state.PathRule
+    staff: dict[str, dict[str, int]]  # team -> person -> working days away at as-of
 
     def start(self):
-        return st.start_state(self.open_orders, self.clock, self.at, self.params, self.rules)
+        return st.start_state(
+            self.open_orders, self.clock, self.at, self.params, self.rules, self.staff
+        )
 
 
 @dataclass
@@ -209,10 +212,12 @@ def prepare(
             f"{log.source}: no open orders at {_local(as_of, timezone)} (every order received "
             "by then was delivered by then); give an earlier --as-of, or check roles.delivered."
         )
-    params, away = st.staff_at_work(cut.events, as_of_today(fitted), as_of)
+    params, away, staff = st.staff_at_work(cut.events, as_of_today(fitted), as_of)
     clock = st.Clock.of_week(as_of, timezone)
     rules = st.path_rules(cut.events, study, fitted, cases) if len(table) else {}
-    return Prepared(as_of, params, fitted, table, clock, clock.hours(as_of), away, timezone, rules)
+    return Prepared(
+        as_of, params, fitted, table, clock, clock.hours(as_of), away, timezone, rules, staff
+    )
 
 
 # --- policies ---------------------------------------------------------------------------------
@@ -538,6 +543,11 @@ def summary(result: ForecastResult, settings: ForecastSettings, log: EventLog) -
             else None,
         },
         "staff_not_at_work": prepared.staff_away,
+        "staff_away_at_as_of": {
+            team: {person: days for person, days in sorted(people.items()) if days}
+            for team, people in sorted(prepared.staff.items())
+            if any(people.values())
+        },
         "reorder_clocks": "none: the model's customers order as a Poisson stream per tier",
         "model_error": result.error.summary() if result.error is not None else None,
         "notes": list(prepared.fitted.notes),

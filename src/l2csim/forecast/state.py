@@ -7,8 +7,9 @@ the rules every stage uses (`l2csim.fit.cases.case_table` over the shared order 
 last routed step and how long it has waited since, any activity in progress, its chase and
 courtesy calls so far and whether it was expedited. `start_state` turns them into the
 simulation's `StartState` on a clock that starts on the Monday (local time) of as-of's week,
-so calendars and shifts line up. `staff_at_work` says who of each fitted team has worked
-recently. Each customer's reorder clock would come here too, but the model's customers
+so calendars and shifts line up. `staff_state` says who of each fitted team is away and
+for how many working days so far (the start state carries it; the simulation continues the
+absence), `staff_at_work` leaves out who has gone. Each customer's reorder clock would come here too, but the model's customers
 order as a Poisson stream per tier (no reorder cadence), so there is none to carry.
 """
 
@@ -31,7 +32,6 @@ HOUR = pd.Timedelta(hours=1)
 REQUIRED_SHARE = 0.98  # an activity this share of a segment's delivered orders went through
 MIN_RULE_ORDERS = 20  # path rules only from at least this many orders
 RECENT_DAYS = 28  # people's attendance now: their working days in this many days before as-of
-MIN_ATTENDANCE = 0.05
 OPEN_COLUMNS = (
     "order", "customer", "tier", "segment", "value", "received", "promised", "last_activity",
     "done", "last_event", "current_activity", "current_since", "chase_calls", "last_chase",
@@ -214,9 +214,10 @@ def start_state(
     at: float,
     params: ModelParams,
     rules: dict[str, PathRule] | None = None,
+    staff: dict[str, dict[str, int]] | None = None,
 ) -> StartState:
-    """The open orders as the simulation's start state (promises the log cannot give come
-    from the tier's promised hours)."""
+    """The open orders and who is away (`staff_state`) as the simulation's start state
+    (promises the log cannot give come from the tier's promised hours)."""
     tiers = {t.name: t for t in params.tiers}
     fallback_tier = min(params.tiers, key=lambda t: (-t.rank, t.name)).name
     received = clock.hours(table["received"])
@@ -251,7 +252,7 @@ def start_state(
                 expedited=bool(row.expedited),
             )
         )
-    return StartState(at=at, orders=tuple(orders), rules=rules)
+    return StartState(at=at, orders=tuple(orders), rules=rules, staff=staff)
 
 
 def _utc(values: pd.Series) -> pd.Series:
@@ -267,52 +268,71 @@ def _finite(value: float) -> float | None:
 
 def staff_at_work(
     cut: pd.DataFrame, params: ModelParams, as_of: pd.Timestamp, days: int = RECENT_DAYS
-) -> tuple[ModelParams, dict[str, list[str]]]:
-    """The model with each team's people as they have been at work lately: a person's
-    attendance is the share of their working days in the `days` before as-of on which they
-    did anything (leave and sickness come in runs, so the last weeks say more about the
-    next ones than the year's average); people who did nothing then are left out, unless
-    that would leave the team empty. Returns the model and who was left out, per team."""
-    if RESOURCE not in cut:
-        return params, {}
+) -> tuple[ModelParams, dict[str, list[str]], dict[str, dict[str, int]]]:
+    """The model's teams as they are at as-of: who is away, and who has gone.
+
+    Leave and sickness come in runs, so whoever is away today is likely away for the next
+    days, but not for a month: each person's state is the working days since they last did
+    anything (`staff_state`), which the simulation continues (an absence lasts as long as
+    one of the person's absences in the log that lasted longer; then their usual attendance
+    returns, by month as fitted). People who did nothing for all of the `days` before as-of
+    and longer than any absence of theirs are left out of their team (gone, or on a leave
+    the log has not shown), unless that would leave the team empty. Returns the model, who
+    was left out per team, and the state: team -> person -> working days away."""
+    state, gone = staff_state(cut, params, as_of, days)
+    pools, left_out = [], {}
+    for pool in params.pools:
+        out = gone.get(pool.name, set())
+        here = [m for m in pool.members if m.name not in out]
+        if not out or not here:
+            pools.append(pool)
+            continue
+        left_out[pool.name] = sorted(out)
+        pools.append(pool.model_copy(update={"members": here, "size": len(here)}))
+    return params.model_copy(update={"pools": pools}), left_out, state
+
+
+def staff_state(
+    events: pd.DataFrame, params: ModelParams, as_of: pd.Timestamp, days: int = RECENT_DAYS
+) -> tuple[dict[str, dict[str, int]], dict[str, set[str]]]:
+    """Per team and person, the working days (their weekdays the company was open) since
+    they last did anything before as-of's day, 0 for whoever worked on their last one; and
+    who did nothing in the `days` before as-of for longer than any absence of theirs. Only
+    events by as-of count, so a hindcast reads the state of its own moment."""
+    if RESOURCE not in events:
+        return {}, {}
     timezone = params.timezone
     since = as_of - pd.Timedelta(days=days)
-    recent = cut[cut[TIMESTAMP] > since]
+    recent = events[(events[TIMESTAMP] > since) & (events[TIMESTAMP] <= as_of)]
     local_days = recent[TIMESTAMP].dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
     worked = pd.DataFrame({"who": recent[RESOURCE].astype(str), "day": local_days})
     worked = worked.drop_duplicates().groupby("who")["day"].apply(lambda d: set(d.astype("int64")))
+    today = as_of.tz_convert(timezone).tz_localize(None).normalize()
     calendar = pd.date_range(
         since.tz_convert(timezone).tz_localize(None).normalize() + pd.Timedelta(days=1),
-        as_of.tz_convert(timezone).tz_localize(None).normalize(),
+        today - pd.Timedelta(days=1),
         freq="D",
     )
     # Days the company was open at all (public holidays left out).
     open_days = set(local_days.astype("int64").unique())
-    pools, away = [], {}
+    state: dict[str, dict[str, int]] = {}
+    gone: dict[str, set[str]] = {}
     for pool in params.pools:
         if pool.external or not pool.members:
-            pools.append(pool)
             continue
-        members = []
         for member in pool.members:
+            mine = worked.get(member.name, set())
+            if today.value in mine:
+                state.setdefault(pool.name, {})[member.name] = 0
+                continue
             scheduled = [
                 d.value for d in calendar if d.weekday() in member.weekdays and d.value in open_days
             ]
             if not scheduled:
-                members.append(member)
                 continue
-            present = len(worked.get(member.name, set()) & set(scheduled))
-            share = present / len(scheduled)
-            # The last weeks' share stands for the whole horizon (its season included).
-            recent_share = {"attendance": max(MIN_ATTENDANCE, share), "monthly_attendance": []}
-            members.append(member.model_copy(update=recent_share) if share > 0 else None)
-        here = [m for m in members if m is not None]
-        if not here:
-            pools.append(pool)
-            continue
-        if len(here) < len(pool.members):
-            away[pool.name] = sorted(
-                m.name for m, kept in zip(pool.members, members, strict=True) if kept is None
-            )
-        pools.append(pool.model_copy(update={"members": here, "size": len(here)}))
-    return params.model_copy(update={"pools": pools}), away
+            last = max((d for d in scheduled if d in mine), default=None)
+            away = len(scheduled) if last is None else sum(d > last for d in scheduled)
+            state.setdefault(pool.name, {})[member.name] = away
+            if last is None and away >= max(member.absence_spells, default=0):
+                gone.setdefault(pool.name, set()).add(member.name)
+    return state, gone

@@ -139,6 +139,7 @@ def presence(
     rng,
     monthly: list[float] | None = None,
     months: list[int] | None = None,
+    state: tuple[int, int] | None = None,
 ) -> list[bool]:
     """Each simulated day: is the person at work (if it is one of their weekdays)?
 
@@ -148,7 +149,13 @@ def presence(
     that keeps the share `attendance` over time (present spells then last 1/p working days
     on average), and lasts a length drawn from `spells`. With `monthly` (12 shares) and
     `months` (each simulated day's month, 0 = January), the share is the month's: leave
-    gathers in summer and at the turn of the year as the log shows."""
+    gathers in summer and at the turn of the year as the log shows.
+
+    `state` (day, working days away so far) starts from what a log showed on that day (a
+    forecast): 0 away, the person is at work and the next absence comes as usual; k > 0,
+    they are k working days into an absence, which lasts as long as one of their absences
+    longer than k (drawn), or a mean absence more when none was that long. Without spells
+    days are independent and the state changes nothing."""
     draws = rng.random(days)
     if monthly and months is not None:
         level = [monthly[months[day]] for day in range(days)]
@@ -161,7 +168,12 @@ def presence(
     working = set(weekdays)
     out = [True] * days
     left, first, back = 0, True, False
+    resume_day, remaining = (
+        (-1, 0) if state is None else (state[0], _rest_of_absence(state[1], spells, rng))
+    )
     for day in range(days):
+        if day == resume_day:
+            left, first, back = remaining, False, False
         if day % 7 not in working:
             continue
         if left > 0:
@@ -181,6 +193,17 @@ def presence(
             out[day], left = False, int(spells[picks[day]]) - 1
             back = left == 0
     return out
+
+
+def _rest_of_absence(away: int, spells: list[int], rng) -> int:
+    """Working days left of an absence that has lasted `away` days: one of the absences
+    longer than that, less `away`; a mean absence when none was that long."""
+    if away <= 0:
+        return 0
+    longer = [s for s in spells if s > away]
+    if not longer:
+        return max(1, round(sum(spells) / len(spells)))
+    return int(longer[int(rng.integers(0, len(longer)))]) - away
 
 
 def months_of_days(first_day: date, days: int) -> list[int]:

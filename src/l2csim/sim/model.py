@@ -128,6 +128,10 @@ class Simulation:
             chain = scale_into(chain, roles.rework, policy.data_quality.rework_multiplier)
             self.routes.append(RouteTable(chain, act_index))
 
+        # Optional: orders already under way at the first moment and who is at work then (a
+        # forecast from today), drawn from their own stream (sim/state.py).
+        self.start = start
+        self.start_rng = streams[START_STREAM] if start is not None else None
         # Staff pools after the policy's staffing changes, each person on their own shifts.
         self.pools = self._build_pools(params, policy, streams["staff"])
         by_name = {p.name: p for p in self.pools}
@@ -281,12 +285,15 @@ class Simulation:
             chase_pool.calendar, self.kpis, self.record, self.key, self.expedite,
             self.expedite_on_chase, self.escalate,
         )  # fmt: skip
-        # Optional: orders already under way at the first moment (a forecast from today),
-        # drawn from their own stream (sim/state.py).
-        self.start = start
-        self.start_rng = streams[START_STREAM] if start is not None else None
 
     # --- building ------------------------------------------------------------------------
+
+    def _staff_state(self, team: str, person: str) -> tuple[int, int] | None:
+        """(day, working days away) of a person the start state knows, else None."""
+        if self.start is None or not self.start.staff:
+            return None
+        away = self.start.staff.get(team, {}).get(person)
+        return None if away is None else (int(self.start.at // 24.0), away)
 
     def _build_pools(self, params: ModelParams, policy: Policy, rng) -> list[StaffPool]:
         """The teams under the policy; each person's absences drawn from their own stream."""
@@ -314,6 +321,7 @@ class Simulation:
                             person_rngs[i],
                             m.monthly_attendance,
                             months,
+                            self._staff_state(team.name, m.name),
                         ),
                         self.horizon,
                     )

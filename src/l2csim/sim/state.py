@@ -77,12 +77,14 @@ class PathRule:
 
 @dataclass(frozen=True)
 class StartState:
-    """The orders under way at hour `at` of the clock (in the order they queue at the start)
-    and the path rules per segment."""
+    """The orders under way at hour `at` of the clock (in the order they queue at the start),
+    the path rules per segment, and who is at work: team -> person -> working days away so
+    far (0: at work; a person not listed starts as the simulation would)."""
 
     at: float
     orders: tuple[StartOrder, ...]
     rules: dict[str, PathRule] | None = None
+    staff: dict[str, dict[str, int]] | None = None
 
 
 def conditional(draw: Callable[[], float], elapsed: float) -> float:
