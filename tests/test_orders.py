@@ -124,3 +124,17 @@ def test_orders_of_no_known_tier_are_judged_when_every_tier_is_promised_alike(tm
         verdicts.append(judged.set_index("case")["late"])
     assert verdicts[0]["A"] is True and verdicts[0]["B"] is False
     assert verdicts[1].isna().all()
+
+
+def test_segments_from_the_judged_orders_are_the_case_tables() -> None:
+    """validate reads the order table once and takes each case's segment from it: the same
+    labels, in the same case order, as the fit's case table."""
+    from l2csim.fit.cases import case_segments, case_table
+
+    inputs = resolve_inputs(REPO / "scenarios" / "study.yaml")
+    events = read_inputs_log(inputs).events
+    _, judged = judged_orders(events, inputs.study)
+    segments = case_segments(judged, events, inputs.study)
+    expected = case_table(events, inputs.study, None)["segment"]
+    pd.testing.assert_series_equal(segments, expected, check_names=False)
+    assert segments.nunique() >= 2

@@ -38,9 +38,7 @@ def case_table(events: pd.DataFrame, study: Study | None, tiers: pd.Series | Non
     value = (study.customers.value if study is not None else None) or value_column_of(events)
     spec = OrderSpec.of_study(study, value=value, segments=tuple(segment_columns))
     _, judged = judged_orders(events, study, tiers, spec)
-    table = judged.set_index("case").sort_index()
-    table.index = table.index.astype(events[CASE].dtype)
-    table.index.name = CASE
+    table = _by_case(judged, events)
     cases = pd.DataFrame(
         {
             "arrival": table["received"],
@@ -54,6 +52,20 @@ def case_table(events: pd.DataFrame, study: Study | None, tiers: pd.Series | Non
         index=table.index,
     )
     return cases
+
+
+def case_segments(judged: pd.DataFrame, events: pd.DataFrame, study: Study | None) -> pd.Series:
+    """Each case's segment label (index: case id, sorted) from an order table already read
+    with the study's segment columns (`judged_orders`): `case_table`'s segment column."""
+    segment_columns = study.segment_columns if study is not None else []
+    return segment_of(_by_case(judged, events), segment_columns)
+
+
+def _by_case(judged: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    table = judged.set_index("case").sort_index()
+    table.index = table.index.astype(events[CASE].dtype)
+    table.index.name = CASE
+    return table
 
 
 def segment_of(table: pd.DataFrame, segment_columns: list[str]) -> pd.Series:
@@ -79,4 +91,12 @@ def value_column_of(events: pd.DataFrame) -> str | None:
     return None
 
 
-__all__ = ["ALL", "UNKNOWN", "UNKNOWN_TIER", "case_column", "case_table", "sort_events"]
+__all__ = [
+    "ALL",
+    "UNKNOWN",
+    "UNKNOWN_TIER",
+    "case_column",
+    "case_segments",
+    "case_table",
+    "sort_events",
+]

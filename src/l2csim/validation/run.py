@@ -24,7 +24,7 @@ from l2csim import layout
 from l2csim.errors import StudyError
 from l2csim.executors import backend
 from l2csim.fit import period
-from l2csim.fit.cases import case_table
+from l2csim.fit.cases import case_segments
 from l2csim.inputs import Inputs, read_inputs_log
 from l2csim.log import ACTIVITY, CASE, TIMESTAMP, EventLog
 from l2csim.orders import judged_orders
@@ -115,9 +115,11 @@ def validate(
     start, end = real[TIMESTAMP].min(), real[TIMESTAMP].max()
     begin = pd.Timestamp(origin(params)).tz_localize(params.timezone).tz_convert("UTC")
     horizon = (end - begin) / HOUR
+    # The log's orders, judged, read once: the replay's intake, the SLA and the segments.
+    _, judged = judged_orders(log.events, inputs.study)
     run = RunSpec(
         params, Policy(), "as_is", spec.seed, horizon_hours=horizon, warmup_hours=0.0,
-        event_log=True, intake=intake_hours(log, inputs.study, begin),
+        event_log=True, intake=intake_hours(judged["received"], begin),
     )  # fmt: skip
     chase = list(params.roles.chase_call)
     with backend(settings.jobs, settings.scheduler) as where:
@@ -126,7 +128,6 @@ def validate(
         real_cases = m.cases_of(real)
         cycle = (real_cases["last"] - real_cases["first"]) / HOUR
         cutoff = end - pd.Timedelta(hours=float(cycle.quantile(0.95)))
-        _, judged = judged_orders(log.events, inputs.study)  # read once, used twice
         promises = _promises(log, inputs.study, judged)
         real_sla = _share_on_time(promises)
         side = _RealSide.of(real, cutoff, start, end, chase, real_sla, spec.control_flow_cases)
@@ -139,7 +140,7 @@ def validate(
             naive_measured.append(side.distances(naive, _naive_sla(naive, promises), rng))
         tier_names = [t.name for t in params.tiers]
         log_figures = f.log_kpis(log, inputs.study, params, judged)
-        real_segments = case_table(log.events, inputs.study, None)["segment"]
+        real_segments = case_segments(judged, log.events, inputs.study)
         got_real = f.log_waits(log.events, real_segments, params, end)
         noise_rng = np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(spec.seed, spawn_key=(20_000,)))
@@ -245,11 +246,9 @@ def validate(
     return ValidationResult(document, table, written)
 
 
-def intake_hours(log: EventLog, study: Study | None, begin: pd.Timestamp) -> tuple[float, float]:
-    """When the log's orders came in, in hours of the replay's clock (first to last order)."""
-    from l2csim.orders import OrderSpec, order_table
-
-    received = order_table(log.events, OrderSpec.of_study(study)).orders["received"]
+def intake_hours(received: pd.Series, begin: pd.Timestamp) -> tuple[float, float]:
+    """When the log's orders came in (`received`), in hours of the replay's clock (first
+    to last order)."""
     return (received.min() - begin) / HOUR, (received.max() - begin) / HOUR
 
 
