@@ -77,14 +77,18 @@ def replay_tries(params: ModelParams, period: Period, seed: int) -> Tries:
     return Tries(sum(t.chase_calls for t in tracker.tiers), tracker.given_up)
 
 
+def answered_gap(repeat: CensoredWait) -> float:
+    """Mean hours between a chase's answered calls, as the log shows them."""
+    return repeat.offset + repeat.distribution.mean
+
+
 def corrected(chase: ChaseBehaviour, loss: float, detail: str = "") -> ChaseBehaviour:
     """The chase behaviour whose tries, losing `loss` of chases, answer as the log's did."""
     repeat = chase.repeat
     if repeat is None or loss <= 0.0:
         return chase
     scale = 1.0 - loss
-    answered_gap = repeat.offset + repeat.distribution.mean
-    earlier = loss * answered_gap
+    earlier = loss * answered_gap(repeat)
     note = detail or f"tries made up for {loss:.0%} given up"
     source = chase.hold.provenance.source if chase.hold is not None else "default"
     gaps = repeat.distribution.scaled(
@@ -160,12 +164,10 @@ def make_up_for_unanswered(params: ModelParams, events: pd.DataFrame, seed: int)
             "tries keep the answered calls' timing"
         )
         return params.model_copy(update={"notes": [*params.notes, note]})
-    repeat = chase.repeat
-    answered_gap = repeat.offset + repeat.distribution.mean
     detail = (
         "the log shows answered calls only; replaying its period the model's callers give up "
         f"on {x:.0%} of chases (replays, correction -> given up: {rounds}), so they try "
-        f"{x * answered_gap:.1f} h earlier and every {1 - x:.2f} of the answered gap, and their "
+        f"{x * answered_gap(chase.repeat):.1f} h earlier and every {1 - x:.2f} of the answered gap, and their "
         f"answered calls keep the log's timing; rests on the assumed hold "
         f"({chase.hold.minutes:g} minutes)"
     )
