@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,3 +134,47 @@ def test_path_rules_come_from_the_delivered_orders(known) -> None:
     assert "Custom systems" in rules
     assert {"Pick and pack", "Shipped", "Delivered"} <= rules["Custom systems"].required
     assert "Customer chase call" not in rules["Custom systems"].required  # calls are not steps
+
+
+def test_a_forecast_reads_the_seasonal_attendance_of_its_own_months(known) -> None:
+    """Everyone nearly away in as-of's month (a fitted seasonal dip): the forecast's open
+    orders are delivered far more slowly than with the month like the others, because the
+    simulation's months start from as-of's week, not from the log's first."""
+    from l2csim.forecast.simulate import ForecastSpec, run_forecast_replication
+    from l2csim.policy import Policy
+
+    inputs, _log, as_of, cut, params = known
+    month = as_of.tz_convert(params.timezone).month - 1
+
+    def seasonal(share: float):
+        monthly = [1.0] * 12
+        monthly[month] = share
+        return params.model_copy(
+            update={
+                "pools": [
+                    p.model_copy(
+                        update={"members": [
+                            m.model_copy(
+                                update={"monthly_attendance": monthly, "absence_spells": []}
+                            )
+                            for m in p.members
+                        ]}
+                    )
+                    for p in params.pools
+                ]
+            }
+        )  # fmt: skip
+
+    table = st.open_orders(cut.events, inputs.study, params, as_of)
+    clock = st.Clock.of_week(as_of, params.timezone)
+    at = clock.hours(as_of)
+    delivered = {}
+    for share in (0.05, 1.0):
+        model = seasonal(share)
+        start = st.start_state(table, clock, at, model)
+        assert start.first_day == clock.origin.date()
+        spec = ForecastSpec(model, Policy(), "season", 0, at, 7 * 24.0, start)
+        run = run_forecast_replication(spec, 0)
+        delivered[share] = int(np.isfinite(run.delivered).sum())
+    assert delivered[1.0] >= 10
+    assert delivered[0.05] < 0.6 * delivered[1.0]

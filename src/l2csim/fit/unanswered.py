@@ -167,9 +167,9 @@ def make_up_for_unanswered(params: ModelParams, events: pd.DataFrame, seed: int)
     detail = (
         "the log shows answered calls only; replaying its period the model's callers give up "
         f"on {x:.0%} of chases (replays, correction -> given up: {rounds}), so they try "
-        f"{x * answered_gap(chase.repeat):.1f} h earlier and every {1 - x:.2f} of the answered gap, and their "
-        f"answered calls keep the log's timing; rests on the assumed hold "
-        f"({chase.hold.minutes:g} minutes)"
+        f"{x * answered_gap(chase.repeat):.1f} h earlier and every {1 - x:.2f} of the "
+        "answered gap, and their answered calls keep the log's timing; rests on the assumed "
+        f"hold ({chase.hold.minutes:g} minutes)"
     )
     model = params.model_copy(update={"chase": corrected(chase, x, detail)})
     return model.model_copy(update={"notes": [*model.notes, f"chase calls: {detail}"]})

@@ -109,7 +109,7 @@ def run_forecast_replication(spec: ForecastSpec, replication: int) -> ForecastRe
         intake=(spec.at if spec.start is not None else 0.0, end),
         start=spec.start,
         tracker=DailyTracker,
-        first_day=spec.first_day,
+        first_day=spec.first_day or (spec.start.first_day if spec.start is not None else None),
     )
     tracker = sim.run()
     assert isinstance(tracker, DailyTracker)

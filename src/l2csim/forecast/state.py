@@ -7,10 +7,11 @@ the rules every stage uses (`l2csim.fit.cases.case_table` over the shared order 
 last routed step and how long it has waited since, any activity in progress, its chase and
 courtesy calls so far and whether it was expedited. `start_state` turns them into the
 simulation's `StartState` on a clock that starts on the Monday (local time) of as-of's week,
-so calendars and shifts line up. `staff_state` says who of each fitted team is away and
-for how many working days so far (the start state carries it; the simulation continues the
-absence), `staff_at_work` leaves out who has gone. Each customer's reorder clock would come here too, but the model's customers
-order as a Poisson stream per tier (no reorder cadence), so there is none to carry.
+so calendars, shifts and the months of seasonal attendance line up. `staff_state` says
+who of each fitted team is away and for how many working days so far (the start state
+carries it; the simulation continues the absence), `staff_at_work` leaves out who has gone.
+Each customer's reorder clock would come here too, but the model's customers order as a
+Poisson stream per tier (no reorder cadence), so there is none to carry.
 """
 
 from __future__ import annotations
@@ -252,7 +253,9 @@ def start_state(
                 expedited=bool(row.expedited),
             )
         )
-    return StartState(at=at, orders=tuple(orders), rules=rules, staff=staff)
+    return StartState(
+        at=at, orders=tuple(orders), rules=rules, staff=staff, first_day=clock.origin.date()
+    )
 
 
 def _utc(values: pd.Series) -> pd.Series:

@@ -17,6 +17,7 @@ import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -78,13 +79,15 @@ class PathRule:
 @dataclass(frozen=True)
 class StartState:
     """The orders under way at hour `at` of the clock (in the order they queue at the start),
-    the path rules per segment, and who is at work: team -> person -> working days away so
-    far (0: at work; a person not listed starts as the simulation would)."""
+    the path rules per segment, who is at work: team -> person -> working days away so far
+    (0: at work; a person not listed starts as the simulation would), and the local date of
+    the clock's hour 0 (the months of seasonal attendance)."""
 
     at: float
     orders: tuple[StartOrder, ...]
     rules: dict[str, PathRule] | None = None
     staff: dict[str, dict[str, int]] | None = None
+    first_day: date | None = None
 
 
 def conditional(draw: Callable[[], float], elapsed: float) -> float:
