@@ -280,7 +280,12 @@ def _as_of(value: str | pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timesta
 def _logged_tiers_note(study, stated: pd.Series, profile_tier: pd.Series) -> str:
     """Where the tiers came from when the log states them, and how far the profile agrees."""
     attribute = study.mining.tier_attribute if study is not None else "tier"
-    agree = (profile_tier.reindex(stated.index) == stated).mean() if len(stated) else float("nan")
+    if stated.empty:
+        return (
+            f"tiers: the log's attribute {attribute!r} names no order's tier (every stage "
+            "judges the orders as tier 'unknown'); customers keep their profile's tier"
+        )
+    agree = (profile_tier.reindex(stated.index) == stated).mean()
     return (
         f"tiers: the log's attribute {attribute!r} gives {len(stated)} customers their tier "
         f"(the tier most of their orders carry); the profile's tier agrees for {agree:.0%}"
