@@ -185,6 +185,12 @@ def logged_tiers(events: pd.DataFrame, study: Study | None) -> pd.Series | None:
     return grouped.astype("string").fillna(UNKNOWN_TIER).astype(object)
 
 
+def tier_of_orders(cases: pd.Series, tiers: pd.Series) -> pd.Series:
+    """Each order's tier from a case -> tier table (`case_tiers`, `logged_tiers`), matched
+    by case id as text; `UNKNOWN_TIER` where the table has none."""
+    return cases.astype(str).map(tiers.set_axis(tiers.index.astype(str))).fillna(UNKNOWN_TIER)
+
+
 def customer_tier_of_orders(orders: pd.DataFrame) -> pd.Series:
     """Customer -> the tier most of its orders carry (`customer`, `tier`, `received`
     columns), a tie going to the tier of its latest order; orders of no known tier are
@@ -217,12 +223,7 @@ def judged_orders(
     orders = table.orders
     if tiers is None:
         tiers = case_tiers(events, study)
-    by_case = orders["case"].astype(str)
-    orders["tier"] = (
-        by_case.map(tiers.set_axis(tiers.index.astype(str))).fillna(UNKNOWN_TIER)
-        if tiers is not None
-        else UNKNOWN_TIER
-    )
+    orders["tier"] = tier_of_orders(orders["case"], tiers) if tiers is not None else UNKNOWN_TIER
     sla = dict(study.sla) if study is not None else {}
     judged = judge_orders(orders, sla, table.milestones, spec.timezone, events[TIMESTAMP].max())
     return table, judged

@@ -42,6 +42,7 @@ from l2csim.orders import (
     customer_tier_of_orders,
     logged_tiers,
     order_table,
+    tier_of_orders,
 )
 from l2csim.output import write_csv, write_json
 from l2csim.sla import UNKNOWN_TIER, attainment, judge_chases, judge_orders
@@ -147,12 +148,7 @@ def analyse(
             orders["tier"] = orders["customer"].map(tier).fillna(UNKNOWN_TIER)
         else:
             # The log states each order's tier: it wins, as in every other stage.
-            orders["tier"] = (
-                orders["case"]
-                .astype(str)
-                .map(logged.set_axis(logged.index.astype(str)))
-                .fillna(UNKNOWN_TIER)
-            )
+            orders["tier"] = tier_of_orders(orders["case"], logged)
             stated = customer_tier_of_orders(orders)
             tier = stated.reindex(tier.index).fillna(tier)
             messages.append(_logged_tiers_note(study, stated, tiering.tier))

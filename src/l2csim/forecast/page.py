@@ -258,8 +258,9 @@ def method_section(result) -> str:
     away_now = sum(1 for team in prepared.staff.values() for days in team.values() if days)
     items.append(
         f"Whoever is away at as-of ({away_now} {'person' if away_now == 1 else 'people'}: no "
-        "activity in the log on their last working day) stays away as long as one of their absences in the log that lasted "
-        "longer; then each person works at their usual attendance, by month as fitted."
+        "activity in the log on their last working day) stays away as long as one of their "
+        "absences in the log that lasted longer; then each person works at their usual "
+        "attendance, by month as fitted."
     )
     if prepared.staff_away:
         away = "; ".join(f"{pool}: {len(people)}" for pool, people in prepared.staff_away.items())

@@ -32,7 +32,7 @@ from l2csim.study import Study
 HOUR = pd.Timedelta(hours=1)
 REQUIRED_SHARE = 0.98  # an activity this share of a segment's delivered orders went through
 MIN_RULE_ORDERS = 20  # path rules only from at least this many orders
-RECENT_DAYS = 28  # people's attendance now: their working days in this many days before as-of
+RECENT_DAYS = 28  # idle all these days before as-of, and longer than any absence: gone
 OPEN_COLUMNS = (
     "order", "customer", "tier", "segment", "value", "received", "promised", "last_activity",
     "done", "last_event", "current_activity", "current_since", "chase_calls", "last_chase",
