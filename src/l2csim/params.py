@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -481,6 +482,43 @@ class InboxWait(_Frozen):
     provenance: Provenance
 
 
+class Closures(_Frozen):
+    """Days the whole company is closed (public holidays, a Christmas shutdown): nobody works.
+
+    Attendance is fitted over the days the company was open, so the simulation must close
+    on these days too or it works through them with the whole staff. Between `first` and
+    `last` (the log's span) the log decides: `days`, the company's weekdays on which nobody
+    did anything. Beyond it `beyond` holds the closures the study states (its public-holiday
+    calendar, less the holidays the log shows worked) or, without one, the log's own closed
+    days on the same date in other years. `stated`: days the study closes wherever they fall.
+    """
+
+    first: date | None = None
+    last: date | None = None
+    days: list[date] = Field(default_factory=list)
+    beyond: list[date] = Field(default_factory=list)
+    stated: list[date] = Field(default_factory=list)
+    calendar: str | None = None  # the public holidays `beyond` comes from, if stated
+    provenance: Provenance = Provenance(source="default", detail="no closed days")
+
+    def why_closed(self, day: date) -> str:
+        """Where a closed day comes from, in words."""
+        if day in self.stated:
+            return "closed in the study (calendar.closed_days)"
+        if self.first is not None and self.first <= day <= self.last:
+            return "nobody worked in the log"
+        if self.calendar:
+            return f"a public holiday of {self.calendar}"
+        return "closed on that date in the log's year"
+
+    def all_days(self) -> frozenset[date]:
+        """Every day the company is closed: the log's inside its span, `beyond` outside it,
+        and the stated ones."""
+        inside = self.first is not None and self.last is not None
+        beyond = [d for d in self.beyond if not (inside and self.first <= d <= self.last)]
+        return frozenset([*self.days, *beyond, *self.stated])
+
+
 class LogFingerprint(_Frozen):
     """Which log the model was fitted from, so a scenario can refuse a mismatched model."""
 
@@ -527,6 +565,7 @@ class ModelParams(_Frozen):
     retention: RetentionParams
     # Optional: orders that waited unseen before the log's first step (None: none did).
     inbox: InboxWait | None = None
+    closures: Closures = Closures()
     notes: list[str] = Field(default_factory=list)
     # Set by `l2csim fit --calibrate`: what was tuned, and the distance to the log before
     # and after, on the tuned and the held-out part of the period.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import typing
 import warnings
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -317,6 +318,29 @@ class ValidationThresholds(_Strict):
     activity_waits: float = Field(default=0.35, gt=0)
 
 
+class CalendarSpec(_Strict):
+    """`calendar:` the company's closed days where the log cannot show them (fit.closures).
+
+    Inside the log's span the days nobody worked are the closures. Beyond it (a forecast,
+    a year ahead) `public_holidays` names the country whose holidays close the company,
+    with a region after a hyphen ("DE", "GB-ENG", "US-CA"); `closed_days` are days the
+    company closes wherever they fall (a planned shutdown).
+    """
+
+    public_holidays: str | None = None
+    closed_days: list[date] = Field(default_factory=list)
+
+    @field_validator("public_holidays")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from l2csim.fit.closures import holiday_calendar
+
+        holiday_calendar(value, [2025])  # raises ValueError with the fix
+        return value
+
+
 class CalibrationSpec(_Strict):
     """Whether and how hard `fit` tunes the model to the log's own period (fit.calibration)."""
 
@@ -406,6 +430,7 @@ class Study(_Strict):
     calibration: CalibrationSpec = CalibrationSpec()
     intake: IntakeSpec = IntakeSpec()
     calls: CallsSpec = CallsSpec()
+    calendar: CalendarSpec = CalendarSpec()
     report: ReportSpec = ReportSpec()
     # People per step for steps the log names no one for (fit.concurrency): declared here,
     # else inferred from how many of the step's cases are in progress at once.

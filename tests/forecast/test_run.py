@@ -99,3 +99,8 @@ def test_the_summary_says_what_was_forecast_from_what(done) -> None:
     assert summary["as_of"].startswith("2025-04-01T22:00:00")  # the end of 1 April, Berlin
     assert summary["model_period"]["end"] <= summary["as_of"]
     assert summary["model_error"] is not None and summary["model_error"]["hindcasts"]
+    # Easter falls in the horizon, after the log the model was fitted from: the study's
+    # public holidays (DE) close the company then.
+    assert summary["closed_days_in_horizon"] == ["2025-04-18", "2025-04-21"]
+    page = (out / "forecast.html").read_text(encoding="utf-8")
+    assert "Fri 18 Apr, Mon 21 Apr (a public holiday of DE)" in page

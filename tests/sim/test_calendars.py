@@ -143,3 +143,36 @@ def test_months_of_days_follow_the_calendar() -> None:
     months = months_of_days(date(2025, 1, 27), 40)
     assert months[:5] == [0] * 5 and months[5] == 1  # 1 February is day 5
     assert months[-1] == 2  # 7 March
+
+
+def test_nobody_is_at_work_on_a_closed_day_and_absences_count_open_days() -> None:
+    weekdays = [0, 1, 2, 3, 4]
+    closed = frozenset({9, 10, 23})
+    plain = presence(weekdays, 0.8, [], 50, np.random.default_rng(4))
+    shut = presence(weekdays, 0.8, [], 50, np.random.default_rng(4), closed=closed)
+    assert not any(shut[d] for d in closed)
+    assert [p for d, p in enumerate(shut) if d not in closed] == [
+        p for d, p in enumerate(plain) if d not in closed
+    ]  # independent days: the others as they were
+    # In blocks: an absence of 3 working days over a closed Wednesday and Thursday lasts
+    # into the next week; the share at work over open days keeps the attendance.
+    days = 7 * 400
+    holidays = frozenset(d for d in range(days) if d % 7 == 2 and d % 28 == 2)
+    present = presence(weekdays, 0.8, [3], days, np.random.default_rng(5), closed=holidays)
+    open_days = [d for d in range(days) if d % 7 in weekdays and d not in holidays]
+    assert sum(present[d] for d in open_days) / len(open_days) == pytest.approx(0.8, abs=0.03)
+    assert not any(present[d] for d in holidays)
+
+
+def test_closed_offsets_place_the_closures_on_the_simulated_days() -> None:
+    from datetime import date
+
+    from l2csim.params import Closures
+    from l2csim.sim.calendars import closed_offsets
+
+    closures = Closures(
+        first=date(2025, 1, 6), last=date(2025, 6, 30), days=[date(2025, 4, 18)],
+        beyond=[date(2025, 4, 18), date(2025, 12, 25)], stated=[date(2025, 1, 7)],
+    )  # fmt: skip
+    assert closed_offsets(closures, date(2025, 1, 6), 400) == {102, 353, 1}
+    assert closed_offsets(closures, date(2025, 4, 1), 30) == {17}

@@ -393,3 +393,26 @@ def test_event_times_are_the_microseconds_python_would_give() -> None:
     )
     expected = [timedelta(hours=float(h)) // timedelta(microseconds=1) for h in hours]
     assert _hours_to_microseconds(hours).astype(np.int64).tolist() == expected
+
+
+def test_a_closed_week_leaves_its_work_waiting() -> None:
+    """The same replications with the company shut for a week (Monday 3 February): the
+    same backlog up to it, a higher one after it in every replication."""
+    from datetime import date, timedelta
+
+    from l2csim.params import Closures
+
+    params = sample_like_model(churn=False)
+    shutdown = [date(2025, 2, 3) + timedelta(days=k) for k in range(5)]
+    closed = params.model_copy(update={"closures": Closures(stated=shutdown)})
+    frames = {}
+    for name, model in (("open", params), ("closed", closed)):
+        spec = RunSpec(model, Policy(), name, seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0)
+        frames[name] = kpi_frame(run_replications(spec, 3), name)
+
+    def backlog_on(frame: pd.DataFrame, day: int) -> np.ndarray:
+        rows = frame[(frame["kpi"] == "backlog_daily") & (frame["day"] == day)]
+        return rows.sort_values("replication")["value"].to_numpy()
+
+    assert (backlog_on(frames["closed"], 27) == backlog_on(frames["open"], 27)).all()
+    assert (backlog_on(frames["closed"], 33) > backlog_on(frames["open"], 33) + 5).all()

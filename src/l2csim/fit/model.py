@@ -18,6 +18,7 @@ from l2csim.customers.crm import read_tier_table
 from l2csim.fit import (
     arrivals,
     calls,
+    closures,
     concurrency,
     customers,
     durations,
@@ -110,6 +111,13 @@ def fit_model(
     )  # steps the log names no one for
     staffing = inferred.staffing
     notes += inferred.notes
+    at_work = events[RESOURCE].astype(str).isin(staffing.members)
+    closed = closures.fit_closures(
+        staff.local_times(events.loc[at_work], timezone).dt.tz_localize(None),
+        study.calendar if study else None,
+    )
+    if closed.days or closed.beyond or closed.stated:
+        notes.append(f"closed days: {closed.provenance.detail}")
     external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
     pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
     pools = periods.recent_pools(pools, events, period, timezone, notes)
@@ -273,6 +281,7 @@ def fit_model(
         courtesy=courtesy,
         retention=retention_params,
         inbox=inbox,
+        closures=closed,
         notes=notes,
     )
     settings = options.calibration

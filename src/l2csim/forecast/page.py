@@ -268,6 +268,24 @@ def method_section(result) -> str:
             "People who did nothing in the 28 days before as-of, longer than any absence of "
             f"theirs, are left out ({away})."
         )
+    days = int(result.daily["day"].max())
+    closed = prepared.closed_days(days)
+    closures = prepared.params.closures
+    if closed:
+        reasons: dict[str, list[str]] = {}
+        for day in closed:
+            reasons.setdefault(closures.why_closed(day), []).append(f"{day:%a %d %b}")
+        items.append(
+            f"Nobody works on the {len(closed)} closed "
+            f"{'day' if len(closed) == 1 else 'days'} in the horizon: "
+            + "; ".join(f"{', '.join(days)} ({why})" for why, days in reasons.items())
+            + "."
+        )
+    elif closures.first is not None and not closures.beyond and not closures.stated:
+        items.append(
+            "The model knows no closed days beyond the log: a public holiday in the horizon "
+            "is worked through unless the study names its calendar (calendar.public_holidays)."
+        )
     items.append(
         "Customers' reorder clocks are not carried: the model's customers order as a stream "
         "per tier."

@@ -108,6 +108,16 @@ class Prepared:
     rules: dict  # segment -> sim.state.PathRule
     staff: dict[str, dict[str, int]]  # team -> person -> working days away at as-of
 
+    def closed_days(self, horizon_days: int) -> list:
+        """The days of the horizon the model's company is closed (fit.closures)."""
+        first = self.as_of.tz_convert(self.timezone).date()
+        closed = self.params.closures.all_days()
+        return sorted(
+            day
+            for k in range(horizon_days + 1)
+            if (day := first + pd.Timedelta(days=k).to_pytimedelta()) in closed
+        )
+
     def start(self):
         return st.start_state(
             self.open_orders, self.clock, self.at, self.params, self.rules, self.staff
@@ -548,6 +558,9 @@ def summary(result: ForecastResult, settings: ForecastSettings, log: EventLog) -
             for team, people in sorted(prepared.staff.items())
             if any(people.values())
         },
+        "closed_days_in_horizon": [
+            d.isoformat() for d in prepared.closed_days(settings.horizon_days)
+        ],
         "reorder_clocks": "none: the model's customers order as a Poisson stream per tier",
         "model_error": result.error.summary() if result.error is not None else None,
         "notes": list(prepared.fitted.notes),

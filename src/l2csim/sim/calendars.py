@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
-from l2csim.params import Calendar, ModelParams, WeeklyHours
+from l2csim.params import Calendar, Closures, ModelParams, WeeklyHours
 
 WEEK = 168.0
 DEFAULT_ORIGIN = datetime(2025, 1, 6)  # a Monday: simulated time 0 when the model has no period
@@ -140,6 +140,7 @@ def presence(
     monthly: list[float] | None = None,
     months: list[int] | None = None,
     state: tuple[int, int] | None = None,
+    closed: frozenset[int] = frozenset(),
 ) -> list[bool]:
     """Each simulated day: is the person at work (if it is one of their weekdays)?
 
@@ -155,14 +156,18 @@ def presence(
     forecast): 0 away, the person is at work and the next absence comes as usual; k > 0,
     they are k working days into an absence, which lasts as long as one of their absences
     longer than k (drawn), or a mean absence more when none was that long. Without spells
-    days are independent and the state changes nothing."""
+    days are independent and the state changes nothing.
+
+    `closed` (day indices): the company is closed, nobody is at work; like a day off it is
+    no day of an absence (the fit counts absences over the days the company was open)."""
     draws = rng.random(days)
     if monthly and months is not None:
         level = [monthly[months[day]] for day in range(days)]
     else:
         level = [attendance] * days
     if not spells or attendance >= 1.0:
-        return [bool(u < a) for u, a in zip(draws, level, strict=True)]
+        out = [bool(u < a) for u, a in zip(draws, level, strict=True)]
+        return _close(out, closed)
     picks = rng.integers(0, len(spells), days)
     mean_absence = sum(spells) / len(spells)
     working = set(weekdays)
@@ -174,7 +179,7 @@ def presence(
     for day in range(days):
         if day == resume_day:
             left, first, back = remaining, False, False
-        if day % 7 not in working:
+        if day % 7 not in working or day in closed:  # absences count working days
             continue
         if left > 0:
             out[day], left = False, left - 1
@@ -192,7 +197,21 @@ def presence(
         if absent:
             out[day], left = False, int(spells[picks[day]]) - 1
             back = left == 0
-    return out
+    return _close(out, closed)
+
+
+def _close(present: list[bool], closed: frozenset[int]) -> list[bool]:
+    for day in closed:
+        if 0 <= day < len(present):
+            present[day] = False
+    return present
+
+
+def closed_offsets(closures: Closures, first_day: date, days: int) -> frozenset[int]:
+    """The simulated days (0 = `first_day`) on which the company is closed."""
+    return frozenset(
+        offset for day in closures.all_days() if 0 <= (offset := (day - first_day).days) < days
+    )
 
 
 def _rest_of_absence(away: int, spells: list[int], rng) -> int:

@@ -18,7 +18,14 @@ import simpy
 from l2csim.errors import InputError
 from l2csim.params import ModelParams
 from l2csim.policy import Policy
-from l2csim.sim.calendars import ShiftCalendar, WorkCalendar, months_of_days, origin, presence
+from l2csim.sim.calendars import (
+    ShiftCalendar,
+    WorkCalendar,
+    closed_offsets,
+    months_of_days,
+    origin,
+    presence,
+)
 from l2csim.sim.calls import Calls
 from l2csim.sim.customers import Customer, WeeklyIntensity, build_customers
 from l2csim.sim.disciplines import CALL_CLASS, WORK_CLASS, discipline, queue_key
@@ -301,6 +308,7 @@ class Simulation:
         pool_rngs = dict(zip(fitted, substreams(rng, len(fitted)), strict=True))
         days = int(self.horizon // 24.0) + 2
         months = months_of_days(self.first_day, days)
+        closed = closed_offsets(params.closures, self.first_day, days)
         pools = []
         for team in teams(params.pools, policy.staffing):
             window = WorkCalendar(team.calendar)
@@ -322,6 +330,7 @@ class Simulation:
                             m.monthly_attendance,
                             months,
                             self._staff_state(team.name, m.name),
+                            closed,
                         ),
                         self.horizon,
                     )

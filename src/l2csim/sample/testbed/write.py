@@ -25,6 +25,8 @@ from l2csim.sample.testbed.policies import baseline_yaml, policies_for, scenario
 from l2csim.sample.testbed.spec import OperationSpec
 
 EVENT_LOGS = Path("event_logs")
+# The test bed's holiday rules by the `holidays` package's names (GB: England's).
+HOLIDAY_CALENDARS = {"DE": "DE", "GB": "GB-ENG", "US": "US"}
 SCENARIOS = Path("scenarios")
 
 
@@ -65,6 +67,8 @@ def study_yaml(spec: OperationSpec) -> str:
             "rework": "Correct order data",
         },
         "segments": [col("line")],
+        # What the operation's owner knows: the country whose public holidays close it.
+        "calendar": {"public_holidays": HOLIDAY_CALENDARS[spec.country]},
     }
     if fmt.tiers == "attribute" and col("tier") != "tier":
         document["mining"] = {"tier_attribute": col("tier")}
