@@ -416,3 +416,49 @@ def test_a_closed_week_leaves_its_work_waiting() -> None:
 
     assert (backlog_on(frames["closed"], 27) == backlog_on(frames["open"], 27)).all()
     assert (backlog_on(frames["closed"], 33) > backlog_on(frames["open"], 33) + 5).all()
+    # Nobody starts anything on the closed days, and customers do not phone then.
+    spec = RunSpec(
+        closed, Policy(), "closed", seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0,
+        event_log=True,
+    )  # fmt: skip
+    events = pd.DataFrame(run_replication(spec, 0).event_columns)
+    staffed = events[events["org:resource"].str.contains("#")]
+    started = staffed["start_timestamp"].dt.date
+    assert not started.isin(shutdown).any()
+    assert started.isin([date(2025, 2, 10)]).any()  # the Monday after: at work again
+    calls = events[events["concept:name"] == params.roles.chase_call[0]]
+    assert len(calls) > 10 and not calls["start_timestamp"].dt.date.isin(shutdown).any()
+
+
+def test_customers_do_not_phone_a_closed_company(monkeypatch) -> None:
+    """Callers who hang up after 5 minutes, a week's shutdown: chases due then are made when
+    the company opens again. Against the same runs where customers still phone on the closed
+    days (and nobody answers), far fewer tries go unanswered."""
+    from datetime import date, timedelta
+
+    from l2csim.params import Closures
+    from l2csim.sim import calls
+
+    params = sample_like_model(churn=False)
+    hold = CallHold(minutes=5.0, redial_hours=(1.0, 3.0), provenance=Provenance(source="default"))
+    shutdown = [date(2025, 2, 3) + timedelta(days=k) for k in range(5)]
+    model = params.model_copy(
+        update={
+            "chase": params.chase.model_copy(update={"hold": hold}),
+            "closures": Closures(stated=shutdown),
+        }
+    )
+
+    def unanswered() -> np.ndarray:
+        spec = RunSpec(model, Policy(), "shut", seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0)
+        return values(kpi_frame(run_replications(spec, 3), "shut"), "chase_calls_unanswered")
+
+    closed_phone = unanswered()
+    built = calls.Calls.__init__
+
+    def ringing_anyway(self, *args, **kwargs) -> None:
+        built(self, *args, **kwargs)
+        self.closed = frozenset()
+
+    monkeypatch.setattr(calls.Calls, "__init__", ringing_anyway)
+    assert (closed_phone + 25 < unanswered()).all()

@@ -123,6 +123,7 @@ class Calls:
         expedite: Callable[[Order], None],
         expedite_on_chase: bool,
         escalate: Callable[[Order], None] | None = None,
+        closed: frozenset[int] = frozenset(),
     ) -> None:
         chase = params.chase
         roles = params.roles
@@ -130,6 +131,7 @@ class Calls:
         self.record, self.key, self.expedite = record, key, expedite
         self.chase_pool, self.courtesy_pool = chase_pool, courtesy_pool  # per order's segment
         self.call_calendar = calendar
+        self.closed = closed  # simulated days the phone is not answered (company closed)
         self.working_clock = chase.clock == "working"
         self.chase_activity = roles.chase_call[0] if roles.chase_call else "Customer chase call"
         self.courtesy_activity = roles.courtesy_call[0] if roles.courtesy_call else "Courtesy call"
@@ -214,6 +216,8 @@ class Calls:
             return
         env = self.env
         due = self.call_calendar.next_open(max(due, env.now))
+        while int(due // 24.0) in self.closed:  # a closed day: they call when it opens
+            due = self.call_calendar.next_open((int(due // 24.0) + 1) * 24.0)
         if due >= self.horizon:
             return
         order.chase_due = due

@@ -82,6 +82,8 @@ class Simulation:
         # The local date of simulated day 0 (seasonal attendance): the log period's first
         # Monday, unless the run starts elsewhere (a forecast).
         self.first_day = first_day or origin(params).date()
+        # The simulated days the company is closed: nobody works, nobody answers the phone.
+        self.closed = closed_offsets(params.closures, self.first_day, int(horizon // 24.0) + 2)
         self.env = simpy.Environment()
         self.log: list[tuple] | None = [] if event_log else None
 
@@ -290,7 +292,7 @@ class Simulation:
             lambda order: chase_pools[order.segment],
             lambda order: courtesy_pools[order.segment],
             chase_pool.calendar, self.kpis, self.record, self.key, self.expedite,
-            self.expedite_on_chase, self.escalate,
+            self.expedite_on_chase, self.escalate, self.closed,
         )  # fmt: skip
 
     # --- building ------------------------------------------------------------------------
@@ -308,7 +310,6 @@ class Simulation:
         pool_rngs = dict(zip(fitted, substreams(rng, len(fitted)), strict=True))
         days = int(self.horizon // 24.0) + 2
         months = months_of_days(self.first_day, days)
-        closed = closed_offsets(params.closures, self.first_day, days)
         pools = []
         for team in teams(params.pools, policy.staffing):
             window = WorkCalendar(team.calendar)
@@ -330,7 +331,7 @@ class Simulation:
                             m.monthly_attendance,
                             months,
                             self._staff_state(team.name, m.name),
-                            closed,
+                            self.closed,
                         ),
                         self.horizon,
                     )
