@@ -81,3 +81,15 @@ def test_an_unknown_calendar_says_how_to_name_one(tmp_path) -> None:
     message = str(error.value)
     assert "calendar.public_holidays" in message and "'Narnia'" in message
     assert "'DE', 'GB-ENG', 'US-CA'" in message
+
+
+def test_after_the_last_order_a_quiet_day_is_no_closure() -> None:
+    """The log's tail: orders stop on 30 January, the last deliveries trickle in to 27
+    February with days nobody works in between. Only the holiday while orders came in counts,
+    and the tail is beyond the log (a stated calendar's)."""
+    tail = {dt.date(2026, 2, 10), dt.date(2026, 2, 11), dt.date(2026, 2, 18)}
+    days = _weekdays(dt.date(2025, 6, 2), dt.date(2026, 2, 27), {dt.date(2025, 12, 25), *tail})
+    closures = fit_closures(days, intake=(dt.date(2025, 6, 2), dt.date(2026, 1, 30)))
+    assert closures.days == [dt.date(2025, 12, 25)]
+    assert closures.last == dt.date(2026, 1, 30)
+    assert not closures.all_days() & tail

@@ -3,8 +3,9 @@
 Attendance is fitted over the days the company was open (`staff.fit_members`), so a model
 that does not also close on public holidays works through them with its whole staff: 3-4 %
 more capacity than the operation had, and none of the backlog a Christmas week leaves.
-Inside the log's span a closed day is one of the company's weekdays on which no person did
-anything (the first and last day are partial and tell nothing). Beyond the span the log
+Inside the log's span (while orders came in: after the last one the work runs out) a
+closed day is one of the company's weekdays on which no person did anything (the first and
+last day are partial and tell nothing). Beyond the span the log
 cannot tell: the study's public-holiday calendar (`calendar.public_holidays`, from the
 `holidays` package) closes the company, less the holidays the log shows it worked; without
 one, each closed day of the log recurs on the same date in other years, which is right for
@@ -50,9 +51,15 @@ def _holiday(name: str) -> str:
     return name.replace("(observed)", "").strip()
 
 
-def fit_closures(staff_days: pd.Series, spec: CalendarSpec | None = None) -> Closures:
-    """The company's closed days from the local dates (`staff_days`, one per staff event)
-    on which its people worked; `spec` states the closures beyond the log."""
+def fit_closures(
+    staff_days: pd.Series,
+    spec: CalendarSpec | None = None,
+    intake: tuple[dt.date, dt.date] | None = None,
+) -> Closures:
+    """The company's closed days from the local times (`staff_days`, one per staff event)
+    at which its people worked; `spec` states the closures beyond the log. `intake` (the
+    first and last day orders came in) bounds where a silent day means closed: after the
+    last order the work runs out, and days nobody works then are no closures."""
     spec = spec or CalendarSpec()
     stated = sorted(set(spec.closed_days))
     if staff_days.empty:
@@ -62,6 +69,8 @@ def fit_closures(staff_days: pd.Series, spec: CalendarSpec | None = None) -> Clo
         return Closures(stated=stated, provenance=Provenance(source="default", detail=detail))
     worked = pd.DatetimeIndex(pd.unique(staff_days)).normalize().unique().sort_values()
     first, last = worked[0].date(), worked[-1].date()
+    if intake is not None:
+        first, last = max(first, intake[0]), min(last, intake[1])
     weeks = max(1, (last - first).days // 7 + 1)
     weeks_worked = np.bincount(worked.weekday, minlength=7)
     weekdays = [d for d in range(7) if weeks_worked[d] >= WEEKDAY_SHARE * weeks]

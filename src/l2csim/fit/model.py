@@ -112,9 +112,11 @@ def fit_model(
     staffing = inferred.staffing
     notes += inferred.notes
     at_work = events[RESOURCE].astype(str).isin(staffing.members)
+    arrived = cases["arrival"].dropna().dt.tz_convert(timezone)
     closed = closures.fit_closures(
         staff.local_times(events.loc[at_work], timezone).dt.tz_localize(None),
         study.calendar if study else None,
+        (arrived.min().date(), arrived.max().date()) if len(arrived) else None,
     )
     if closed.days or closed.beyond or closed.stated:
         notes.append(f"closed days: {closed.provenance.detail}")
