@@ -79,3 +79,23 @@ def test_callers_who_never_hang_up_lose_nothing_to_make_up_for(sample) -> None:
     patient = params.model_copy(update={"chase": params.chase.model_copy(update={"hold": None})})
     assert make_up_for_unanswered(patient, window, seed=0) is patient
     assert any("not made up for" in n for n in params.notes)  # fitted uncalibrated
+
+
+def test_a_replay_that_tips_into_a_spiral_keeps_the_last_correction_that_held(
+    sample, monkeypatch
+) -> None:
+    """Replays losing 19 %, 21 %, 27 %, then 75 % (the model with 27 % made up for tipped
+    into a chase-call spiral its log never shows): 21 % is kept, not 75 %."""
+    from l2csim.fit import unanswered
+
+    params, window, _ = sample
+    losses = iter([0.19, 0.21, 0.27, 0.75])
+
+    def replay(model, period, seed):
+        share = next(losses)
+        return unanswered.Tries(answered=round(1000 * (1 - share)), given_up=round(1000 * share))
+
+    monkeypatch.setattr(unanswered, "replay_tries", replay)
+    made = make_up_for_unanswered(params, window, seed=0)
+    assert made.chase.unanswered.share == pytest.approx(0.21)
+    assert any("tipped into a spiral, so 21% is kept" in n for n in made.notes)

@@ -34,6 +34,7 @@ ROUNDS = 4  # replays at most: without a correction, then each with the last one
 MAX_LOSS = 0.8  # a log where most tries fail says more about the hold assumed than the log
 CONVERGED = 0.005  # a replay losing within half a point of its correction: no more rounds
 MIN_LOSS = 0.01  # below this the correction is left out: it would move nothing
+TIPPED = 2.0  # a replay losing this many times its correction has tipped into a spiral
 
 
 @dataclass(frozen=True)
@@ -147,16 +148,25 @@ def make_up_for_unanswered(params: ModelParams, events: pd.DataFrame, seed: int)
     # The loss with a correction x is f(x), rising in x (tries made up for load customer
     # service). Iterating x = f(x) from 0 climbs towards f's least fixed point and never past
     # it: near a tipping point (f rising as fast as x) it stops short rather than overshoot.
+    # But the replays are single runs of a stochastic model: one can tip into a chase-call
+    # spiral the log never shows (its loss jumps to several times the last one's), and a
+    # correction taken from it would make every run spiral. Then the last correction whose
+    # replay held is kept.
     tried: list[tuple[float, float]] = []  # (correction, share given up in the replay)
-    x = 0.0
+    x, tipped = 0.0, False
     for _ in range(ROUNDS):
         model = params.model_copy(update={"chase": corrected(chase, x)})
         loss = min(MAX_LOSS, replay_tries(model, period, seed).loss)
         tried.append((x, loss))
+        if x > 0.0 and loss > TIPPED * x:
+            tipped, x = True, tried[-2][0]
+            break
         if abs(loss - x) < CONVERGED:
             break
         x = loss
     rounds = ", ".join(f"{a:.0%} -> {b:.0%}" for a, b in tried)
+    if tipped:
+        rounds += f"; the last tipped into a spiral, so {x:.0%} is kept"
     if x < MIN_LOSS:
         note = (
             "chase calls: replaying the log's period, callers gave up on "
