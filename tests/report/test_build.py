@@ -58,6 +58,10 @@ def test_report_lists_every_fitted_parameter_with_its_source(study_out, report) 
     assert len(rows) == counted > 20
     assert all(source for _, _, source, _ in rows)
     assert f"{len(rows)} fitted parameters" in report.read_text(encoding="utf-8")
+    # The sample's closed days: its nine German holidays named, the many beyond the log cut.
+    closures = next(value for name, value, _, _ in rows if name == "closures")
+    assert "days: 2025-04-18, 2025-04-21, 2025-05-01" in closures
+    assert f"({len(model['closures']['beyond'])} in all)" in closures
 
 
 def test_the_top_pain_point_is_mines_first_backlog_row(study_out, report) -> None:

@@ -15,6 +15,7 @@ from l2csim.report.risk import uncertainty_assumptions
 from l2csim.report.words import Words
 
 NAME_KEYS = ("name", "activity", "tier", "segment", "pool")
+LIST_SHOWN = 12  # items of a list named in one line (closed days, a team's people)
 
 
 def _item_name(item: dict, index: int) -> str:
@@ -40,7 +41,10 @@ def _value(node: dict, people: People | None = None) -> str:
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             if key == "resources" and people is not None:
                 value = [people(v) for v in value]
-            scalars.append(f"{key.replace('_', ' ')}: {', '.join(value)}")
+            shown = ", ".join(value[:LIST_SHOWN])
+            if len(value) > LIST_SHOWN:
+                shown += f", … ({len(value)} in all)"
+            scalars.append(f"{key.replace('_', ' ')}: {shown}")
         elif (
             isinstance(value, dict)
             and value
