@@ -407,7 +407,10 @@ def test_a_closed_week_leaves_its_work_waiting() -> None:
     closed = params.model_copy(update={"closures": Closures(stated=shutdown)})
     frames = {}
     for name, model in (("open", params), ("closed", closed)):
-        spec = RunSpec(model, Policy(), name, seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0)
+        spec = RunSpec(
+            model, Policy(), name, seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0,
+            closures=True,
+        )  # fmt: skip
         frames[name] = kpi_frame(run_replications(spec, 3), name)
 
     def backlog_on(frame: pd.DataFrame, day: int) -> np.ndarray:
@@ -415,11 +418,16 @@ def test_a_closed_week_leaves_its_work_waiting() -> None:
         return rows.sort_values("replication")["value"].to_numpy()
 
     assert (backlog_on(frames["closed"], 27) == backlog_on(frames["open"], 27)).all()
+    unclosed = RunSpec(
+        closed, Policy(), "closed", seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0
+    )
+    as_is = kpi_frame(run_replications(unclosed, 3), "closed")  # what-ifs work through them
+    assert (backlog_on(as_is, 33) == backlog_on(frames["open"], 33)).all()
     assert (backlog_on(frames["closed"], 33) > backlog_on(frames["open"], 33) + 5).all()
     # Nobody starts anything on the closed days, and customers do not phone then.
     spec = RunSpec(
         closed, Policy(), "closed", seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0,
-        event_log=True,
+        event_log=True, closures=True,
     )  # fmt: skip
     events = pd.DataFrame(run_replication(spec, 0).event_columns)
     staffed = events[events["org:resource"].str.contains("#")]
@@ -450,7 +458,10 @@ def test_customers_do_not_phone_a_closed_company(monkeypatch) -> None:
     )
 
     def unanswered() -> np.ndarray:
-        spec = RunSpec(model, Policy(), "shut", seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0)
+        spec = RunSpec(
+            model, Policy(), "shut", seed=11, horizon_hours=2 * MONTH, warmup_hours=0.0,
+            closures=True,
+        )  # fmt: skip
         return values(kpi_frame(run_replications(spec, 3), "shut"), "chase_calls_unanswered")
 
     closed_phone = unanswered()

@@ -110,6 +110,7 @@ def run_forecast_replication(spec: ForecastSpec, replication: int) -> ForecastRe
         start=spec.start,
         tracker=DailyTracker,
         first_day=spec.first_day or (spec.start.first_day if spec.start is not None else None),
+        closures=True,  # a holiday in a four-week horizon is a tenth of its working days
     )
     tracker = sim.run()
     assert isinstance(tracker, DailyTracker)

@@ -50,6 +50,7 @@ class RunSpec:
     event_log: bool = False
     intake: tuple[float, float] | None = None  # orders arrive only in these hours
     draws: tuple[ParameterSet, ...] = ()  # replication i runs on draws[i % len(draws)]
+    closures: bool = False  # close on the model's closed days (Simulation: forecasts do)
 
     def params_for(self, replication: int) -> ModelParams:
         """The model replication `replication` runs on: the fitted one, or its draw."""
@@ -110,6 +111,7 @@ def _replication(spec: RunSpec, replication: int) -> ReplicationResult:
         warmup=spec.warmup_hours,
         event_log=spec.event_log,
         intake=spec.intake,
+        closures=spec.closures,
     )
     tracker = sim.run()
     rows = tracker.rows(sim.pools)
