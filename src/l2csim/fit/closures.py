@@ -9,7 +9,8 @@ last day are partial and tell nothing). Beyond the span the log
 cannot tell: the study's public-holiday calendar (`calendar.public_holidays`, from the
 `holidays` package) closes the company, less the holidays the log shows it worked; without
 one, each closed day of the log recurs on the same date in other years, which is right for
-Christmas and New Year and wrong for moving feasts, and says so.
+Christmas and New Year and wrong for moving feasts, and says so. Forecasts close on these
+days; the as-is and what-if runs work through them for now (`sim.model.Simulation`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from l2csim.study import CalendarSpec
 WEEKDAY_SHARE = 0.5  # a company weekday: someone worked on it in at least half of the weeks
 YEARS_AROUND = 3  # closures beyond the log are listed this many years before and after it
 SHOWN = 12  # closed days named in the provenance
+USED_BY = "forecasts close on them; the as-is and what-if runs work through them for now"
 
 
 def holiday_calendar(name: str, years: list[int]) -> dict[dt.date, str]:
@@ -120,6 +122,7 @@ def fit_closures(
             )
     if stated:
         detail += f"; {len(stated)} stated in the study (calendar.closed_days)"
+    detail += f"; {USED_BY}"
     return Closures(
         first=first,
         last=last,
