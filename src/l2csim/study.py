@@ -335,7 +335,7 @@ class CalendarSpec(_Strict):
     def _known_country(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from l2csim.fit.closures import holiday_calendar
+        from l2csim.public_holidays import holiday_calendar
 
         holiday_calendar(value, [2025])  # raises ValueError with the fix
         return value

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
-from l2csim.errors import StudyError
-from l2csim.fit.closures import fit_closures, holiday_calendar
+from l2csim.fit.closures import fit_closures
 from l2csim.sample.calendar import public_holidays
-from l2csim.study import CalendarSpec, load_study
+from l2csim.study import CalendarSpec
 
 
 def _weekdays(first: dt.date, last: dt.date, skip: set[dt.date] = frozenset()) -> pd.Series:
@@ -67,20 +65,6 @@ def test_no_staff_events_read_no_closures() -> None:
 def test_partial_first_and_last_days_are_not_closures() -> None:
     closures = fit_closures(_weekdays(dt.date(2025, 3, 3), dt.date(2025, 3, 28)))
     assert closures.days == []
-
-
-def test_an_unknown_calendar_says_how_to_name_one(tmp_path) -> None:
-    with pytest.raises(ValueError, match="'GB-ENG'"):
-        holiday_calendar("XX", [2025])
-    with pytest.raises(ValueError, match="unknown public-holiday calendar 'GB-XYZ'"):
-        holiday_calendar("GB-XYZ", [2025])
-    study = tmp_path / "study.yaml"
-    study.write_text("log: {path: log.csv}\ncalendar: {public_holidays: Narnia}\n")
-    with pytest.raises(StudyError) as error:
-        load_study(study)
-    message = str(error.value)
-    assert "calendar.public_holidays" in message and "'Narnia'" in message
-    assert "'DE', 'GB-ENG', 'US-CA'" in message
 
 
 def test_after_the_last_order_a_quiet_day_is_no_closure() -> None:

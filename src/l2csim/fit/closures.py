@@ -21,36 +21,13 @@ import numpy as np
 import pandas as pd
 
 from l2csim.params import Closures, Provenance
+from l2csim.public_holidays import holiday_calendar, holiday_name
 from l2csim.study import CalendarSpec
 
 WEEKDAY_SHARE = 0.5  # a company weekday: someone worked on it in at least half of the weeks
 YEARS_AROUND = 3  # closures beyond the log are listed this many years before and after it
 SHOWN = 12  # closed days named in the provenance
 USED_BY = "forecasts close on them; the as-is and what-if runs work through them for now"
-
-
-def holiday_calendar(name: str, years: list[int]) -> dict[dt.date, str]:
-    """Date -> holiday name of a country's public holidays ("DE", "GB-ENG", "US-CA");
-    ValueError with the fix for a calendar the `holidays` package does not know."""
-    import holidays
-
-    country, _, region = name.strip().partition("-")
-    try:
-        calendar = holidays.country_holidays(
-            country.upper(), subdiv=region.upper() or None, years=years
-        )
-    except NotImplementedError as exc:
-        raise ValueError(
-            f"unknown public-holiday calendar {name!r} ({exc}); name a country by its ISO "
-            "code, with a region after a hyphen where holidays differ by region: 'DE', "
-            "'GB-ENG', 'US-CA'"
-        ) from None
-    return dict(calendar.items())
-
-
-def _holiday(name: str) -> str:
-    """A holiday's name without the '(observed)' of the day it is taken on."""
-    return name.replace("(observed)", "").strip()
 
 
 def fit_closures(
@@ -90,13 +67,13 @@ def fit_closures(
     if spec.public_holidays:
         calendar = holiday_calendar(spec.public_holidays, years)
         kept_open = sorted(
-            {_holiday(n) for d, n in calendar.items()
+            {holiday_name(n) for d, n in calendar.items()
              if first < d < last and d.weekday() in weekdays and d in worked_days}
         )  # fmt: skip
         beyond = sorted(
             d for d, n in calendar.items()
             if not first <= d <= last and d.weekday() in weekdays
-            and _holiday(n) not in kept_open
+            and holiday_name(n) not in kept_open
         )  # fmt: skip
         detail += (
             f"; beyond the log, the public holidays of {spec.public_holidays} on those "
