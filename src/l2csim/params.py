@@ -485,12 +485,14 @@ class InboxWait(_Frozen):
 class Closures(_Frozen):
     """Days the whole company is closed (public holidays, a Christmas shutdown): nobody works.
 
-    Attendance is fitted over the days the company was open, so the simulation must close
-    on these days too or it works through them with the whole staff. Between `first` and
-    `last` (the log's span) the log decides: `days`, the company's weekdays on which nobody
-    did anything. Beyond it `beyond` holds the closures the study states (its public-holiday
-    calendar, less the holidays the log shows worked) or, without one, the log's own closed
-    days on the same date in other years. `stated`: days the study closes wherever they fall.
+    Attendance is fitted over the days the company was open, so a simulation that does not
+    close on these days works through them with the whole staff. Between `first` and `last`
+    (the log's span while orders came in) the log decides: `days`, the company's weekdays on
+    which nobody did anything. Beyond it `beyond` holds the closures the study states (its
+    public-holiday calendar, less the holidays the log shows worked) or, without one, the
+    log's own closed days on the same date in other years. `stated`: days the study closes
+    wherever they fall. Forecasts close on them; the as-is and what-if runs work through
+    them for now (`sim.model.Simulation`'s `closures`).
     """
 
     first: date | None = None
