@@ -272,13 +272,13 @@ def method_section(result) -> str:
     closed = prepared.closed_days(days)
     closures = prepared.params.closures
     if closed:
-        reasons: dict[str, list[str]] = {}
+        reasons: dict[str, list[str]] = {}  # why closed -> the days, as the page writes them
         for day in closed:
             reasons.setdefault(closures.why_closed(day), []).append(f"{day:%a %d %b}")
         items.append(
             f"Nobody works on the {len(closed)} closed "
             f"{'day' if len(closed) == 1 else 'days'} in the horizon: "
-            + "; ".join(f"{', '.join(days)} ({why})" for why, days in reasons.items())
+            + "; ".join(f"{', '.join(dates)} ({why})" for why, dates in reasons.items())
             + "."
         )
     elif closures.first is not None and not closures.beyond and not closures.stated:

@@ -11,6 +11,7 @@ into `daily.csv` (bands per day and KPI) and `open_orders.csv` (the proactive ca
 from __future__ import annotations
 
 import contextlib
+import datetime
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -108,15 +109,12 @@ class Prepared:
     rules: dict  # segment -> sim.state.PathRule
     staff: dict[str, dict[str, int]]  # team -> person -> working days away at as-of
 
-    def closed_days(self, horizon_days: int) -> list:
-        """The days of the horizon the model's company is closed (fit.closures)."""
+    def closed_days(self, horizon_days: int) -> list[datetime.date]:
+        """The days of the horizon (as-of's local day on) the company is closed."""
         first = self.as_of.tz_convert(self.timezone).date()
         closed = self.params.closures.all_days()
-        return sorted(
-            day
-            for k in range(horizon_days + 1)
-            if (day := first + pd.Timedelta(days=k).to_pytimedelta()) in closed
-        )
+        days = (first + datetime.timedelta(days=k) for k in range(horizon_days + 1))
+        return [day for day in days if day in closed]
 
     def start(self):
         return st.start_state(
