@@ -249,6 +249,10 @@ class Tier(_Frozen):
     `promise_working_days` (per segment) is the promise as the study's SLA makes it: the
     end of the local day that many working days (`ModelParams.working_weekdays`) after the
     order's day; segments without it are promised `promised_hours` after arrival.
+    `promise_mix` (per segment: working days -> share of orders) is where the tier's
+    customers are promised different counts (the log does not name the tiers that set
+    them): each order's count is drawn from it, and `promise_working_days` is its most
+    common count.
     """
 
     name: str
@@ -256,6 +260,7 @@ class Tier(_Frozen):
     customers: int = Field(ge=0)
     promised_hours: float = Field(gt=0)
     promise_working_days: dict[str, int] = Field(default_factory=dict)
+    promise_mix: dict[str, dict[int, float]] = Field(default_factory=dict)
     courtesy_owed_at: list[str] = Field(default_factory=list)
     mean_order_value: float = Field(ge=0)
     provenance: Provenance

@@ -5,6 +5,9 @@ reach the log a day after they were placed. Its truth says what the fit should f
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,15 +25,23 @@ from l2csim.sample.testbed.write import write_run
 
 
 @pytest.fixture(scope="module")
-def small_team(tmp_path_factory) -> tuple[ModelParams, dict]:
+def small_team_log(tmp_path_factory) -> tuple[Path, dict]:
+    """A year of small_team written as a study, and its truth."""
     folder = tmp_path_factory.mktemp("small") / "small_team"
     run = generate_operation("small_team", seed=0, days=365)
     write_run(folder, run)
-    inputs = resolve_inputs(folder / "scenarios" / "study.yaml")
+    return folder / "scenarios" / "study.yaml", run.truth
+
+
+@pytest.fixture(scope="module")
+def small_team(small_team_log) -> tuple[ModelParams, dict]:
+    study_file, truth = small_team_log
+    folder = study_file.parents[1]
+    inputs = resolve_inputs(study_file)
     log = read_inputs_log(inputs)
     analyse(log, inputs, folder / "customers")  # its tiers, from the customers' orders
     options = FitOptions(tier_table=folder / "customers" / "customers.csv")
-    return fit_model(log, inputs.study, options), run.truth
+    return fit_model(log, inputs.study, options), truth
 
 
 def test_a_small_firms_goods_receipt_is_waiting_not_a_person(small_team) -> None:
@@ -135,3 +146,54 @@ def test_a_rule_counted_from_wait_free_orders_is_not_a_day_short() -> None:
     )
     assert promise_days(cases, "UTC").days == {("a", "s"): 3, ("b", "s"): 3}
     assert promise_days(cases, "UTC", cases.index[:20]).days == {("a", "s"): 4, ("b", "s"): 4}
+
+
+def _truth_promises(study_file: Path, truth: dict) -> pd.DataFrame:
+    """Per order of the log: its segment and the working days its true tier promises."""
+    log = read_inputs_log(resolve_inputs(study_file)).events
+    orders = log.groupby(CASE, sort=True)[["case:customer", "case:product_line"]].first()
+    tier = orders["case:customer"].map(
+        {r["cust_no"]: r["tier"] for r in truth["customers"]["records"]}
+    )
+    sla = truth["tiers"]["key_account"]["sla"]["line_lead_working_days"]
+    days = tier.map({t: v["sla"]["working_days"] for t, v in truth["tiers"].items()})
+    return pd.DataFrame(
+        {
+            "segment": orders["case:product_line"],
+            "days": days + orders["case:product_line"].map(sla),
+        }
+    ).dropna()
+
+
+def test_without_a_tier_list_each_customer_keeps_its_own_promise(small_team_log) -> None:
+    """No tier list: every order is of one tier, yet key accounts are promised four working
+    days and one-time buyers nine. The most common count of the wait-free orders (the EDI
+    orders, mostly key accounts') made every spare part a key account's promise and the
+    replay late a third more often than the log. Read per customer, the promises are a
+    mixture whose mean is the truth's."""
+    study_file, truth = small_team_log
+    inputs = resolve_inputs(study_file)
+    model = fit_model(read_inputs_log(inputs), inputs.study)
+    (tier,) = model.tiers
+    actual = _truth_promises(study_file, truth).groupby("segment")["days"]
+    for segment, shares in tier.promise_mix.items():
+        mean = sum(n * share for n, share in shares.items())
+        assert mean == pytest.approx(actual.mean()[segment], abs=0.6), segment
+        mode = max(shares, key=shares.get)
+        assert sum(v for n, v in shares.items() if abs(n - mode) > 1) >= 0.15, segment
+    assert set(tier.promise_mix) == set(actual.mean().index)
+    assert "promised different working days" in tier.provenance.detail
+
+
+def test_the_replay_is_late_as_often_as_the_log(small_team_log, tmp_path) -> None:
+    from l2csim.validation import validate
+
+    study_file, _ = small_team_log
+    result = validate(resolve_inputs(study_file), tmp_path)
+    figures = json.loads((tmp_path / "validation.json").read_text(encoding="utf-8"))
+    log_sla = figures["log_kpis"]["sla_attainment"]["all"]
+    model_sla = figures["model_kpis"]["sla_attainment"]["all"]["mean"]
+    assert model_sla == pytest.approx(log_sla, abs=0.06)
+    chase = figures["model_kpis"]["chase_calls_per_week"]["mean"]
+    assert chase == pytest.approx(figures["log_kpis"]["chase_calls_per_week"], rel=0.4)
+    assert result is not None

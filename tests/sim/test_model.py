@@ -281,6 +281,37 @@ def test_an_order_placed_on_a_day_off_is_promised_by_the_fitted_rule(
     assert sim._promise(friday_morning, 0, 0) == 9 * 24.0
 
 
+def test_customers_promised_different_days_are_drawn_in_their_shares() -> None:
+    """A tier whose customers are promised 2 or 6 working days (a log without the tiers
+    that set them): orders placed Monday morning are promised Wednesday or next Tuesday
+    in those shares; a policy's promised hours still override the mixture."""
+    from l2csim.policy import TierSla
+    from l2csim.sim.model import Simulation
+    from l2csim.sim.streams import replication_streams
+
+    base = sample_like_model()
+    segments = {a.segment for a in base.arrivals}
+    tiers = [
+        t.model_copy(
+            update={
+                "promise_working_days": {s: 2 for s in segments},
+                "promise_mix": {s: {2: 0.25, 6: 0.75} for s in segments},
+            }
+        )
+        for t in base.tiers
+    ]
+    params = base.model_copy(update={"tiers": tiers})
+    sim = Simulation(params, Policy(), replication_streams(0, 0), horizon=24 * 14.0)
+    monday_morning = 9.0
+    promised = [sim._promise(monday_morning, 0, 0) for _ in range(2000)]
+    assert set(promised) == {3 * 24.0, 9 * 24.0}  # the end of Wednesday, of next Tuesday
+    assert np.mean([p == 3 * 24.0 for p in promised]) == pytest.approx(0.25, abs=0.03)
+    name = tiers[0].name
+    hours = Policy(sla={name: TierSla(promised_hours=48.0)})
+    fixed = Simulation(params, hours, replication_streams(0, 0), horizon=24 * 14.0)
+    assert fixed._promise(monday_morning, 0, 0) == monday_morning + 48.0
+
+
 @pytest.fixture(scope="module")
 def escalated() -> dict[str, pd.DataFrame]:
     """The busy sample-shaped model with every chase call escalated to the team holding the

@@ -8,7 +8,9 @@ meaning in the rank: the study's tier labels (`customers.tiers.labels`, top firs
 and served first under tier priority whatever their order counts; only tiers the study
 never names are ranked after those by orders per customer (a stated convention). The
 promised lead time is the median of promise - arrival over the tier's orders (the study's
-SLA: promised hours, or the promised-date attribute), else a stated default.
+SLA: promised hours, or the promised-date attribute), else a stated default; promised
+dates give working days per tier and segment (`promise_days`), or a mixture of them where
+the tier's customers are promised differently.
 """
 
 from __future__ import annotations
@@ -63,24 +65,35 @@ class PromiseRule:
     day (the most common count); the working `weekdays` (those promised days fall on;
     Monday to Friday without them); the `cutoff` hour after which an order counts from the
     next working day; and whether an order placed on a day off counts from the next working
-    day or the last one before it (`off_day`)."""
+    day or the last one before it (`off_day`).
+
+    `mix`: the groups whose customers are promised different counts (a log without the
+    tiers that set them), (tier, segment) -> count -> share of the group's orders; `owed`:
+    for those groups' orders, the count their customer is promised (`customer_counts`)."""
 
     days: dict[tuple[str, str], int] = field(default_factory=dict)
     weekdays: list[int] = field(default_factory=lambda: list(WORKING_WEEKDAYS))
     cutoff: float = 24.0
     off_day: str = "next"
+    mix: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
+    owed: pd.Series | None = None
 
 
 OFF_DAY_RULES = ("next", "previous")
-MIN_RULE_ORDERS = 100
+MIN_RULE_ORDERS = 30
 MIN_GROUP_ORDERS = 5  # wait-free orders a tier and segment need to set its own count
+# A group's customers share one count when this share of its orders is within a working day
+# of the most common (an order keyed a day late, or a holiday in between, moves it by one).
+REGULAR_SHARE = 0.85
+MIN_MIX_ORDERS = 30  # orders a group needs before its promises count as a mixture
 
 
 def promise_days(
     cases: pd.DataFrame, timezone: str, unseen_wait_free: pd.Index | None = None
 ) -> PromiseRule:
-    """The promise rule that makes the log's promised days most regular (one count per tier
-    and segment): the cut-off hour and the day-off rule are searched, the calendar day and
+    """The promise rule that makes the log's promised days most regular (one count per
+    customer and segment: a customer's orders are promised alike, even where the log does
+    not name its tier): the cut-off hour and the day-off rule are searched, the calendar day and
     "next" kept unless another makes over 1 % more orders follow the rule. The search uses
     `unseen_wait_free` orders when there are `MIN_RULE_ORDERS` of them (those a system took
     in, or of a channel that does not wait: an order keyed from an inbox may have waited
@@ -88,7 +101,9 @@ def promise_days(
     orders of its tier and segment where it has `MIN_GROUP_ORDERS` of them, else the most
     common over all its orders moved by the median difference the others show: where most
     orders are e-mailed and wait a day before anyone keys them, the most common count over
-    all orders is a day short."""
+    all orders is a day short. A tier and segment whose customers' counts lie more than a
+    day apart for over `1 - REGULAR_SHARE` of its orders is a mixture (`PromiseRule.mix`,
+    from `customer_counts`) and its count the mixture's most common."""
     ordered, day = promised_local_days(cases, timezone)
     if day.empty:
         return PromiseRule()
@@ -103,12 +118,20 @@ def promise_days(
         chosen = day.index.intersection(unseen_wait_free)
         basis = chosen if len(chosen) >= MIN_RULE_ORDERS else basis
 
+    customer = (
+        cases.loc[day.index, "customer"]
+        if "customer" in cases
+        else pd.Series(None, index=day.index, dtype=object)
+    )
+    # Promises are regular per customer (its tier, its contract) even where the log does
+    # not name the tiers; orders without a customer are judged by their tier.
+    who = ("c:" + customer.astype(str)).where(customer.notna(), "t:" + keys["tier"])
     best: tuple[float, float, str] | None = None
     for off_day in OFF_DAY_RULES:
         for cutoff in CUTOFF_HOURS:
             rule = PromiseRule({}, weekdays, cutoff, off_day)
             days = days_left(ordered[basis], day[basis], rule)
-            grouped = days.groupby([keys.loc[basis, "tier"], keys.loc[basis, "segment"]])
+            grouped = days.groupby([who[basis], keys.loc[basis, "segment"]])
             regular = float((days == grouped.transform(lambda d: d.mode().iloc[0])).mean())
             if best is None or regular > best[0] + 0.01:
                 best = (regular, cutoff, off_day)
@@ -123,8 +146,89 @@ def promise_days(
             shift = int(np.round(np.median(free_modes - modes[free_modes.index])))
             modes = (modes + shift).astype(int)
             modes.loc[free_modes.index] = free_modes.astype(int)
+    placed = customer_counts(days, customer, keys, unseen_wait_free)
+    mix, owed_by_order = {}, []
+    for (tier, segment), counts in placed.groupby([keys["tier"], keys["segment"]]):
+        shares = counts.clip(lower=0).value_counts(normalize=True)
+        near = shares[(shares.index - shares.idxmax()).to_series().abs().to_numpy() <= 1]
+        if len(counts) < MIN_MIX_ORDERS or near.sum() >= REGULAR_SHARE:
+            continue
+        # Not one rule but several, by customer: the model draws from them as they occur.
+        mix[(str(tier), str(segment))] = {
+            int(n): float(share) for n, share in shares.sort_index().items()
+        }
+        modes.loc[(tier, segment)] = int(shares.idxmax())
+        owed_by_order.append(counts.clip(lower=0))
     owed = {(str(t), str(s)): int(max(n, 0)) for (t, s), n in modes.items()}
-    return PromiseRule(owed, weekdays, best[1], best[2])
+    by_order = pd.concat(owed_by_order).sort_index() if owed_by_order else None
+    return PromiseRule(owed, weekdays, best[1], best[2], mix, by_order)
+
+
+def customer_counts(
+    days: pd.Series, customer: pd.Series, keys: pd.DataFrame, wait_free: pd.Index | None
+) -> pd.Series:
+    """Per order: the count its customer is promised in its segment. An order without a
+    customer keeps its own count.
+
+    Promises follow the customer (its tier, its contract), so where the log does not name
+    the tiers, the customers still tell the counts apart. A customer with orders that
+    cannot have waited unseen is promised their most common count (the larger on a tie).
+    The others' orders may each have waited a day or two before anyone keyed them, so they
+    show their count less that wait: the customers with both kinds of order say how often
+    an order shows k days fewer, and each remaining customer's count is the one that makes
+    their orders' shortfalls likeliest (the most common count, larger on a tie, where no
+    customer shows both).
+    """
+    frame = pd.DataFrame(
+        {"days": days.astype(int), "customer": customer, "segment": keys["segment"]},
+        index=days.index,
+    )
+    frame["free"] = frame.index.isin(wait_free) if wait_free is not None else True
+    known = frame["customer"].notna()
+    keyed = frame[known]
+    group = ["customer", "segment"]
+
+    def most_common(values: pd.Series) -> int:
+        counts = values.value_counts()
+        return int(counts.index[counts == counts.max()].max())
+
+    counts = keyed.groupby(group, sort=False)["days"].agg(most_common)
+    exact = keyed[keyed["free"]].groupby(group, sort=False)["days"].agg(most_common)
+    counts.loc[exact.index] = exact
+    # Shortfalls of the waiting orders of customers whose count the wait-free orders show.
+    waiting = keyed[~keyed["free"]]
+    index = pd.MultiIndex.from_frame(waiting[group])
+    reference = index.isin(exact.index)
+    shortfall = exact.reindex(index[reference]).to_numpy() - waiting["days"].to_numpy()[reference]
+    if len(shortfall) >= MIN_SHORTFALLS:
+        likely = _shortfall_log_likelihood(shortfall)
+        others = waiting[~reference].groupby(group, sort=False)["days"]
+        for key, seen in others:
+            counts.loc[key] = _likeliest_count(seen.to_numpy(), likely)
+    out = frame["days"].copy()
+    out[known] = counts.reindex(pd.MultiIndex.from_frame(keyed[group])).to_numpy()
+    return out
+
+
+MIN_SHORTFALLS = 20  # waiting orders of customers with a known count, to learn the shortfall
+
+
+def _shortfall_log_likelihood(shortfall: np.ndarray) -> dict[int, float]:
+    """log P(an order shows k days fewer than its customer's count), add-one smoothed over
+    the range seen and a day either side."""
+    low, high = int(shortfall.min()) - 1, int(shortfall.max()) + 1
+    support = np.arange(low, high + 1)
+    tally = np.array([(shortfall == k).sum() for k in support], dtype=float) + 1.0
+    return dict(zip(support.tolist(), np.log(tally / tally.sum()).tolist(), strict=True))
+
+
+def _likeliest_count(seen: np.ndarray, likely: dict[int, float]) -> int:
+    """The count c that makes the shortfalls c - seen likeliest (the larger on a tie)."""
+    floor = min(likely.values()) - np.log(10.0)  # a shortfall never seen: ten times rarer
+    low, high = min(likely), max(likely)
+    candidates = range(int(seen.min()) + low, int(seen.max()) + high + 1)
+    scores = [(sum(likely.get(c - int(x), floor) for x in seen), c) for c in candidates]
+    return max(scores)[1]
 
 
 def _most_common(days: pd.Series, keys: pd.DataFrame) -> pd.Series:
@@ -177,6 +281,7 @@ def fit_tiers(
     study: Study | None,
     owed_at: dict[str, list[str]],
     days: dict[tuple[str, str], int] | None = None,
+    mix: dict[tuple[str, str], dict[int, float]] | None = None,
 ) -> list[Tier]:
     """One Tier per label in the cases, top tier rank 0 (see the module docstring)."""
     grouped = cases.groupby("tier", sort=True)
@@ -203,16 +308,37 @@ def fit_tiers(
                     for (tier, segment), n in sorted((days or {}).items())
                     if tier == name
                 },
+                promise_mix={
+                    segment: shares
+                    for (tier, segment), shares in sorted((mix or {}).items())
+                    if tier == name
+                },
                 courtesy_owed_at=list(owed_at.get(str(name), [])),
                 mean_order_value=float(values.mean()) if len(values) else 0.0,
                 provenance=Provenance(
                     source=tier_provenance.source,
                     detail=f"{tier_provenance.detail}; {int(orders[name]):,} orders; "
-                    f"promise: {provenance.source} ({provenance.detail})",
+                    f"promise: {provenance.source} ({provenance.detail})"
+                    + _mix_text(name, mix or {}),
                 ),
             )
         )
     return tiers
+
+
+def _mix_text(tier: str, mix: dict[tuple[str, str], dict[int, float]]) -> str:
+    """The provenance's words for a tier whose customers are promised different counts."""
+    parts = [
+        f"{segment}: " + ", ".join(f"{n} ({share:.0%})" for n, share in shares.items())
+        for (name, segment), shares in sorted(mix.items())
+        if name == tier
+    ]
+    if not parts:
+        return ""
+    return (
+        "; its customers are promised different working days (by customer, drawn per "
+        "order): " + "; ".join(parts)
+    )
 
 
 def _promised_hours(hours: pd.Series) -> tuple[float, Provenance]:

@@ -43,6 +43,9 @@ def order_lags(cases: pd.DataFrame, promise: PromiseRule, timezone: str) -> pd.S
     keys = cases.loc[promised_day.index, ["tier", "segment"]].astype(str)
     owed = [promise.days.get(key) for key in zip(keys["tier"], keys["segment"], strict=True)]
     owed = pd.Series(owed, index=promised_day.index, dtype=float)
+    if promise.owed is not None:  # groups promised by customer: the customer's count
+        by_customer = promise.owed.reindex(owed.index)
+        owed = by_customer.where(by_customer.notna(), owed)
     return (owed - days_left(seen, promised_day, promise)).reindex(cases.index)
 
 

@@ -149,8 +149,9 @@ def fit_model(
             cases, timezone, intake.wait_free(events, first, inbox, intake_spec, case_attributes)
         )
     tiers = customers.fit_tiers(
-        cases, tier_provenance, study, _owed_milestones(study), promise_rule.days
-    )
+        cases, tier_provenance, study, _owed_milestones(study), promise_rule.days,
+        promise_rule.mix,
+    )  # fmt: skip
     method = durations.LOGGED if log.has_start_times else durations.ESTIMATED
     delays = waiting.fit_delays(
         events, times, staffing, external, sorted(waiting_steps), timezone,

@@ -10,6 +10,7 @@ delivery closes the order for the KPIs and lets the customer decide whether to s
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from datetime import date, datetime
 
 import numpy as np
@@ -125,6 +126,18 @@ class Simulation:
             ]
             for tier in params.tiers
         ]
+        # Where a tier's customers are promised different counts: (counts, cumulative
+        # shares) per tier and segment, drawn per order.
+        self.promise_mix = [
+            [
+                _cumulative(tier.promise_mix[segment])
+                if days is not None and segment in tier.promise_mix
+                else None
+                for segment, days in zip(self.segment_names, row, strict=True)
+            ]
+            for tier, row in zip(params.tiers, self.promise_days, strict=True)
+        ]
+        self.promise_u = uniforms(streams["promise"])
 
         # Activities and the behaviour-driven ones taken out of the routing.
         roles = params.roles
@@ -482,6 +495,10 @@ class Simulation:
         days = self.promise_days[tier][segment]
         if days is None:
             return now + self.promised[tier]
+        mix = self.promise_mix[tier][segment]
+        if mix is not None:
+            counts, cumulative = mix
+            days = counts[min(bisect_right(cumulative, self.promise_u.next()), len(counts) - 1)]
         day = int(now // 24.0)
         working = self.working_day
         if not any(working):
@@ -699,6 +716,18 @@ def _hours_to_microseconds(hours: np.ndarray) -> np.ndarray:
     part = np.trunc(scaled)
     micro = whole.astype(np.int64) * 3_600_000_000 + part.astype(np.int64)
     return (micro + np.rint(scaled - part).astype(np.int64)).astype("timedelta64[us]")
+
+
+def _cumulative(shares: dict[int, float]) -> tuple[list[int], list[float]]:
+    """Counts and their cumulative shares (the last 1), for drawing one by a uniform."""
+    counts = sorted(shares)
+    total = sum(shares.values())
+    cumulative, running = [], 0.0
+    for n in counts:
+        running += shares[n] / total
+        cumulative.append(running)
+    cumulative[-1] = 1.0
+    return counts, cumulative
 
 
 def _trend_factor(change: float, t: float, middle: float) -> float:

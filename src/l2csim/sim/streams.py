@@ -26,6 +26,7 @@ STREAMS = (
     "review",  # proactive review outcomes
     "staff",  # who of each team is at work each day (attendance)
     "inbox",  # which orders wait in the keying team's inbox, and how long before it looks
+    "promise",  # an order's promised working days where its tier's customers differ
 )
 
 BLOCK = 1024
