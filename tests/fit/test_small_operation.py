@@ -182,7 +182,7 @@ def test_without_a_tier_list_each_customer_keeps_its_own_promise(small_team_log)
         mode = max(shares, key=shares.get)
         assert sum(v for n, v in shares.items() if abs(n - mode) > 1) >= 0.15, segment
     assert set(tier.promise_mix) == set(actual.mean().index)
-    assert "promised different working days" in tier.provenance.detail
+    assert "promised different working days, read per customer" in tier.provenance.detail
 
 
 def test_the_replay_is_late_as_often_as_the_log(small_team_log, tmp_path) -> None:

@@ -336,8 +336,9 @@ def _mix_text(tier: str, mix: dict[tuple[str, str], dict[int, float]]) -> str:
     if not parts:
         return ""
     return (
-        "; its customers are promised different working days (by customer, drawn per "
-        "order): " + "; ".join(parts)
+        "; its orders are promised different working days, read per customer (contracts "
+        "that differ within the tier, or public holidays inside long promises) and drawn "
+        "per order: " + "; ".join(parts)
     )
 
 
