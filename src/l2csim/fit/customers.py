@@ -150,8 +150,8 @@ def promise_days(
     mix, owed_by_order = {}, []
     for (tier, segment), counts in placed.groupby([keys["tier"], keys["segment"]]):
         shares = counts.clip(lower=0).value_counts(normalize=True)
-        near = shares[(shares.index - shares.idxmax()).to_series().abs().to_numpy() <= 1]
-        if len(counts) < MIN_MIX_ORDERS or near.sum() >= REGULAR_SHARE:
+        near = shares[np.abs(shares.index - shares.idxmax()) <= 1].sum()
+        if len(counts) < MIN_MIX_ORDERS or near >= REGULAR_SHARE:
             continue
         # Not one rule but several, by customer: the model draws from them as they occur.
         mix[(str(tier), str(segment))] = {

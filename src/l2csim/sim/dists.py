@@ -42,3 +42,15 @@ def sampler(dist: Distribution, rng: np.random.Generator) -> Buffered:
 def lognormal_value(mean: float, sigma: float, z: float) -> float:
     """A lognormal draw with the given mean from a standard-normal z (order values)."""
     return mean * math.exp(sigma * z - 0.5 * sigma * sigma)
+
+
+def cumulative_shares(weights: list[float]) -> list[float]:
+    """Running shares of positive weights, the last exactly 1: a draw u in [0, 1) picks
+    `bisect_right(shares, u)` (routing's successors, a tier's promise counts)."""
+    total = sum(weights)
+    shares, running = [], 0.0
+    for w in weights:
+        running += w / total
+        shares.append(running)
+    shares[-1] = 1.0
+    return shares

@@ -30,7 +30,7 @@ from l2csim.sim.calendars import (
 from l2csim.sim.calls import Calls
 from l2csim.sim.customers import Customer, WeeklyIntensity, build_customers
 from l2csim.sim.disciplines import CALL_CLASS, WORK_CLASS, discipline, queue_key
-from l2csim.sim.dists import lognormal_value, sampler
+from l2csim.sim.dists import cumulative_shares, lognormal_value, sampler
 from l2csim.sim.kpis import Tracker
 from l2csim.sim.orders import Order, delivered_step
 from l2csim.sim.retention import annual_revenue_per_customer, check_retention, churn_probability
@@ -130,7 +130,7 @@ class Simulation:
         # shares) per tier and segment, drawn per order.
         self.promise_mix = [
             [
-                _cumulative(tier.promise_mix[segment])
+                _counts_and_shares(tier.promise_mix[segment])
                 if days is not None and segment in tier.promise_mix
                 else None
                 for segment, days in zip(self.segment_names, row, strict=True)
@@ -498,7 +498,7 @@ class Simulation:
         mix = self.promise_mix[tier][segment]
         if mix is not None:
             counts, cumulative = mix
-            days = counts[min(bisect_right(cumulative, self.promise_u.next()), len(counts) - 1)]
+            days = counts[bisect_right(cumulative, self.promise_u.next())]
         day = int(now // 24.0)
         working = self.working_day
         if not any(working):
@@ -718,16 +718,10 @@ def _hours_to_microseconds(hours: np.ndarray) -> np.ndarray:
     return (micro + np.rint(scaled - part).astype(np.int64)).astype("timedelta64[us]")
 
 
-def _cumulative(shares: dict[int, float]) -> tuple[list[int], list[float]]:
-    """Counts and their cumulative shares (the last 1), for drawing one by a uniform."""
-    counts = sorted(shares)
-    total = sum(shares.values())
-    cumulative, running = [], 0.0
-    for n in counts:
-        running += shares[n] / total
-        cumulative.append(running)
-    cumulative[-1] = 1.0
-    return counts, cumulative
+def _counts_and_shares(mix: dict[int, float]) -> tuple[list[int], list[float]]:
+    """A promise mixture's counts and their running shares, for drawing one by a uniform."""
+    counts = sorted(mix)
+    return counts, cumulative_shares([mix[n] for n in counts])
 
 
 def _trend_factor(change: float, t: float, middle: float) -> float:

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 
 from l2csim.params import END_NODE, START_NODE
+from l2csim.sim.dists import cumulative_shares
 
 Chain = dict[str, dict[str, float]]
 MAX_STEPS = 400  # a path longer than this is cut at END (a runaway rework loop)
@@ -73,12 +74,7 @@ class RouteTable:
             total = sum(p for _, p in row)
             if a not in index or total <= 0:
                 continue
-            cum, acc = [], 0.0
-            for _, p in row:
-                acc += p / total
-                cum.append(acc)
-            cum[-1] = 1.0
-            self._cum[index[a]] = cum
+            self._cum[index[a]] = cumulative_shares([p for _, p in row])
             self._next[index[a]] = [index[b] for b, _ in row]
 
     def sample(self, uniform, after: int = -1) -> list[int]:
