@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from l2csim.errors import L2csimError, StudyError
-from l2csim.log import ACTIVITY, EventLog, LogSource, read_log
+from l2csim.log import ACTIVITY, RESOURCE, EventLog, LogSource, read_log
 from l2csim.study import DEFAULT_STUDY_FILE, ColumnMap, Study, load_study
 
 STUDY_SUFFIXES = (".yaml", ".yml")
@@ -148,6 +148,7 @@ def study_warnings(study: Study, log: EventLog) -> list[str]:
                     f"sla.{tier}.courtesy_milestones: {milestone!r} is not an activity in the log."
                 )
     warnings += crm_problems(study)
+    warnings += leave_problems(study, log)
     merges = study.customers.merges
     if merges is not None and not study.resolve(merges).is_file():
         warnings.append(
@@ -176,6 +177,23 @@ def crm_problems(study: Study) -> list[str]:
     except L2csimError as error:
         return [f"customers.crm_tiers: {error}"]
     return []
+
+
+def leave_problems(study: Study, log: EventLog) -> list[str]:
+    """The leave plan named by calendar.leave: missing, unreadable, or naming nobody the
+    log shows (`fit` and every command after it need it readable)."""
+    from l2csim.fit.leave import for_people, read_leave_plan
+
+    if study.calendar.leave is None:
+        return []
+    try:
+        plan = read_leave_plan(study.resolve(study.calendar.leave))
+    except L2csimError as error:
+        return [f"calendar.leave: {error}"]
+    people = set(log.events[RESOURCE].dropna().astype(str)) if RESOURCE in log.events else set()
+    return [
+        f"calendar.leave: {n.removeprefix('leave plan: ')}" for n in for_people(plan, people)[1]
+    ]
 
 
 def without_missing_crm(study: Study | None) -> tuple[Study | None, list[str]]:

@@ -160,6 +160,12 @@ class Member(WeeklyHours):
     # August queues as one thinned evenly over the year does not. Empty: `attendance` in
     # every month.
     monthly_attendance: list[float] = Field(default_factory=list)
+    # With a leave plan (`ModelParams.leave`), on the days it covers: the share of working
+    # days at work besides the planned leave, and those absences' lengths (sickness,
+    # mostly); the planned days themselves are days away. None: the plan covered too few
+    # of the person's days in the log to tell, and `attendance` stands for them too.
+    unplanned_attendance: float | None = Field(default=None, gt=0, le=1)
+    unplanned_spells: list[int] = Field(default_factory=list)
     provenance: Provenance = Provenance(source="default")
 
     @model_validator(mode="after")
@@ -547,6 +553,25 @@ class ModelRoles(_Frozen):
     waiting_steps: list[str] = Field(default_factory=list)
 
 
+class LeavePlan(_Frozen):
+    """The staff's planned leave as the study states it (`calendar.leave`, `fit.leave`).
+
+    Between `first` and `last` (the plan's earliest and latest day) the plan is taken as
+    complete: in a forecast a person is away on their `days` and otherwise at work at their
+    attendance besides planned leave (`Member.unplanned_attendance`), so leave falls on the
+    weeks it really falls on. Outside that span, and in the as-is and what-if runs for now
+    (`sim.model.Simulation`'s `planned_leave`), the fitted attendance by month stands.
+    """
+
+    first: date | None = None
+    last: date | None = None
+    days: dict[str, list[date]] = Field(default_factory=dict)
+    provenance: Provenance = Provenance(source="default", detail="no leave plan")
+
+    def covers(self, day: date) -> bool:
+        return self.first is not None and self.first <= day <= self.last
+
+
 class ModelParams(_Frozen):
     """Everything the simulation needs to replay today's operation."""
 
@@ -573,6 +598,7 @@ class ModelParams(_Frozen):
     # Optional: orders that waited unseen before the log's first step (None: none did).
     inbox: InboxWait | None = None
     closures: Closures = Closures()
+    leave: LeavePlan = LeavePlan()
     notes: list[str] = Field(default_factory=list)
     # Set by `l2csim fit --calibrate`: what was tuned, and the distance to the log before
     # and after, on the tuned and the held-out part of the period.

@@ -324,11 +324,14 @@ class CalendarSpec(_Strict):
     Inside the log's span the days nobody worked are the closures. Beyond it (a forecast,
     a year ahead) `public_holidays` names the country whose holidays close the company,
     with a region after a hyphen ("DE", "GB-ENG", "US-CA"); `closed_days` are days the
-    company closes wherever they fall (a planned shutdown).
+    company closes wherever they fall (a planned shutdown). `leave`: a CSV of the staff's
+    planned leave (`person`, `first_day`, `last_day`, one row per block; fit.leave): a
+    company knows who is on holiday next month, which no log before it can show.
     """
 
     public_holidays: str | None = None
     closed_days: list[date] = Field(default_factory=list)
+    leave: Path | None = None
 
     @field_validator("public_holidays")
     @classmethod

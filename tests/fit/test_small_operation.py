@@ -197,3 +197,20 @@ def test_the_replay_is_late_as_often_as_the_log(small_team_log, tmp_path) -> Non
     chase = figures["model_kpis"]["chase_calls_per_week"]["mean"]
     assert chase == pytest.approx(figures["log_kpis"]["chase_calls_per_week"], rel=0.4)
     assert result is not None
+
+
+def test_attendance_is_read_besides_the_leave_plan(small_team) -> None:
+    """The study states its people's planned leave (the truth's vacation, 27-28 days a
+    year each): everyone's attendance besides it is higher than over the whole year, by
+    about their leave's share of their working days, and the plan is in the notes."""
+    model, truth = small_team
+    calendars = {n: c for t in truth["teams"].values() for n, c in t["calendars"].items()}
+    members = [m for p in model.pools for m in p.members if m.name in calendars]
+    assert len(members) == 4
+    gains = []
+    for member in members:
+        assert member.unplanned_attendance is not None
+        assert "besides their planned leave" in member.provenance.detail
+        gains.append(member.unplanned_attendance - member.attendance)
+    assert all(g > 0.03 for g in gains) and 0.06 < float(np.mean(gains)) < 0.16
+    assert any(n.startswith("leave plan: ") and "4 people" in n for n in model.notes)

@@ -104,3 +104,43 @@ def test_the_summary_says_what_was_forecast_from_what(done) -> None:
     assert summary["closed_days_in_horizon"] == ["2025-04-18", "2025-04-21"]
     page = (out / "forecast.html").read_text(encoding="utf-8")
     assert "Fri 18 Apr, Mon 21 Apr (a public holiday of DE)" in page
+
+
+def test_a_leave_plan_empties_the_warehouse_for_its_planned_fortnight(small_study, tmp_path):
+    """The study states that the six warehouse people are all on leave (a summer shutdown
+    of the warehouse) for the first two weeks of the horizon: the forecast delivers far
+    fewer of today's open orders in the fortnight than without the plan (only what was
+    already shipped arrives), its backlog doubles, and it says who is away how long."""
+    import json
+    import shutil
+
+    from l2csim.sample.operation import STAFF
+
+    study = tmp_path / "study"
+    shutil.copytree(small_study.parent, study)
+    away = STAFF["Warehouse"]
+    rows = ["person,first_day,last_day", f"{STAFF['Finance'][0]},2025-01-02,2025-01-02"]
+    rows += [f"{person},2025-04-02,2025-04-15" for person in away]
+    (study / "event_logs" / "leave.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = study / "scenarios" / "study.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("calendar:\n", "calendar:\n  leave: ../event_logs/leave.csv\n", 1),
+        encoding="utf-8",
+    )
+    settings = fc.ForecastSettings(as_of=AS_OF, replications=6, jobs=1, hindcasts=0)
+    planned = fc.run(resolve_inputs(study / "scenarios"), tmp_path / "with", settings)
+    usual = fc.run(resolve_inputs(small_study), tmp_path / "without", settings)
+
+    def mean(run, kpi: str, day: int) -> float:
+        daily = run.forecast.daily
+        row = daily[(daily["kpi"] == kpi) & (daily["day"] == day)]
+        return float(row[row["scenario"] == row["scenario"].iloc[0]]["mean"].iloc[0])
+
+    delivered = "open_orders_delivered"
+    assert mean(planned, delivered, 14) < 0.6 * mean(usual, delivered, 14)
+    assert mean(planned, "backlog", 14) > 1.5 * mean(usual, "backlog", 14)
+    summary = json.loads((tmp_path / "with" / "forecast.json").read_text(encoding="utf-8"))
+    assert summary["planned_leave_in_horizon"] == {person: 14 for person in away}
+    page = (tmp_path / "with" / "forecast.html").read_text(encoding="utf-8")
+    assert "6 people are on planned leave in the horizon (84 days in all" in page

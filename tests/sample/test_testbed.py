@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from l2csim.fit.leave import read_leave_plan
 from l2csim.sample.testbed import (
     OPERATIONS,
     counterfactual,
@@ -33,6 +34,7 @@ from l2csim.sample.testbed import (
 from l2csim.sample.testbed.calendars import Clock
 from l2csim.sample.testbed.kpis import runaway
 from l2csim.sample.testbed.policies import policy_named
+from l2csim.sample.testbed.write import write_run
 from l2csim.scenario import load_scenario
 from l2csim.study import load_study
 
@@ -127,6 +129,26 @@ def test_written_operation_is_byte_identical_and_loads_back(tmp_path: Path) -> N
     headroom = loaded.counterfactual["headroom"]
     assert headroom["demand_factor"] == "beyond range" or 1.0 <= headroom["demand_factor"] <= 2.0
     assert len(loaded.events) == loaded.truth["realised"]["events"]
+
+
+def test_the_leave_plan_is_each_persons_vacation_not_their_sickness(tmp_path: Path) -> None:
+    """HR's plan (`<name>_leave.csv`, named by the study's calendar.leave) holds every
+    vacation day and no sick day; a block runs on only over days the person does not work."""
+    run = generate_operation("shifts", seed=1, days=90)
+    write_run(tmp_path, run)
+    study = load_study(tmp_path / "scenarios" / "study.yaml")
+    plan = read_leave_plan(study.resolve(study.calendar.leave))
+    clock = run.world.clock
+    on_leave = 0
+    for person in run.world.people:
+        planned = set(plan.days.get(person.name, []))
+        vacation = {clock.date(d) for d in person.vacation}
+        assert vacation <= planned
+        assert not planned & {clock.date(d) for d in person.sick}
+        for day in planned - vacation:  # weekends and holidays inside a block
+            assert not person.spec.pattern.week[day.weekday()] or day in run.world.holidays
+        on_leave += len(vacation)
+    assert on_leave > 50
 
 
 def test_log_resources_are_the_team_members_and_system_users(runs: dict) -> None:

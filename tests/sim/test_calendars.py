@@ -176,3 +176,35 @@ def test_closed_offsets_place_the_closures_on_the_simulated_days() -> None:
     )  # fmt: skip
     assert closed_offsets(closures, date(2025, 1, 6), 400) == {102, 353, 1}
     assert closed_offsets(closures, date(2025, 4, 1), 30) == {17}
+
+
+def test_planned_leave_keeps_the_person_away_and_the_rest_at_their_other_attendance() -> None:
+    """A person at work 80 % of days over the year (planned leave included) and 97 %
+    besides it, away on a planned fortnight in August: on the days the plan covers they
+    are away exactly on their planned days and at work on 97 % of the others; outside the
+    plan they keep their 80 %. A plan that starts on the first simulated day while the
+    person is mid-absence sends them back when it ends, not after an unplanned absence."""
+    from l2csim.sim.calendars import PersonLeave
+
+    weekdays = [0, 1, 2, 3, 4]
+    days = 40 * 364
+    covered = (0, days // 2)
+    planned = frozenset(
+        d for d in range(covered[1]) if d % 364 in range(210, 224) and d % 7 in weekdays
+    )
+    leave = PersonLeave(planned, covered, 0.97, (1, 2, 3))
+    present = presence(weekdays, 0.8, [10], days, np.random.default_rng(5), leave=leave)
+    assert not any(present[d] for d in planned)
+    inside = [present[d] for d in range(*covered) if d % 7 in weekdays and d not in planned]
+    outside = [present[d] for d in range(covered[1], days) if d % 7 in weekdays]
+    assert np.mean(inside) == pytest.approx(0.97, abs=0.01)
+    assert np.mean(outside) == pytest.approx(0.8, abs=0.03)
+    # In August of the covered years the planned fortnight is the thin weeks, nothing else.
+    august = [present[d] for d in range(*covered) if d % 364 in range(203, 231) and d % 7 < 5]
+    assert np.mean(august) == pytest.approx(0.5 * 0.97, abs=0.03)
+    on_leave = PersonLeave(frozenset(range(9, 12)), (0, 60), 0.97, (1,))
+    for seed in range(20):
+        back = presence(
+            weekdays, 0.8, [10], 60, np.random.default_rng(seed), state=(9, 3), leave=on_leave
+        )
+        assert not any(back[9:12]) and (back[14] or back[15] or back[16])

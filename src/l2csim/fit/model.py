@@ -24,6 +24,7 @@ from l2csim.fit import (
     durations,
     evidence,
     intake,
+    leave,
     retention,
     routing,
     staff,
@@ -39,6 +40,7 @@ from l2csim.params import (
     END_NODE,
     START_NODE,
     ActivityParams,
+    LeavePlan,
     ModelParams,
     ModelRoles,
     Pool,
@@ -60,6 +62,18 @@ class FitOptions:
     tier_column: str | None = None
     retention_model: Path | None = None
     calibration: CalibrationSettings | None = None  # tune to the log's period (see calibration)
+
+
+def _leave_plan(study: Study | None, events: pd.DataFrame, notes: list[str]) -> LeavePlan | None:
+    """The study's leave plan (`calendar.leave`) for the people the log shows, or None."""
+    if study is None or study.calendar.leave is None:
+        return None
+    plan = leave.read_leave_plan(study.resolve(study.calendar.leave))
+    people = set(events[RESOURCE].dropna().astype(str)) if RESOURCE in events else set()
+    plan, unknown = leave.for_people(plan, people)
+    notes += unknown
+    notes.append(f"leave plan: {plan.provenance.detail}")
+    return plan
 
 
 def fit_model(
@@ -103,8 +117,9 @@ def fit_model(
             "waiting steps found in the log: "
             + "; ".join(f"{a} ({why})" for a, why in sorted(outside.items()))
         )
+    plan = _leave_plan(study, events, notes)
     staffing = staff.fit_staffing(
-        events, cases["segment"], timezone, waiting_steps, set(step_waits.long)
+        events, cases["segment"], timezone, waiting_steps, set(step_waits.long), plan
     )
     inferred = concurrency.infer_pools(
         events, staffing, timezone, study.pools if study else {}, set(call_activities)
@@ -122,7 +137,7 @@ def fit_model(
         notes.append(f"closed days: {closed.provenance.detail}")
     external = staff.external_pools(staffing, [*roles.order_received, *roles.delivered])
     pools = [p.model_copy(update={"external": p.name in external}) for p in staffing.pools]
-    pools = periods.recent_pools(pools, events, period, timezone, notes)
+    pools = periods.recent_pools(pools, events, period, timezone, notes, plan)
     times = durations.event_times(
         events, staffing.members, staffing.systems, timezone, set(call_activities)
     )
@@ -285,6 +300,7 @@ def fit_model(
         retention=retention_params,
         inbox=inbox,
         closures=closed,
+        leave=plan or LeavePlan(),
         notes=notes,
     )
     settings = options.calibration

@@ -34,7 +34,7 @@ from l2csim.log import (
     date_bulk,
     outlier_cases,
 )
-from l2csim.params import Calendar, LogFingerprint, ModelParams, Pool, Provenance
+from l2csim.params import Calendar, LeavePlan, LogFingerprint, ModelParams, Pool, Provenance
 
 WINDOW_DAYS = 365
 LONG_LOG_DAYS = 456
@@ -136,7 +136,12 @@ def for_validation(log: EventLog) -> tuple[EventLog, list[str]]:
 
 
 def recent_pools(
-    pools: list[Pool], events: pd.DataFrame, period: Period, timezone: str, notes: list[str]
+    pools: list[Pool],
+    events: pd.DataFrame,
+    period: Period,
+    timezone: str,
+    notes: list[str],
+    leave: LeavePlan | None = None,
 ) -> list[Pool]:
     """Teams as the recent window has them: each team's people who worked in the window,
     with shifts and attendance fitted from the window's events (`fit.staff.fit_members`).
@@ -149,7 +154,7 @@ def recent_pools(
     window = recent(events, period)
     people = window[window[RESOURCE].isin(names)]
     arrivals = work_arrivals(events, people, timezone) if len(people) else {}
-    recent_members = fit_members(people, timezone, arrivals) if len(people) else {}
+    recent_members = fit_members(people, timezone, arrivals, leave) if len(people) else {}
     out = []
     left_alone = []
     for pool in pools:

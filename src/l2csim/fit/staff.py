@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from l2csim.log import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP
-from l2csim.params import Calendar, Member, Pool, Provenance
+from l2csim.params import Calendar, LeavePlan, Member, Pool, Provenance
 
 CLUSTER_DISTANCE = 0.5
 WEEKDAY_SHARE = 0.3
@@ -70,6 +70,7 @@ BREAK_DIP = 0.15
 BREAK_SLOTS = (2, 8)  # from 30 minutes to 2 hours
 BREAK_MIN_PER_SLOT = 8.0
 MIN_SPELLS = 4  # absences of one person to use their own lengths (else everyone's)
+MIN_PLAN_DAYS = 20  # working days the leave plan covers to read attendance besides it
 # A working day tells whether someone was there only if work for them came in since their
 # last shift ended, this long before the day's shift ends; with fewer such days than
 # MIN_TELLING_DAYS every working day counts.
@@ -247,10 +248,11 @@ def fit_staffing(
     timezone: str,
     waiting_steps: set[str] = frozenset(),
     long_waits: set[str] = frozenset(),
+    leave: LeavePlan | None = None,
 ) -> Staffing:
     """Teams, systems and their activities; events without a resource go to 'unassigned'.
     `long_waits`: steps a working day or more after the case's previous one at the median
-    (`waiting.step_waits`)."""
+    (`waiting.step_waits`); `leave`: the study's leave plan (`fit_members`)."""
     frame = events
     if RESOURCE not in frame:
         frame = frame.assign(**{RESOURCE: None})
@@ -270,7 +272,7 @@ def fit_staffing(
     frame = frame.assign(_pool=group.map(names))
     shared = shared_logins(people)
     own = people.loc[~people[RESOURCE].astype(str).isin(shared)]
-    members = fit_members(own, timezone, work_arrivals(events, own, timezone))
+    members = fit_members(own, timezone, work_arrivals(events, own, timezone), leave)
     external = {names[g] for g in groups.unique() if str(g).startswith("system-")}
     pools = [
         _pool(name, rows, timezone, members, external=name in external)
@@ -358,11 +360,15 @@ def _pool_names(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def fit_members(
-    people: pd.DataFrame, timezone: str, arrivals: dict[str, np.ndarray] | None = None
+    people: pd.DataFrame,
+    timezone: str,
+    arrivals: dict[str, np.ndarray] | None = None,
+    leave: LeavePlan | None = None,
 ) -> dict[str, Member]:
     """Each person's weekly shift and attendance from their own events (see the module).
     `arrivals` (`work_arrivals`): per person, when work for them came in; a working day
-    with none since their last shift tells nothing of whether they were there."""
+    with none since their last shift tells nothing of whether they were there. `leave`:
+    the study's leave plan; on the days it covers, attendance besides planned leave."""
     if people.empty:
         return {}
     local_end = local_times(people, timezone)
@@ -391,6 +397,7 @@ def fit_members(
     event_clock = {str(w): h.to_numpy() for w, h in hours.groupby(owner.to_numpy(), sort=False)}
     members: dict[str, Member] = {}
     spells: dict[str, list[int]] = {}
+    unplanned_spells: dict[str, list[int]] = {}
     for who, days in daily.groupby(level="who", sort=True):
         dates = pd.DatetimeIndex(days.index.get_level_values("day"))
         weeks = max(1, (dates.max() - dates.min()).days // 7 + 1)
@@ -417,6 +424,14 @@ def fit_members(
         )
         spells[str(who)] = absence_runs(telling, present)
         monthly = monthly_attendance(telling, present, attendance) if seasons else []
+        unplanned = None
+        if leave is not None and leave.first is not None:
+            planned = {pd.Timestamp(d) for d in leave.days.get(str(who), [])}
+            covered = [d for d in telling if leave.covers(d.date()) and d not in planned]
+            if len(covered) >= MIN_PLAN_DAYS:
+                at_work = sum(1 for d in covered if d in present)
+                unplanned = round(max(min(1.0, at_work / len(covered)), 0.05), 4)
+                unplanned_spells[str(who)] = absence_runs(covered, present)
         clock = event_clock[str(who)]
         pause = daily_break(clock, start, end)
         detail = (
@@ -437,6 +452,16 @@ def fit_members(
                 f"; at work by calendar month as in the log (fewest in "
                 f"{MONTHS[thinnest]}: {monthly[thinnest]:.0%} of working days)"
             )
+        if unplanned is not None:
+            detail += (
+                f"; where the study's leave plan covers, at work on {unplanned:.0%} of their "
+                "days besides their planned leave (forecasts keep them away on those)"
+            )
+        elif leave is not None and leave.first is not None:
+            detail += (
+                "; the leave plan covers too few of their days in the log to tell their "
+                "attendance besides it, so in forecasts their planned leave comes on top of it"
+            )
         members[str(who)] = Member(
             name=str(who),
             weekdays=weekdays,
@@ -446,9 +471,16 @@ def fit_members(
             break_end=pause[1] if pause else None,
             attendance=round(max(attendance, 0.05), 4),
             monthly_attendance=monthly,
+            unplanned_attendance=unplanned,
             provenance=Provenance(source="log", detail=detail),
         )
     pooled = sorted(d for runs in spells.values() for d in runs)
+    pooled_unplanned = sorted(d for runs in unplanned_spells.values() for d in runs)
+    for who, own in unplanned_spells.items():
+        member = members[who]
+        runs = sorted(own) if len(own) >= MIN_SPELLS else pooled_unplanned
+        if member.unplanned_attendance is not None and member.unplanned_attendance < 1.0:
+            members[who] = member.model_copy(update={"unplanned_spells": runs})
     for who, member in members.items():
         own = spells.get(who, [])
         runs = sorted(own) if len(own) >= MIN_SPELLS else pooled

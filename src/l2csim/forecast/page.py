@@ -269,6 +269,19 @@ def method_section(result) -> str:
             f"theirs, are left out ({away})."
         )
     days = int(result.daily["day"].max())
+    planned = prepared.planned_leave(days)
+    if planned:
+        items.append(
+            f"{len(planned)} {'person is' if len(planned) == 1 else 'people are'} on planned "
+            f"leave in the horizon ({sum(planned.values())} days in all, the study's leave "
+            "plan): away on those days, and on the others at work as often as they are "
+            "besides planned leave."
+        )
+    elif prepared.params.leave.first is None:
+        items.append(
+            "No leave plan is stated: holidays in the horizon come as often as the log shows "
+            "them in its months, not on the weeks they are booked (calendar.leave states them)."
+        )
     closed = prepared.closed_days(days)
     closures = prepared.params.closures
     if closed:

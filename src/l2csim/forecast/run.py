@@ -116,6 +116,18 @@ class Prepared:
         days = (first + datetime.timedelta(days=k) for k in range(horizon_days + 1))
         return [day for day in days if day in closed]
 
+    def planned_leave(self, horizon_days: int) -> dict[str, int]:
+        """Person -> their days of planned leave (the study's plan) in the horizon."""
+        first = self.as_of.tz_convert(self.timezone).date()
+        last = first + datetime.timedelta(days=horizon_days)
+        at_work = {m.name for pool in self.params.pools for m in pool.members}
+        counts = {
+            person: sum(1 for day in days if first <= day <= last)
+            for person, days in self.params.leave.days.items()
+            if person in at_work
+        }
+        return {person: n for person, n in counts.items() if n}
+
     def start(self):
         return st.start_state(
             self.open_orders, self.clock, self.at, self.params, self.rules, self.staff
@@ -559,6 +571,7 @@ def summary(result: ForecastResult, settings: ForecastSettings, log: EventLog) -
         "closed_days_in_horizon": [
             d.isoformat() for d in prepared.closed_days(settings.horizon_days)
         ],
+        "planned_leave_in_horizon": prepared.planned_leave(settings.horizon_days),
         "reorder_clocks": "none: the model's customers order as a Poisson stream per tier",
         "model_error": result.error.summary() if result.error is not None else None,
         "notes": list(prepared.fitted.notes),

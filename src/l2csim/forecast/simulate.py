@@ -111,6 +111,7 @@ def run_forecast_replication(spec: ForecastSpec, replication: int) -> ForecastRe
         tracker=DailyTracker,
         first_day=spec.first_day or (spec.start.first_day if spec.start is not None else None),
         closures=True,  # a holiday in a four-week horizon is a tenth of its working days
+        planned_leave=True,  # and a fortnight's leave of one of two people a quarter of it
     )
     tracker = sim.run()
     assert isinstance(tracker, DailyTracker)

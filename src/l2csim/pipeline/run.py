@@ -415,12 +415,14 @@ def scenario_files(study: Study) -> dict[str, Path]:
 
 
 def _study_files(study: Study) -> tuple[Path, ...]:
-    """Files the study file points at besides the log (reference model, CRM tiers, merges)."""
+    """Files the study file points at besides the log (reference model, CRM tiers, merges,
+    leave plan)."""
     files: list[Path] = []
     if study.reference_process_path is not None:
         files.append(study.reference_process_path)
     spec = study.customers
-    for path in (spec.crm_tiers.path if spec.crm_tiers else None, spec.merges):
+    for path in (spec.crm_tiers.path if spec.crm_tiers else None, spec.merges,
+                 study.calendar.leave):  # fmt: skip
         if path is not None:
             files.append(path if path.is_absolute() else (study.folder / path).resolve())
     return tuple(files)

@@ -9,9 +9,10 @@ functions on floats, no SimPy: the hot path calls them once per activity.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from l2csim.params import Calendar, Closures, ModelParams, WeeklyHours
+from l2csim.params import Calendar, Closures, LeavePlan, Member, ModelParams, WeeklyHours
 
 WEEK = 168.0
 DEFAULT_ORIGIN = datetime(2025, 1, 6)  # a Monday: simulated time 0 when the model has no period
@@ -131,6 +132,37 @@ class WorkCalendar:
 ALWAYS = Calendar(weekdays=list(range(7)), start_hour=0, end_hour=24)
 
 
+@dataclass(frozen=True)
+class PersonLeave:
+    """A person's planned leave on the simulated days: away on `planned`; on the days in
+    `covered` [first, last) the other working days are at work with `attendance` (None: the
+    person's usual attendance), absences lasting one of `spells` (none: single days)."""
+
+    planned: frozenset[int]
+    covered: tuple[int, int]
+    attendance: float | None
+    spells: tuple[int, ...]
+
+
+def person_leave(member: Member, plan: LeavePlan, first_day: date, days: int) -> PersonLeave | None:
+    """The member's planned leave on the simulated days from `first_day`; None without a
+    plan that covers any of those days."""
+    if plan.first is None or plan.last is None:
+        return None
+    lo = max(0, (plan.first - first_day).days)
+    hi = min(days, (plan.last - first_day).days + 1)
+    if hi <= lo:
+        return None
+    planned = frozenset(
+        offset
+        for day in plan.days.get(member.name, [])
+        if lo <= (offset := (day - first_day).days) < hi
+    )
+    return PersonLeave(
+        planned, (lo, hi), member.unplanned_attendance, tuple(member.unplanned_spells)
+    )
+
+
 def presence(
     weekdays: list[int],
     attendance: float,
@@ -141,6 +173,7 @@ def presence(
     months: list[int] | None = None,
     state: tuple[int, int] | None = None,
     closed: frozenset[int] = frozenset(),
+    leave: PersonLeave | None = None,
 ) -> list[bool]:
     """Each simulated day: is the person at work (if it is one of their weekdays)?
 
@@ -159,23 +192,37 @@ def presence(
     days are independent and the state changes nothing.
 
     `closed` (day indices): the company is closed, nobody is at work; like a day off it is
-    no day of an absence (the fit counts absences over the days the company was open)."""
+    no day of an absence (the fit counts absences over the days the company was open).
+    `leave`: the person's planned leave; its days are days away that, like closed days,
+    are no day of another absence, and on the days the plan covers the share and lengths
+    are those besides planned leave (the plan holds the season)."""
     draws = rng.random(days)
     if monthly and months is not None:
         level = [monthly[months[day]] for day in range(days)]
     else:
         level = [attendance] * days
-    if not spells or attendance >= 1.0:
+    if leave is None and (not spells or attendance >= 1.0):
         out = [bool(u < a) for u, a in zip(draws, level, strict=True)]
         return _close(out, closed)
-    picks = rng.integers(0, len(spells), days)
-    mean_absence = sum(spells) / len(spells)
+    blocks = bool(spells) and attendance < 1.0
+    picks = rng.integers(0, len(spells), days) if blocks else None
+    mean_absence = sum(spells) / len(spells) if blocks else 1.0
+    if leave is not None:
+        closed = closed | leave.planned
+        lo, hi = leave.covered
+        own = list(leave.spells) if leave.attendance is not None else list(spells)
+        own_share = leave.attendance
+        own_blocks = bool(own) and (own_share if own_share is not None else attendance) < 1.0
+        own_picks = rng.integers(0, len(own), days) if own_blocks else None
+        own_mean = sum(own) / len(own) if own_blocks else 1.0
     working = set(weekdays)
     out = [True] * days
     left, first, back = 0, True, False
-    resume_day, remaining = (
-        (-1, 0) if state is None else (state[0], _rest_of_absence(state[1], spells, rng))
-    )
+    resume_day, remaining = -1, 0
+    if state is not None and blocks:
+        resume_day, remaining = state[0], _rest_of_absence(state[1], spells, rng)
+        if leave is not None and state[0] in leave.planned:
+            remaining = 0  # away on planned leave: back when it ends
     for day in range(days):
         if day == resume_day:
             left, first, back = remaining, False, False
@@ -188,14 +235,20 @@ def presence(
         if back:  # the first day back from an absence is a day at work
             back = False
             continue
-        share = level[day]
+        share, pool, pick, mean = level[day], spells, picks, mean_absence
+        if leave is not None and lo <= day < hi:
+            share = own_share if own_share is not None else share
+            pool, pick, mean = own, own_picks, own_mean
+        if pick is None:  # single days away, each day its own draw
+            out[day] = bool(draws[day] < share)
+            continue
         if first:
             absent = draws[day] >= share
         else:
-            absent = draws[day] < min(1.0, (1.0 - share) / (share * mean_absence))
+            absent = draws[day] < min(1.0, (1.0 - share) / (share * mean))
         first = False
         if absent:
-            out[day], left = False, int(spells[picks[day]]) - 1
+            out[day], left = False, int(pool[pick[day]]) - 1
             back = left == 0
     return _close(out, closed)
 

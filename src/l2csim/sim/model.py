@@ -25,6 +25,7 @@ from l2csim.sim.calendars import (
     closed_offsets,
     months_of_days,
     origin,
+    person_leave,
     presence,
 )
 from l2csim.sim.calls import Calls
@@ -72,12 +73,17 @@ class Simulation:
         tracker: type[Tracker] = Tracker,
         first_day: date | None = None,
         closures: bool = False,
+        planned_leave: bool = False,
     ) -> None:
         """`closures`: the company closes on the model's closed days (`ModelParams.closures`).
         Forecasts close; the as-is and what-if runs do not yet: closing on the test bed's
         holidays tipped its near-capacity models into chase-call spirals their logs never
         show (the model is otherwise a little short of capacity), and the predicted
-        effects got worse (see the README's Fidelity)."""
+        effects got worse (see the README's Fidelity). `planned_leave`: people are away on
+        the days of the study's leave plan (`ModelParams.leave`) and otherwise at their
+        attendance besides it; forecasts do, the as-is and what-if runs keep attendance by
+        month for the same reason (the plan's exact weeks tipped three of the test bed's
+        eight models into spirals)."""
         check_retention(params.retention, [t.name for t in params.tiers])
         self.params = params
         # Orders arrive from intake[0] to intake[1] (hours); replaying a log's own period,
@@ -95,6 +101,7 @@ class Simulation:
             if closures
             else frozenset()
         )
+        self.planned_leave = planned_leave
         self.env = simpy.Environment()
         self.log: list[tuple] | None = [] if event_log else None
 
@@ -355,6 +362,9 @@ class Simulation:
                             months,
                             self._staff_state(team.name, m.name),
                             self.closed,
+                            person_leave(m, params.leave, self.first_day, days)
+                            if self.planned_leave
+                            else None,
                         ),
                         self.horizon,
                     )

@@ -23,6 +23,7 @@ from l2csim.sample.testbed.counterfactual import counterfactual
 from l2csim.sample.testbed.crm import crm_tiers
 from l2csim.sample.testbed.eventlog import event_table
 from l2csim.sample.testbed.operations import OPERATIONS, operation
+from l2csim.sample.testbed.people import leave_plan
 from l2csim.sample.testbed.policies import BASELINE, WorldPolicy, policies_for, policy_named
 from l2csim.sample.testbed.truth import build_truth
 from l2csim.sample.testbed.world import World
@@ -43,6 +44,7 @@ class OperationRun:
     truth: dict[str, Any]
     crm_tiers: pd.DataFrame | None
     world: World
+    leave: pd.DataFrame  # the staff's planned leave (people.leave_plan)
 
 
 def list_operations() -> dict[str, str]:
@@ -71,7 +73,11 @@ def generate_operation(
             "wrong_tiers": wrong,
             "wrong_share": round(len(wrong) / max(1, len(crm)), 6),
         }
-    return OperationRun(name, seed, days, policy, events, truth, crm, world)
+    leave = pd.DataFrame(
+        leave_plan(world.people, world.clock, world.span, world.holidays),
+        columns=["person", "first_day", "last_day"],
+    )
+    return OperationRun(name, seed, days, policy, events, truth, crm, world, leave)
 
 
 def write_operation(

@@ -143,3 +143,26 @@ def people_at_work(
         "mean_concurrent": round(float(mean_concurrent), 4),
         "by_weekday_hour": [[round(float(x), 3) for x in row] for row in profile],
     }
+
+
+def leave_plan(people: list[Person], clock: Clock, days: int, holidays: frozenset[dt.date]):
+    """The company's leave plan as HR keeps it: each person's vacation (not their sickness,
+    which nobody plans) as blocks of dates, a block running on over days they do not work.
+    Rows (person, first_day, last_day), sorted."""
+    rows: list[tuple[str, str, str]] = []
+    for person in people:
+        working = _working_days(clock, person.spec.pattern, days, holidays)
+        block: list[int] = []
+        for day in working:
+            if day in person.vacation:
+                block.append(day)
+                continue
+            if block:
+                rows.append((person.name, clock.date(block[0]).isoformat(),
+                             clock.date(block[-1]).isoformat()))  # fmt: skip
+                block = []
+        if block:
+            rows.append(
+                (person.name, clock.date(block[0]).isoformat(), clock.date(block[-1]).isoformat())
+            )
+    return sorted(rows)

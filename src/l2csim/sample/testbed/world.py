@@ -151,6 +151,7 @@ class World:
         self.end = float(days + spec.extract_after_days) * 1440.0
         self.window = (0.0, float(days) * 1440.0)
         span = days + spec.extract_after_days + CALENDAR_MARGIN_DAYS
+        self.span = span  # days the calendars run
         self.clock = Clock(spec.start, spec.timezone, span)
         self.holidays = public_holidays(spec.country, spec.start.year, self.clock.date(span).year)
         self.office = WorkingDays(self.clock, span, self.holidays)

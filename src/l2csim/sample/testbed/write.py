@@ -4,6 +4,7 @@ event_logs/<name>_orders.csv           the log (the operation's own column names
 event_logs/<name>_truth.json           what happened (truth.py)
 event_logs/<name>_counterfactual.json  the policies' true effects and the headroom
 event_logs/<name>_crm_tiers.csv        the CRM's tier list (operations that have one)
+event_logs/<name>_leave.csv            the staff's planned leave (their vacation, not sickness)
 scenarios/study.yaml                   log mapping, roles, segments, SLAs, customers
 scenarios/baseline.yaml                the fitted model with today's policy
 scenarios/<policy>.yaml                one per policy, extending baseline.yaml
@@ -68,7 +69,11 @@ def study_yaml(spec: OperationSpec) -> str:
         },
         "segments": [col("line")],
         # What the operation's owner knows: the country whose public holidays close it.
-        "calendar": {"public_holidays": HOLIDAY_CALENDARS[spec.country]},
+        # ... and the staff's planned leave, as HR keeps it.
+        "calendar": {
+            "public_holidays": HOLIDAY_CALENDARS[spec.country],
+            "leave": f"../event_logs/{spec.name}_leave.csv",
+        },
     }
     if fmt.tiers == "attribute" and col("tier") != "tier":
         document["mining"] = {"tier_attribute": col("tier")}
@@ -107,6 +112,7 @@ def write_run(out_dir: Path, run) -> list[Path]:
     ]
     if run.crm_tiers is not None:
         paths.append(write_csv(logs / f"{spec.name}_crm_tiers.csv", run.crm_tiers))
+    paths.append(write_csv(logs / f"{spec.name}_leave.csv", run.leave))
     paths.append(write_text(out_dir / SCENARIOS / "study.yaml", study_yaml(spec)))
     paths.append(write_text(out_dir / SCENARIOS / "baseline.yaml", baseline_yaml(spec)))
     for policy in policies_for(spec):
