@@ -110,6 +110,19 @@ def test_staff_state_says_who_is_away_and_for_how_long(known) -> None:
     )
     assert not left_out and name in {m.name for p in on_leave.pools for m in p.members}
     assert leave_state[team.name][name] >= 15
+    # The study's leave plan has them away until the day after as-of: on leave, not gone
+    # (the simulation keeps them away on the planned days and brings them back after).
+    from datetime import timedelta
+
+    from l2csim.params import LeavePlan
+
+    local_today = today_local.date()
+    days = [local_today - timedelta(days=k) for k in range(-1, 35)]
+    planned = params.model_copy(
+        update={"leave": LeavePlan(first=min(days), last=max(days), days={name: sorted(days)})}
+    )
+    kept, left_out, _ = st.staff_at_work(cut.events[~month], planned, as_of)
+    assert not left_out and name in {m.name for p in kept.pools for m in p.members}
 
 
 def test_intake_is_held_at_its_level_at_as_of(known) -> None:

@@ -17,7 +17,7 @@ Poisson stream per tier (no reorder cadence), so there is none to carry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -280,7 +280,8 @@ def staff_at_work(
     one of the person's absences in the log that lasted longer; then their usual attendance
     returns, by month as fitted). People who did nothing for all of the `days` before as-of
     and longer than any absence of theirs are left out of their team (gone, or on a leave
-    the log has not shown), unless that would leave the team empty. Returns the model, who
+    the log has not shown), unless the study's leave plan has them on leave or that would
+    leave the team empty. Returns the model, who
     was left out per team, and the state: team -> person -> working days away."""
     state, gone = staff_state(cut, params, as_of, days)
     pools, left_out = [], {}
@@ -300,8 +301,9 @@ def staff_state(
 ) -> tuple[dict[str, dict[str, int]], dict[str, set[str]]]:
     """Per team and person, the working days (their weekdays the company was open) since
     they last did anything before as-of's day, 0 for whoever worked on their last one; and
-    who did nothing in the `days` before as-of for longer than any absence of theirs. Only
-    events by as-of count, so a hindcast reads the state of its own moment."""
+    who did nothing in the `days` before as-of for longer than any absence of theirs,
+    unless the study's leave plan has them on leave then (they come back). Only events by
+    as-of count, so a hindcast reads the state of its own moment."""
     if RESOURCE not in events:
         return {}, {}
     timezone = params.timezone
@@ -336,6 +338,20 @@ def staff_state(
             last = max((d for d in scheduled if d in mine), default=None)
             away = len(scheduled) if last is None else sum(d > last for d in scheduled)
             state.setdefault(pool.name, {})[member.name] = away
-            if last is None and away >= max(member.absence_spells, default=0):
+            idle = last is None and away >= max(member.absence_spells, default=0)
+            if idle and not _on_planned_leave(params, member.name, since, as_of):
                 gone.setdefault(pool.name, set()).add(member.name)
     return state, gone
+
+
+def _on_planned_leave(
+    params: ModelParams, person: str, since: pd.Timestamp, as_of: pd.Timestamp
+) -> bool:
+    """Whether the study's leave plan has the person away in the idle days before as-of
+    or on the day after it: on leave, coming back, not gone."""
+    days = params.leave.days.get(person)
+    if not days:
+        return False
+    first = since.tz_convert(params.timezone).date()
+    last = as_of.tz_convert(params.timezone).date() + timedelta(days=1)
+    return any(first <= day <= last for day in days)
