@@ -82,8 +82,9 @@ class Simulation:
         effects got worse (see the README's Fidelity). `planned_leave`: people are away on
         the days of the study's leave plan (`ModelParams.leave`) and otherwise at their
         attendance besides it; forecasts do, the as-is and what-if runs keep attendance by
-        month for the same reason (the plan's exact weeks tipped three of the test bed's
-        eight models into spirals)."""
+        month for the same reason (with the plan's exact weeks two of the test bed's eight
+        models called two to four times their logs' chase calls, and the predicted effects
+        got worse)."""
         check_retention(params.retention, [t.name for t in params.tiers])
         self.params = params
         # Orders arrive from intake[0] to intake[1] (hours); replaying a log's own period,
