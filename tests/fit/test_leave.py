@@ -36,6 +36,10 @@ def test_blocks_become_days_and_the_plan_spans_its_first_to_last_day(tmp_path) -
     kept, notes = for_people(plan, {"Ann Lee"})
     assert set(kept.days) == {"Ann Lee"} and "Bo Kim" in notes[0]
     assert kept.first == plan.first  # the span stays the plan's
+    # Names as HR writes them: case and spacing do not matter, the log's spelling is kept.
+    renamed, notes = for_people(plan, {"ann  LEE", "Bo Kim"})
+    assert renamed.days["ann  LEE"] == plan.days["Ann Lee"] and not notes
+    assert for_people(plan, {"Ann Lee", "Bo Kim"}) == (plan, [])
 
 
 @pytest.mark.parametrize(

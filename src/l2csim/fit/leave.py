@@ -87,15 +87,30 @@ def _date(path: Path, row: int, column: str, value: str, key: str) -> dt.date:
 
 
 def for_people(plan: LeavePlan, people: set[str]) -> tuple[LeavePlan, list[str]]:
-    """The plan for the people the log shows, and a note naming those it does not (their
-    leave changes nothing: the model has no such person)."""
-    unknown = sorted(set(plan.days) - people)
-    if not unknown:
+    """The plan for the people the log shows, by their names in the log (an HR export
+    writes "ANNA  Becker" where the log has "Anna Becker": case and spacing are ignored),
+    and a note naming those it does not show (their leave changes nothing)."""
+    in_log = {_plain(person): person for person in sorted(people)}
+    kept: dict[str, set] = {}
+    unknown = []
+    for person, days in plan.days.items():
+        name = person if person in people else in_log.get(_plain(person))
+        if name is None:
+            unknown.append(person)
+        else:
+            kept.setdefault(name, set()).update(days)
+    days_by_name = {name: sorted(days) for name, days in sorted(kept.items())}
+    if days_by_name == plan.days:
         return plan, []
-    kept = {p: d for p, d in plan.days.items() if p in people}
-    shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
-    note = (
-        f"leave plan: {len(unknown)} people the log never shows at work ({shown}); their "
-        "leave is left out (is the name written as in the log?)"
-    )
-    return plan.model_copy(update={"days": kept}), [note]
+    notes = []
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        notes.append(
+            f"leave plan: {len(unknown)} people the log never shows at work ({shown}); "
+            "their leave is left out (is the name written as in the log?)"
+        )
+    return plan.model_copy(update={"days": days_by_name}), notes
+
+
+def _plain(name: str) -> str:
+    return " ".join(name.casefold().split())
