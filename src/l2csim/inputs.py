@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from l2csim.errors import L2csimError, StudyError
-from l2csim.log import ACTIVITY, RESOURCE, EventLog, LogSource, read_log
+from l2csim.log import ACTIVITY, EventLog, LogSource, read_log
 from l2csim.study import DEFAULT_STUDY_FILE, ColumnMap, Study, load_study
 
 STUDY_SUFFIXES = (".yaml", ".yml")
@@ -182,18 +182,15 @@ def crm_problems(study: Study) -> list[str]:
 def leave_problems(study: Study, log: EventLog) -> list[str]:
     """The leave plan named by calendar.leave: missing, unreadable, or naming nobody the
     log shows (`fit` and every command after it need it readable)."""
-    from l2csim.fit.leave import for_people, read_leave_plan
+    from l2csim.fit.leave import plan_for_log
 
     if study.calendar.leave is None:
         return []
     try:
-        plan = read_leave_plan(study.resolve(study.calendar.leave))
+        _, notes = plan_for_log(study.resolve(study.calendar.leave), log.events)
     except L2csimError as error:
         return [f"calendar.leave: {error}"]
-    people = set(log.events[RESOURCE].dropna().astype(str)) if RESOURCE in log.events else set()
-    return [
-        f"calendar.leave: {n.removeprefix('leave plan: ')}" for n in for_people(plan, people)[1]
-    ]
+    return [f"calendar.leave: {n.removeprefix('leave plan: ')}" for n in notes]
 
 
 def without_missing_crm(study: Study | None) -> tuple[Study | None, list[str]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from l2csim.errors import InputError
+from l2csim.log import RESOURCE
 from l2csim.output import read_csv_table
 from l2csim.params import LeavePlan, Provenance
 
@@ -110,6 +111,13 @@ def for_people(plan: LeavePlan, people: set[str]) -> tuple[LeavePlan, list[str]]
             "their leave is left out (is the name written as in the log?)"
         )
     return plan.model_copy(update={"days": days_by_name}), notes
+
+
+def plan_for_log(path: Path, events: pd.DataFrame) -> tuple[LeavePlan, list[str]]:
+    """The plan in `path` for the people of a log's `events` (`for_people`), and its notes:
+    what `fit` uses and `check` warns of."""
+    people = set(events[RESOURCE].dropna().astype(str)) if RESOURCE in events else set()
+    return for_people(read_leave_plan(path), people)
 
 
 def _plain(name: str) -> str:

@@ -68,9 +68,7 @@ def _leave_plan(study: Study | None, events: pd.DataFrame, notes: list[str]) -> 
     """The study's leave plan (`calendar.leave`) for the people the log shows, or None."""
     if study is None or study.calendar.leave is None:
         return None
-    plan = leave.read_leave_plan(study.resolve(study.calendar.leave))
-    people = set(events[RESOURCE].dropna().astype(str)) if RESOURCE in events else set()
-    plan, unknown = leave.for_people(plan, people)
+    plan, unknown = leave.plan_for_log(study.resolve(study.calendar.leave), events)
     notes += unknown
     notes.append(f"leave plan: {plan.provenance.detail}")
     return plan

@@ -151,18 +151,12 @@ def leave_plan(people: list[Person], clock: Clock, days: int, holidays: frozense
     Rows (person, first_day, last_day), sorted."""
     rows: list[tuple[str, str, str]] = []
     for person in people:
-        working = _working_days(clock, person.spec.pattern, days, holidays)
         block: list[int] = []
-        for day in working:
-            if day in person.vacation:
+        for day in [*_working_days(clock, person.spec.pattern, days, holidays), None]:
+            if day is not None and day in person.vacation:
                 block.append(day)
-                continue
-            if block:
-                rows.append((person.name, clock.date(block[0]).isoformat(),
-                             clock.date(block[-1]).isoformat()))  # fmt: skip
+            elif block:  # a working day at work (or the end) closes the block
+                first, last = clock.date(block[0]), clock.date(block[-1])
+                rows.append((person.name, first.isoformat(), last.isoformat()))
                 block = []
-        if block:
-            rows.append(
-                (person.name, clock.date(block[0]).isoformat(), clock.date(block[-1]).isoformat())
-            )
     return sorted(rows)
