@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from l2csim.params import Calendar
-from l2csim.sim.calendars import WorkCalendar, presence
+from l2csim.sim.calendars import PersonLeave, WorkCalendar, presence
 
 OFFICE = WorkCalendar(Calendar())  # Monday-Friday 8-17
 
@@ -135,6 +135,30 @@ def test_an_absence_under_way_at_the_start_runs_its_course() -> None:
     assert plain == presence(weekdays, 0.8, [], 50, np.random.default_rng(4))
 
 
+def test_an_absence_as_long_as_one_seen_may_be_over() -> None:
+    """Three working days into an absence, with absences of 3 or 10 days in the log: the
+    absence is one of those at least 3 long, so about half the time it is over and the
+    person is at work on the first forecast day, else away 7 more (it never lasts 10 more).
+    Inside the leave plan an absence the plan does not hold is sickness: with sick spells
+    of 1 or 2 days, someone 2 days into one is back at once, where without the plan their
+    10-day absences keep them away 8 more."""
+    weekdays = [0, 1, 2, 3, 4]
+    working = [d for d in range(9, 9 + 21) if d % 7 in weekdays]
+    rest = []
+    for seed in range(200):
+        present = presence(weekdays, 0.9, [3, 10], 60, np.random.default_rng(seed), state=(9, 3))
+        rest.append(next(i for i, d in enumerate(working) if present[d]))
+    assert set(rest) == {0, 7}
+    assert 0.35 < rest.count(0) / len(rest) < 0.65
+    sick = PersonLeave(frozenset(), (0, 60), 0.97, (1, 2))
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        planned = presence(weekdays, 0.9, [10], 60, rng, state=(9, 2), leave=sick)
+        assert planned[9]
+        unplanned = presence(weekdays, 0.9, [10], 60, np.random.default_rng(seed), state=(9, 2))
+        assert next(i for i, d in enumerate(working) if unplanned[d]) == 8
+
+
 def test_months_of_days_follow_the_calendar() -> None:
     from datetime import date
 
@@ -184,7 +208,6 @@ def test_planned_leave_keeps_the_person_away_and_the_rest_at_their_other_attenda
     are away exactly on their planned days and at work on 97 % of the others; outside the
     plan they keep their 80 %. A plan that starts on the first simulated day while the
     person is mid-absence sends them back when it ends, not after an unplanned absence."""
-    from l2csim.sim.calendars import PersonLeave
 
     weekdays = [0, 1, 2, 3, 4]
     days = 40 * 364

@@ -188,8 +188,10 @@ def presence(
     `state` (day, working days away so far) starts from what a log showed on that day (a
     forecast): 0 away, the person is at work and the next absence comes as usual; k > 0,
     they are k working days into an absence, which lasts as long as one of their absences
-    longer than k (drawn), or a mean absence more when none was that long. Without spells
-    days are independent and the state changes nothing.
+    at least k long (drawn: one of exactly k is over, and they are back), or a mean absence
+    more when none was that long. Where the leave plan covers that day and the absence is
+    not planned, it is one of their absences besides the plan (sickness, mostly). Without
+    spells days are independent and the state changes nothing.
 
     `closed` (day indices): the company is closed, nobody is at work; like a day off it is
     no day of an absence (the fit counts absences over the days the company was open).
@@ -218,14 +220,18 @@ def presence(
     working = set(weekdays)
     out = [True] * days
     left, first, back = 0, True, False
-    resume_day, remaining = -1, 0
+    resume_day, remaining, returning = -1, 0, False
     if state is not None and blocks:
-        resume_day, remaining = state[0], _rest_of_absence(state[1], spells, rng)
+        under_way = spells
+        if leave is not None and lo <= state[0] < hi and own:
+            under_way = own  # not planned (the plan is complete where it covers): sickness
+        resume_day, remaining = state[0], _rest_of_absence(state[1], under_way, rng)
+        returning = remaining == 0 and state[1] > 0
         if leave is not None and state[0] in leave.planned:
             remaining = 0  # away on planned leave: back when it ends
     for day in range(days):
-        if day == resume_day:
-            left, first, back = remaining, False, False
+        if day == resume_day:  # an absence just over: its first day back is at work
+            left, first, back = remaining, False, returning
         if day % 7 not in working or day in closed:  # absences count working days
             continue
         if left > 0:
@@ -268,14 +274,15 @@ def closed_offsets(closures: Closures, first_day: date, days: int) -> frozenset[
 
 
 def _rest_of_absence(away: int, spells: list[int], rng) -> int:
-    """Working days left of an absence that has lasted `away` days: one of the absences
-    longer than that, less `away`; a mean absence when none was that long."""
+    """Working days left of an absence that has lasted `away` days: one of the absences at
+    least that long, less `away` (an absence exactly that long is over: back today); a mean
+    absence when none was that long."""
     if away <= 0:
         return 0
-    longer = [s for s in spells if s > away]
-    if not longer:
+    as_long = [s for s in spells if s >= away]
+    if not as_long:
         return max(1, round(sum(spells) / len(spells)))
-    return int(longer[int(rng.integers(0, len(longer)))]) - away
+    return int(as_long[int(rng.integers(0, len(as_long)))]) - away
 
 
 def months_of_days(first_day: date, days: int) -> list[int]:
