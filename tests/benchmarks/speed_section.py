@@ -148,9 +148,12 @@ def simulate_part(doc: dict) -> list[str]:
         factor = entry.get("demand_factor", 1.0)
         ratio = entry.get("ratio_to_prosimos")
         before = entry.get("speedup_over_baseline")
+        unanswered = year.get("unanswered_calls_per_event")
+        both = year.get("events_and_unanswered_calls_per_cpu_second_median")
         rows.append(
             f"| `{name}` | ×{factor:g} | {year['events_per_cpu_second_median']:,.0f} | "
             f"{year['min']:,.0f}–{year['max']:,.0f} | "
+            + (f"{unanswered:.2f} | {both:,.0f} | " if unanswered is not None else "– | – | ")
             + (f"{ratio:.1f}× | " if ratio is not None else "– | ")
             + (f"{before:.2f}× |" if before is not None else "– |")
         )
@@ -176,11 +179,14 @@ def simulate_part(doc: dict) -> list[str]:
         f"replication and the clean-up after it), measured {str(doc.get('measured', '?'))[:10]} "
         f"at commit `{doc.get('commit')}` by `tests/benchmarks/bench_simulate.py` (load "
         f"{load[0]} at the start, {end[0]} at the end); the overloaded models keep the staff "
-        f"and multiply demand; the last column is the speed against {label}, interleaved in "
-        f"the same run.{reference}",
+        f"and multiply demand; an unanswered call (a caller on hold hangs up and dials again "
+        f"later) is simulated work but no event in a log, so it is counted beside the events; "
+        f"the last column is the speed against {label}, interleaved in the same run."
+        f"{reference}",
         "",
-        "| model | demand | events per CPU second (median) | range | vs Prosimos | vs before |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| model | demand | events per CPU second (median) | range | unanswered calls per "
+        "event | events and unanswered calls per CPU second | vs Prosimos | vs before |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         *(
             ["", "Peak traced memory of one replication: " + "; ".join(memory) + "."]
