@@ -1206,6 +1206,12 @@ def _print_backtest(result: Any) -> None:
         "AUC of p_late: "
         + (f"{auc:.2f}" if auc is not None else "n/a (too few late orders at the cuts)")
     )
+    calibrated = result.summary.get("calibrated_per_cut", [])
+    if result.summary.get("calibrate") and not all(calibrated):
+        echo(
+            f"Calibrated fits at {sum(calibrated)} of {len(calibrated)} cuts: the log before "
+            "the others is too short to hold out a calibration part."
+        )
 
 
 @cli.command()

@@ -57,3 +57,30 @@ def test_the_command_backtests_even_when_nothing_is_open_at_the_end(small_study,
     page = (tmp_path / "forecast.html").read_text(encoding="utf-8")
     assert 'id="backtest"' in page and 'id="call-list"' not in page
     assert not (tmp_path / "daily.csv").exists()
+
+
+def test_a_calibrated_backtest_calibrates_the_cuts_long_enough(small_study, tmp_path):
+    """--calibrate reaches the cuts' fits: the late cut (about 70 days of log before it) is
+    calibrated, the early one (25 days) is too short to hold out a part and is fitted as
+    it is, and the output says so rather than stopping."""
+    import shutil
+
+    study_dir = tmp_path / "study"
+    shutil.copytree(small_study.parent, study_dir)
+    study = study_dir / "scenarios" / "study.yaml"
+    study.write_text(
+        study.read_text(encoding="utf-8") + "calibration: {trials: 1, holdout: 0.45}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["forecast", str(study.parent), "--backtest", "2", "--replications", "2", "--jobs", "1",
+         "--calibrate", "--out", str(out)],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "backtest.json").read_text(encoding="utf-8"))
+    assert summary["calibrate"] is True
+    assert summary["calibrated_per_cut"] == [False, True]
+    assert "Calibrated fits at 1 of 2 cuts" in result.output

@@ -8,7 +8,10 @@ backlog and how many of the cut's open orders were delivered by day 7 and by the
 (inside the 5-95 % band? how far off is the mean?), and how well `p_late` ranks the open
 orders that were not yet due by whether they missed their promise (AUC). Beside it, the same
 model run from empty with a warm-up (as simulation tools forecast) for the same dates, so
-the user sees what starting from today's state is worth on their own data.
+the user sees what starting from today's state is worth on their own data. With
+`--calibrate` each cut's fit is calibrated as the forecast's would be, where the log before
+the cut is long enough to hold out a part (`calibrated_per_cut`); shorter ones are fitted
+uncalibrated.
 """
 
 from __future__ import annotations
@@ -146,7 +149,8 @@ def backtest(
     days = sorted({min(7, horizon_days), horizon_days})
     rows, scored_orders = [], []
     seconds = {"fit_and_state": 0.0, "simulate": 0.0, "hindcasts": 0.0}
-    hindcasts_used = []
+    hindcasts_used: list[int] = []
+    calibrated: list[bool] = []  # per cut: --calibrate, and the cut long enough for it
     with contextlib.ExitStack() as stack:
         if executor is None:
             executor = stack.enter_context(backend(settings.jobs, settings.scheduler)).executor
@@ -154,7 +158,11 @@ def backtest(
             if on_cut:
                 on_cut(as_of)
             began = time.perf_counter()
-            prepared = prepare(log, study, as_of, jobs=settings.jobs or 1, require_open=False)
+            prepared = prepare(
+                log, study, as_of, calibrate=settings.calibrate, jobs=settings.jobs or 1,
+                require_open=False, calibration_required=False,
+            )  # fmt: skip
+            calibrated.append(prepared.fitted.calibration is not None)
             policy = policies(study, prepared.params, [])[BASELINE][0]
             as_fitted = prepared.fitted.model_copy(
                 update={"arrivals": [a.model_copy(update={"trend_per_week": 0.0})
@@ -197,6 +205,7 @@ def backtest(
     table = pd.DataFrame.from_records(rows, columns=list(BACKTEST_COLUMNS))
     summary = summarise(table, scored_orders, settings, dates, seconds)
     summary["hindcasts_per_cut"] = hindcasts_used
+    summary["calibrated_per_cut"] = calibrated
     result = BacktestResult(table, summary)
     if out is not None:
         result.written += [
@@ -303,4 +312,5 @@ def summarise(table: pd.DataFrame, scored: list[pd.DataFrame], settings: Forecas
         "p_late_orders": len(pooled),
         "p_late_late": n_late,
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
+        "calibrate": settings.calibrate,
     }

@@ -10,6 +10,8 @@ state's (`state.staff_at_work`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from l2csim.fit import FitOptions, calibration_settings, fit_model
@@ -20,14 +22,21 @@ from l2csim.study import Study
 TREND_LIMITS = (0.2, 3.0)  # the same bounds as a replay's trend (sim.model._trend_factor)
 
 
-def fit_options(study: Study | None, calibrate: bool = False, jobs: int = 1) -> FitOptions:
-    """The study's CRM tiers (as `l2csim validate` fits), calibrated only when asked."""
+def fit_options(
+    study: Study | None, calibrate: bool = False, jobs: int = 1, required: bool = True
+) -> FitOptions:
+    """The study's CRM tiers (as `l2csim validate` fits), calibrated only when asked.
+    `required=False`: a log too short to calibrate is fitted uncalibrated (a backtest's
+    early cuts), and the fit's notes say so."""
     crm = study.customers.crm_tiers if study is not None else None
+    calibration = calibration_settings(study, enabled=True, jobs=jobs) if calibrate else None
+    if calibration is not None and not required:
+        calibration = replace(calibration, required=False)
     return FitOptions(
         tier_table=study.resolve(crm.path) if study is not None and crm is not None else None,
         tier_id_column=crm.id_column if crm is not None else None,
         tier_column=crm.tier_column if crm is not None else None,
-        calibration=calibration_settings(study, enabled=True, jobs=jobs) if calibrate else None,
+        calibration=calibration,
     )
 
 

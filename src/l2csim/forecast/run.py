@@ -211,8 +211,10 @@ def prepare(
     calibrate: bool = False,
     jobs: int = 1,
     require_open: bool = True,
+    calibration_required: bool = True,
 ) -> Prepared:
-    """Cut the log at as-of, fit the model from it and read the state there."""
+    """Cut the log at as-of, fit the model from it and read the state there.
+    `calibration_required=False`: a cut too short to calibrate is fitted uncalibrated."""
     if study is None or not study.roles.delivered:
         where = study.source if study is not None else log.source
         raise InputError(
@@ -224,7 +226,7 @@ def prepare(
     if cut.events.empty:
         raise InputError(f"{log.source}: no events by as-of {_local(as_of, timezone)}.")
     running = st.in_progress(log.events, as_of)
-    fitted = fit_until(cut, study, fit_options(study, calibrate, jobs))
+    fitted = fit_until(cut, study, fit_options(study, calibrate, jobs, calibration_required))
     cases = st.orders_of(cut.events, study)
     table = st.open_orders(cut.events, study, fitted, as_of, running, cases)
     if require_open and table.empty:
