@@ -60,6 +60,10 @@ def test_validation_files_and_thresholds(validated) -> None:
         assert m["status"] == ("pass" if m["value"] <= m["threshold"] else "fail")
     ngrams = next(m for m in doc["measures"] if m["measure"] == "ngrams")
     assert ngrams["threshold"] == 0.5  # from the study file
+    # About 80 orders a week: the weeks' own noise is under the default, which stands.
+    weekly = next(m for m in doc["measures"] if m["measure"] == "arrivals_weekly")
+    assert weekly["threshold"] == 0.25
+    assert not any(n.startswith("weekly arrivals") for n in doc["notes"])
     assert doc["passed"] is (not doc["failed"])
     assert ("Validation passed" in output) is doc["passed"]
     assert (out / "validation.csv").read_text().startswith("measure,label,unit,source,value")

@@ -8,7 +8,9 @@ starts from its own first order too), for `validation.replications` replications
 times and control flow are compared on the cases that arrive early enough to finish inside
 the period (first event at least the real p95 cycle time before the end), arrivals and the
 backlog over the whole period. Each measure passes when the mean over replications is within
-the study's `validation.thresholds`.
+the study's `validation.thresholds`, or for arrival times and weekly arrivals within what the
+log's own sampling noise makes a model exactly right exceed one time in ten, when that is
+larger (a small operation's weeks vary by more than any fixed threshold; `notes` says so).
 """
 
 from __future__ import annotations
@@ -186,6 +188,15 @@ def validate(
             f"{arrival_noise:.0f} h one time in ten); judged against {arrival_noise:.0f} h"
         )
         thresholds["arrivals_hourly"] = round(arrival_noise, 1)
+    weekly_noise = m.weekly_noise_limit(side.weekly, spec.replications, noise_rng)
+    if weekly_noise > thresholds["arrivals_weekly"]:
+        notes.append(
+            f"weekly arrivals: at {side.weekly.mean():.1f} orders a week the log's own weekly "
+            f"noise is above the threshold of {thresholds['arrivals_weekly']:g} (a model "
+            f"exactly right would exceed {weekly_noise:.2f} one time in ten); judged against "
+            f"{weekly_noise:.2f}"
+        )
+        thresholds["arrivals_weekly"] = round(weekly_noise, 2)
     rows = []
     for measure in m.MEASURES:
         model_values = np.array([v[measure.name] for v in per_source["model"]], dtype=float)
