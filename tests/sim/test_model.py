@@ -281,6 +281,38 @@ def test_an_order_placed_on_a_day_off_is_promised_by_the_fitted_rule(
     assert sim._promise(friday_morning, 0, 0) == 9 * 24.0
 
 
+def test_a_promise_skips_the_companys_closed_days_though_the_run_works_them() -> None:
+    """Two working days; day 0 is a Monday and Tuesday a public holiday. Placed Monday
+    morning: promised Thursday (end of day 3), not Wednesday; placed on the holiday it
+    counts from Wednesday and is promised Friday. The run itself does not close."""
+    import datetime as dt
+
+    from l2csim.params import Closures
+    from l2csim.sim.model import Simulation
+    from l2csim.sim.streams import replication_streams
+
+    base = sample_like_model()
+    segments = {a.segment for a in base.arrivals}
+    tiers = [
+        t.model_copy(update={"promise_working_days": {s: 2 for s in segments}}) for t in base.tiers
+    ]
+    plain = base.model_copy(update={"tiers": tiers})
+    monday = Simulation(plain, Policy(), replication_streams(0, 0), horizon=24 * 14.0).first_day
+    holiday = Closures(stated=[monday + dt.timedelta(days=1)])
+    params = plain.model_copy(update={"closures": holiday})
+    sim = Simulation(params, Policy(), replication_streams(0, 0), horizon=24 * 14.0)
+    assert sim.closed == frozenset()  # people work through it in this run
+    monday_morning, tuesday_morning = 9.0, 24.0 + 9.0
+    assert (
+        Simulation(plain, Policy(), replication_streams(0, 0), horizon=24 * 14.0)._promise(
+            monday_morning, 0, 0
+        )
+        == 3 * 24.0
+    )
+    assert sim._promise(monday_morning, 0, 0) == 4 * 24.0
+    assert sim._promise(tuesday_morning, 0, 0) == 5 * 24.0
+
+
 def test_customers_promised_different_days_are_drawn_in_their_shares() -> None:
     """A tier whose customers are promised 2 or 6 working days (a log without the tiers
     that set them): orders placed Monday morning are promised Wednesday or next Tuesday

@@ -16,6 +16,7 @@ the tier's customers are promised differently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -45,14 +46,20 @@ def tier_order(labels: list[str], study: Study | None, per_customer: pd.Series) 
 CUTOFF_HOURS = (24.0, 20.0, 19.0, 18.0, 17.0, 16.0, 15.0, 14.0, 13.0, 12.0)
 
 
-def working_days_between(start: pd.Series, end: pd.Series, weekdays: list[int]) -> np.ndarray:
-    """Working days d with start < d <= end (naive local dates)."""
+def working_days_between(
+    start: pd.Series, end: pd.Series, weekdays: list[int], closed: frozenset[date] = frozenset()
+) -> np.ndarray:
+    """Working days d with start < d <= end (naive local dates), `closed` days not counted."""
     mask = np.zeros(7, dtype=bool)
     mask[weekdays] = True
     a = start.to_numpy().astype("datetime64[D]")
     b = end.to_numpy().astype("datetime64[D]")
     week = "".join("1" if m else "0" for m in mask)
-    return np.busday_count(a + 1, b + 1, weekmask=week)
+    return np.busday_count(a + 1, b + 1, weekmask=week, holidays=_holidays(closed))
+
+
+def _holidays(closed: frozenset[date]) -> np.ndarray:
+    return np.array(sorted(closed), dtype="datetime64[D]")
 
 
 WORKING_WEEKDAYS = [0, 1, 2, 3, 4]
@@ -69,7 +76,9 @@ class PromiseRule:
 
     `mix`: the groups whose customers are promised different counts (a log without the
     tiers that set them), (tier, segment) -> count -> share of the group's orders; `owed`:
-    for those groups' orders, the count their customer is promised (`customer_counts`)."""
+    for those groups' orders, the count their customer is promised (`customer_counts`).
+    `closed`: the company's closed days (public holidays), which are no working days: a
+    promise over Easter is two days longer, as the company's dates are."""
 
     days: dict[tuple[str, str], int] = field(default_factory=dict)
     weekdays: list[int] = field(default_factory=lambda: list(WORKING_WEEKDAYS))
@@ -77,6 +86,7 @@ class PromiseRule:
     off_day: str = "next"
     mix: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
     owed: pd.Series | None = None
+    closed: frozenset[date] = frozenset()
 
 
 OFF_DAY_RULES = ("next", "previous")
@@ -89,7 +99,10 @@ MIN_MIX_ORDERS = 30  # orders a group needs before its promises count as a mixtu
 
 
 def promise_days(
-    cases: pd.DataFrame, timezone: str, unseen_wait_free: pd.Index | None = None
+    cases: pd.DataFrame,
+    timezone: str,
+    unseen_wait_free: pd.Index | None = None,
+    closed: frozenset[date] = frozenset(),
 ) -> PromiseRule:
     """The promise rule that makes the log's promised days most regular (one count per
     customer and segment: a customer's orders are promised alike, even where the log does
@@ -103,13 +116,14 @@ def promise_days(
     orders are e-mailed and wait a day before anyone keys them, the most common count over
     all orders is a day short. A tier and segment whose customers' counts lie more than a
     day apart for over `1 - REGULAR_SHARE` of its orders is a mixture (`PromiseRule.mix`,
-    from `customer_counts`) and its count the mixture's most common."""
+    from `customer_counts`) and its count the mixture's most common. Working days are
+    counted without the company's `closed` days."""
     ordered, day = promised_local_days(cases, timezone)
     if day.empty:
-        return PromiseRule()
+        return PromiseRule(closed=closed)
     local_deadline = cases.loc[day.index, "promised"].dt.tz_convert(timezone).dt.tz_localize(None)
     if not (local_deadline == local_deadline.dt.normalize()).mean() > 0.95:
-        return PromiseRule()  # promised in hours, not days
+        return PromiseRule(closed=closed)  # promised in hours, not days
     counts = np.bincount(day.dt.weekday.to_numpy(), minlength=7)
     weekdays = [d for d in range(7) if counts[d] >= 0.2 * counts.max()]
     keys = cases.loc[day.index, ["tier", "segment"]].astype(str)
@@ -129,14 +143,14 @@ def promise_days(
     best: tuple[float, float, str] | None = None
     for off_day in OFF_DAY_RULES:
         for cutoff in CUTOFF_HOURS:
-            rule = PromiseRule({}, weekdays, cutoff, off_day)
+            rule = PromiseRule({}, weekdays, cutoff, off_day, closed=closed)
             days = days_left(ordered[basis], day[basis], rule)
             usual = _row_modes(days, [who[basis], keys.loc[basis, "segment"]])
             regular = float((days == usual).mean())
             if best is None or regular > best[0] + 0.01:
                 best = (regular, cutoff, off_day)
     assert best is not None
-    days = days_left(ordered, day, PromiseRule({}, weekdays, best[1], best[2]))
+    days = days_left(ordered, day, PromiseRule({}, weekdays, best[1], best[2], closed=closed))
     modes = _most_common(days, keys)
     if unseen_wait_free is not None:
         free = day.index.intersection(unseen_wait_free)
@@ -161,7 +175,7 @@ def promise_days(
         owed_by_order.append(counts.clip(lower=0))
     owed = {(str(t), str(s)): int(max(n, 0)) for (t, s), n in modes.items()}
     by_order = pd.concat(owed_by_order).sort_index() if owed_by_order else None
-    return PromiseRule(owed, weekdays, best[1], best[2], mix, by_order)
+    return PromiseRule(owed, weekdays, best[1], best[2], mix, by_order, closed)
 
 
 def customer_counts(
@@ -267,27 +281,34 @@ def promised_local_days(cases: pd.DataFrame, timezone: str) -> tuple[pd.Series, 
 def days_left(seen: pd.Series, promised_day: pd.Series, rule: PromiseRule) -> pd.Series:
     """Working days from the business day an order was first seen on (by the rule's cut-off
     and day-off rule) to its promised day."""
-    start = business_day(seen, rule.weekdays, rule.cutoff, rule.off_day)
-    return pd.Series(working_days_between(start, promised_day, rule.weekdays), index=seen.index)
+    start = business_day(seen, rule.weekdays, rule.cutoff, rule.off_day, rule.closed)
+    days = working_days_between(start, promised_day, rule.weekdays, rule.closed)
+    return pd.Series(days, index=seen.index)
 
 
 def business_day(
-    local: pd.Series, weekdays: list[int], cutoff: float, off_day: str = "next"
+    local: pd.Series,
+    weekdays: list[int],
+    cutoff: float,
+    off_day: str = "next",
+    closed: frozenset[date] = frozenset(),
 ) -> pd.Series:
     """The working day an order placed at `local` (naive local time) counts from: its own
     day when it is a working day and the order came before `cutoff` o'clock; the next
     working day when it came later; on a day off, the next working day (`off_day`
-    "next") or the last one before it ("previous": a Saturday order counts as Friday's)."""
+    "next") or the last one before it ("previous": a Saturday order counts as Friday's).
+    A `closed` day is a day off."""
     hour = local.dt.hour + local.dt.minute / 60.0
     today = local.dt.normalize()
     mask = "".join("1" if d in weekdays else "0" for d in range(7))
     days = today.to_numpy().astype("datetime64[D]")
 
     def shifted(offset: int, roll: str) -> pd.Series:
-        moved = np.busday_offset(days, offset, roll=roll, weekmask=mask)
+        moved = np.busday_offset(days, offset, roll=roll, weekmask=mask, holidays=holidays)
         return pd.Series(moved.astype("datetime64[ns]"), index=local.index)
 
-    working_day = today.dt.weekday.isin(weekdays)
+    holidays = _holidays(closed)
+    working_day = pd.Series(np.is_busday(days, weekmask=mask, holidays=holidays), index=local.index)
     off = shifted(0, "forward" if off_day == "next" else "backward")
     late = shifted(1, "forward")
     return today.where(working_day & (hour < cutoff), late.where(working_day, off))
@@ -355,8 +376,8 @@ def _mix_text(tier: str, mix: dict[tuple[str, str], dict[int, float]]) -> str:
         return ""
     return (
         "; its orders are promised different working days, read per customer (contracts "
-        "that differ within the tier, or public holidays inside long promises) and drawn "
-        "per order: " + "; ".join(parts)
+        "that differ within the tier, or closed days the log cannot show inside long "
+        "promises) and drawn per order: " + "; ".join(parts)
     )
 
 

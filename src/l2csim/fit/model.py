@@ -150,7 +150,10 @@ def fit_model(
         )  # fmt: skip
         times = durations.without_carried(times, events, waited)
     first = durations.first_steps(events, times)
-    promise_rule = customers.promise_days(cases, timezone, first.index[first["kind"] == "system"])
+    closed_days = closed.all_days()  # promised working days skip them, as the company's do
+    promise_rule = customers.promise_days(
+        cases, timezone, first.index[first["kind"] == "system"], closed_days
+    )
     intake_spec = study.intake if study else IntakeSpec()
     case_attributes = list(study.log.case_attributes) if study else []
     inbox, inbox_notes = intake.fit_inbox(
@@ -159,7 +162,15 @@ def fit_model(
     )  # fmt: skip
     if inbox is not None:  # the rule again, from the orders that did not wait unseen
         promise_rule = customers.promise_days(
-            cases, timezone, intake.wait_free(events, first, inbox, intake_spec, case_attributes)
+            cases,
+            timezone,
+            intake.wait_free(events, first, inbox, intake_spec, case_attributes),
+            closed_days,
+        )
+    if promise_rule.days and closed_days:
+        notes.append(
+            "promises: working days per tier and line, counted without the company's closed "
+            "days (as its promised dates are), in the fit and in every simulation"
         )
     tiers = customers.fit_tiers(
         cases, tier_provenance, study, _owed_milestones(study), promise_rule.days,

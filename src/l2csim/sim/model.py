@@ -43,6 +43,7 @@ from l2csim.sim.streams import Buffered, substreams, uniforms
 
 SYSTEM_STEP = -1.0  # work of a step a system does for this order: no staff, no queue
 ORDER_VALUE_SIGMA = 0.8  # spread of order values around the tier's mean (an assumption)
+PROMISE_REACH_DAYS = 400  # closed days known this far past the horizon (the longest promise)
 EVENT_COLUMNS = (
     "case",
     "activity",
@@ -116,6 +117,12 @@ class Simulation:
             hours = sla.promised_hours if sla and sla.promised_hours else tier.promised_hours
             self.promised.append(hours)
         self.working_day = [d in params.working_weekdays for d in range(7)]
+        # "n working days" skips the company's closed days (public holidays) as its promised
+        # dates do, whether or not this run closes on them (`closures`): the promise is the
+        # company's calendar. Reaching past the horizon, as promises do.
+        self.promise_closed = closed_offsets(
+            params.closures, self.first_day, int(horizon // 24.0) + PROMISE_REACH_DAYS
+        )
         self.promise_cutoff = params.promise_cutoff_hour
         self.promise_off_day = params.promise_off_day
 
@@ -511,19 +518,20 @@ class Simulation:
             counts, cumulative = mix
             days = counts[bisect_right(cumulative, self.promise_u.next())]
         day = int(now // 24.0)
-        working = self.working_day
+        working, closed = self.working_day, self.promise_closed
         if not any(working):
             return now + self.promised[tier]
-        if not working[day % 7] and self.promise_off_day == "previous":
-            while not working[day % 7]:
+        open_today = working[day % 7] and day not in closed
+        if not open_today and self.promise_off_day == "previous":
+            while not (working[day % 7] and day not in closed):
                 day -= 1  # a day off counts as the last working day before it
-        elif not working[day % 7] or now - day * 24.0 >= self.promise_cutoff:
+        elif not open_today or now - day * 24.0 >= self.promise_cutoff:
             day += 1  # counts from the next working day
-            while not working[day % 7]:
+            while not (working[day % 7] and day not in closed):
                 day += 1
         while days > 0:
             day += 1
-            if working[day % 7]:
+            if working[day % 7] and day not in closed:
                 days -= 1
         return (day + 1) * 24.0
 
