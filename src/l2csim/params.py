@@ -503,7 +503,10 @@ class Closures(_Frozen):
     public-holiday calendar, less the holidays the log shows worked) or, without one, the
     log's own closed days on the same date in other years. `stated`: days the study closes
     wherever they fall. Forecasts close on them; the as-is and what-if runs work through
-    them for now (`sim.model.Simulation`'s `closures`).
+    them for now (`sim.model.Simulation`'s `closures`). `not_holidays`: the days of `days`
+    that the stated public-holiday calendar does not name (a small team all away on an
+    ordinary day): closed, but counted as working days in promises, as the company's
+    promised dates count them.
     """
 
     first: date | None = None
@@ -511,6 +514,7 @@ class Closures(_Frozen):
     days: list[date] = Field(default_factory=list)
     beyond: list[date] = Field(default_factory=list)
     stated: list[date] = Field(default_factory=list)
+    not_holidays: list[date] = Field(default_factory=list)
     calendar: str | None = None  # the public holidays `beyond` comes from, if stated
     provenance: Provenance = Provenance(source="default", detail="no closed days")
 
@@ -530,6 +534,12 @@ class Closures(_Frozen):
         inside = self.first is not None and self.last is not None
         beyond = [d for d in self.beyond if not (inside and self.first <= d <= self.last)]
         return frozenset([*self.days, *beyond, *self.stated])
+
+    def promise_days_off(self) -> frozenset[date]:
+        """The closed days that are no working days in a promise: every closed day but the
+        ordinary days nobody happened to work (`not_holidays`). Without a stated calendar
+        the log cannot tell those apart, and every closed day counts."""
+        return self.all_days() - frozenset(self.not_holidays)
 
 
 class LogFingerprint(_Frozen):

@@ -56,6 +56,21 @@ def test_a_stated_calendar_closes_beyond_the_log_but_not_what_the_log_worked() -
     assert "Pentecost Monday" in closures.provenance.detail  # the package's name for it
 
 
+def test_a_quiet_day_the_calendar_does_not_name_is_no_day_off_in_a_promise() -> None:
+    """Nobody worked on Christmas Day nor on an ordinary Tuesday (a small team all away):
+    both are closed days, but only Christmas is a day off in a promise. Without a stated
+    calendar the log cannot tell them apart and both count."""
+    quiet, christmas = dt.date(2025, 8, 5), dt.date(2025, 12, 25)
+    staff = _weekdays(dt.date(2025, 6, 2), dt.date(2026, 1, 30), {quiet, christmas})
+    closures = fit_closures(staff, CalendarSpec(public_holidays="DE"))
+    assert {quiet, christmas} <= closures.all_days()
+    assert closures.not_holidays == [quiet]
+    assert christmas in closures.promise_days_off() and quiet not in closures.promise_days_off()
+    assert "1 of the log's closed days are no public holiday" in closures.provenance.detail
+    unnamed = fit_closures(staff)
+    assert {quiet, christmas} <= unnamed.promise_days_off()
+
+
 def test_no_staff_events_read_no_closures() -> None:
     closures = fit_closures(pd.Series([], dtype="datetime64[ns]"))
     assert closures.all_days() == frozenset()

@@ -64,8 +64,10 @@ def fit_closures(
         f"{len(closed)} of the company's working weekdays between {first} and {last} on "
         f"which nobody did anything" + (f" ({names})" if closed else "")
     )
+    not_holidays: list[dt.date] = []
     if spec.public_holidays:
         calendar = holiday_calendar(spec.public_holidays, years)
+        not_holidays = [d for d in closed if d not in calendar]
         kept_open = sorted(
             {holiday_name(n) for d, n in calendar.items()
              if first < d < last and d.weekday() in weekdays and d in worked_days}
@@ -81,6 +83,11 @@ def fit_closures(
         )
         if kept_open:
             detail += f" but {', '.join(kept_open)}, which the log shows worked"
+        if not_holidays:
+            detail += (
+                f"; {len(not_holidays)} of the log's closed days are no public holiday, and "
+                "promises count them as working days"
+            )
     else:
         beyond = sorted(
             {
@@ -106,6 +113,7 @@ def fit_closures(
         days=closed,
         beyond=beyond,
         stated=stated,
+        not_holidays=not_holidays,
         calendar=spec.public_holidays,
         provenance=Provenance(source="log", detail=detail),
     )

@@ -150,7 +150,7 @@ def fit_model(
         )  # fmt: skip
         times = durations.without_carried(times, events, waited)
     first = durations.first_steps(events, times)
-    closed_days = closed.all_days()  # promised working days skip them, as the company's do
+    closed_days = closed.promise_days_off()  # promises skip them, as the company's do
     promise_rule = customers.promise_days(
         cases, timezone, first.index[first["kind"] == "system"], closed_days
     )

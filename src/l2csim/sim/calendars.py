@@ -266,11 +266,13 @@ def _close(present: list[bool], closed: frozenset[int]) -> list[bool]:
     return present
 
 
-def closed_offsets(closures: Closures, first_day: date, days: int) -> frozenset[int]:
-    """The simulated days (0 = `first_day`) on which the company is closed."""
-    return frozenset(
-        offset for day in closures.all_days() if 0 <= (offset := (day - first_day).days) < days
-    )
+def closed_offsets(
+    closures: Closures, first_day: date, days: int, *, promises: bool = False
+) -> frozenset[int]:
+    """The simulated days (0 = `first_day`) on which the company is closed; with `promises`,
+    those that are no working days in a promise (`Closures.promise_days_off`)."""
+    closed = closures.promise_days_off() if promises else closures.all_days()
+    return frozenset(offset for day in closed if 0 <= (offset := (day - first_day).days) < days)
 
 
 def _rest_of_absence(away: int, spells: list[int], rng) -> int:

@@ -121,7 +121,10 @@ class Simulation:
         # dates do, whether or not this run closes on them (`closures`): the promise is the
         # company's calendar. Reaching past the horizon, as promises do.
         self.promise_closed = closed_offsets(
-            params.closures, self.first_day, int(horizon // 24.0) + PROMISE_REACH_DAYS
+            params.closures,
+            self.first_day,
+            int(horizon // 24.0) + PROMISE_REACH_DAYS,
+            promises=True,
         )
         self.promise_cutoff = params.promise_cutoff_hour
         self.promise_off_day = params.promise_off_day
