@@ -25,7 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from l2csim.errors import InputError
 from l2csim.output import sha256_file, write_text
-from l2csim.params import ActivityParams, CensoredWait, ModelParams, SegmentDelay
+from l2csim.params import (
+    ActivityParams,
+    CensoredWait,
+    ModelParams,
+    RetentionParams,
+    SegmentDelay,
+)
 
 DRAWS_SCHEMA = "l2csim/model-draws/1"
 DRAWS_SUFFIX = "_draws.json"  # model.json -> model_draws.json
@@ -60,7 +66,8 @@ class ParameterSet(_Frozen):
     factor on its processing time; chase_call / courtesy_call: factors on call length;
     patience: tier -> change of the customers' patience (share who would phone, when);
     repeat: change of the time to a repeat chase; delays: activity -> change of its
-    staff-free delay (share of occurrences that wait, how long).
+    staff-free delay (share of occurrences that wait, how long); churn: tier -> shift of its
+    churn log-odds (0 = as fitted), in the model with and without the experience effects.
     """
 
     arrivals: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -71,6 +78,7 @@ class ParameterSet(_Frozen):
     patience: dict[str, Change] = Field(default_factory=dict)
     repeat: Change | None = None
     delays: dict[str, DelayChange] = Field(default_factory=dict)
+    churn: dict[str, float] = Field(default_factory=dict)
 
 
 class ModelDraws(_Frozen):
@@ -233,7 +241,27 @@ def apply_draw(params: ModelParams, draw: ParameterSet) -> ModelParams:
             "activities": activities,
             "chase": chase,
             "courtesy": courtesy,
+            "retention": _retention(params.retention, draw),
         }
+    )
+
+
+def _retention(retention: RetentionParams, draw: ParameterSet) -> RetentionParams:
+    """The churn model with the draw's shift of each tier's log-odds, in the model with the
+    experience effects and in the one without (a tier without an offset of its own, the
+    reference, gets one)."""
+    if not draw.churn:
+        return retention
+
+    def shifted(offsets: dict[str, float]) -> dict[str, float]:
+        tiers = sorted(set(offsets) | set(draw.churn))
+        return {t: offsets.get(t, 0.0) + draw.churn.get(t, 0.0) for t in tiers}
+
+    tier_only = retention.tier_only
+    if tier_only is not None:
+        tier_only = tier_only.model_copy(update={"tier_offsets": shifted(tier_only.tier_offsets)})
+    return retention.model_copy(
+        update={"tier_offsets": shifted(retention.tier_offsets), "tier_only": tier_only}
     )
 
 

@@ -441,6 +441,15 @@ class RetentionTierOnly(_Frozen):
     tier_offsets: dict[str, float] = Field(default_factory=dict)
 
 
+class ChurnEvidence(_Frozen):
+    """What a tier's churn rate rests on: churned customers in trials (deliveries at risk,
+    or for a tier that borrows the pooled rate, the pooled exposure in its orders). The
+    fit's parameter draws take the rate's uncertainty from it (Jeffreys)."""
+
+    churned: float = Field(ge=0)
+    trials: float = Field(gt=0)
+
+
 class RetentionParams(_Frozen):
     """Churn after each completed order: logit(p) = intercept + tier offset +
     sum(coefficient * experience).
@@ -466,6 +475,7 @@ class RetentionParams(_Frozen):
     churn_tiers: list[str] | None = None
     tier_only: RetentionTierOnly | None = None
     effects: dict[str, RetentionEffect] = Field(default_factory=dict)
+    tier_evidence: dict[str, ChurnEvidence] = Field(default_factory=dict)
 
 
 class InboxWait(_Frozen):

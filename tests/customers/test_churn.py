@@ -143,6 +143,17 @@ def test_a_tier_with_few_deliveries_at_risk_borrows_the_yearly_hazard() -> None:
     sim = model["simulation"]
     z = sim["tier_only"]["intercept"] + sim["tier_only"]["tier_offsets"]["occasional"]
     assert 1 / (1 + math.exp(-z)) == pytest.approx(slow["rate"], rel=0.02)
+    # What each rate rests on, for the parameter draws: its own churned customers in its
+    # deliveries at risk, or the pooled churned customers over the pooled exposure.
+    evidence = sim["tier_evidence"]
+    for tier in ("key_account", "regular"):
+        assert evidence[tier] == {
+            "churned": tiers[tier]["churned_at_risk"],
+            "trials": float(tiers[tier]["deliveries_at_risk"]),
+        }
+    pooled = sum(t["churned_at_risk"] for t in tiers.values())
+    assert evidence["occasional"]["churned"] == pooled > 0
+    assert pooled / evidence["occasional"]["trials"] == pytest.approx(slow["rate"], rel=1e-3)
 
 
 def test_one_time_buyers_never_churn_in_the_model() -> None:

@@ -43,6 +43,26 @@ def test_a_fitted_model_is_read_with_tiers_effects_and_the_model_without_them(
     assert late.deliveries_with > 0 and late.churned_with > 0
     assert params.provenance.source == "retention_model"
     assert "stated hypothesis" in params.provenance.detail
+    # What each tier's rate rests on, for the fit's parameter draws.
+    for tier in ("key_account", "regular"):
+        entry = document["tiers"][tier]
+        evidence = params.tier_evidence[tier]
+        assert evidence.churned == entry["churned_at_risk"]
+        assert evidence.trials == entry["deliveries_at_risk"]
+
+
+def test_malformed_churn_evidence_is_one_clear_message(tmp_path: Path) -> None:
+    path = write_model(tmp_path, World())
+    document = json.loads(path.read_text())
+    document["simulation"]["tier_evidence"]["regular"] = {"churned": 2, "trials": 0}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"tier_evidence\.regular needs churned >= 0 and trials > 0"
+    ):
+        load_retention(path)
+    del document["simulation"]["tier_evidence"]  # a file of an older version: rates as fitted
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert load_retention(path).tier_evidence == {}
 
 
 def test_tier_rates_only_carry_zero_effects(tmp_path: Path) -> None:

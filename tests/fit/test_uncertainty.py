@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special, stats
 
 from l2csim.confidence import estimate
 from l2csim.draws import (
@@ -24,13 +25,20 @@ from l2csim.draws import (
 )
 from l2csim.errors import InputError, L2csimWarning
 from l2csim.fit import FitOptions
-from l2csim.fit.uncertainty import bootstrap_draws, write_model_draws
+from l2csim.fit.uncertainty import bootstrap_draws, churn_shifts, write_model_draws
 from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.log import CASE, TIMESTAMP, EventLog
 from l2csim.output import sha256_file
-from l2csim.params import ModelParams, load_params
+from l2csim.params import (
+    ChurnEvidence,
+    ModelParams,
+    RetentionEffect,
+    RetentionTierOnly,
+    load_params,
+)
 from l2csim.settings import RunSettings
 from l2csim.sim.replications import kpi_frame, run_replications
+from l2csim.sim.retention import churn_probability
 from l2csim.sim.run import prepare_run
 from study_copy import REPO, sample_study
 
@@ -212,3 +220,87 @@ def test_intervals_widen_and_paired_differences_stay_paired(
         paired = np.var(overall(frames["tier"], kpi) - base, ddof=1)
         independent = np.var(overall(frames["unpaired"], kpi) - base, ddof=1)
         assert paired < independent / 3, (kpi, paired, independent)
+
+
+def with_churn_evidence(params: ModelParams, evidence: dict[str, tuple[float, float]]):
+    """The model with a churn model resting on `evidence` (tier -> churned, trials)."""
+    retention = params.retention.model_copy(
+        update={
+            "enabled": True,
+            "intercept": -4.0,
+            "tier_offsets": {"key_account": -1.0},
+            "coefficients": {"late_orders": 0.8},
+            "effects": {
+                "late_orders": RetentionEffect(estimate=0.8, ci_low=0.2, ci_high=1.4),
+                "chase_calls": RetentionEffect(estimate=0.0, status="not_estimable"),
+            },
+            "tier_only": RetentionTierOnly(intercept=-3.9, tier_offsets={"key_account": -1.1}),
+            "tier_evidence": {
+                t: ChurnEvidence(churned=c, trials=n) for t, (c, n) in evidence.items()
+            },
+        }
+    )
+    return params.model_copy(update={"retention": retention})
+
+
+def test_churn_rates_are_drawn_from_the_customers_they_rest_on(model: Path) -> None:
+    """Two churned customers in 79 deliveries give a rate anywhere from about 0.5 % to 8 %;
+    40 in 4,000 pin it down; none in 500 leaves it between 0 and about 0.5 %. The draws
+    follow each tier's own evidence (the Jeffreys posterior), whose mean is the fitted rate
+    where none churned; the experience effects stay as fitted."""
+    evidence = {"regular": (2, 79), "key_account": (40, 4000), "contract": (0, 500)}
+    params = with_churn_evidence(load_params(model), evidence)
+    rng = np.random.default_rng(3)
+    drawn = [churn_shifts(params, rng) for _ in range(4000)]
+    assert all(set(d) == set(evidence) for d in drawn)
+    rates = {}
+    for tier, (churned, trials) in evidence.items():
+        fitted = churned / trials if churned else 0.5 / (trials + 1)
+        rates[tier] = special.expit(special.logit(fitted) + np.array([d[tier] for d in drawn]))
+        a, b = churned + 0.5, trials - churned + 0.5
+        assert rates[tier].mean() == pytest.approx(a / (a + b), rel=0.05), tier
+        low, high = np.quantile(rates[tier], [0.025, 0.975])
+        assert low == pytest.approx(stats.beta.ppf(0.025, a, b), rel=0.15), tier
+        assert high == pytest.approx(stats.beta.ppf(0.975, a, b), rel=0.15), tier
+    assert np.mean(rates["contract"]) == pytest.approx(0.5 / 501, rel=0.05)
+    assert np.std(np.log(rates["regular"])) > 4 * np.std(np.log(rates["key_account"]))
+    off = params.model_copy(
+        update={"retention": params.retention.model_copy(update={"enabled": False})}
+    )
+    assert churn_shifts(off, rng) == {}
+    varied = apply_draw(params, ParameterSet(churn=drawn[0])).retention
+    assert varied.coefficients == params.retention.coefficients
+
+
+def test_a_churn_draw_shifts_every_tier_in_both_models(model: Path) -> None:
+    params = with_churn_evidence(load_params(model), {"regular": (2, 79)})
+    draw = ParameterSet(churn={"regular": 0.5, "key_account": -0.2})
+    varied = apply_draw(params, draw).retention
+    # The reference tier ("regular", no offset of its own) gets one; the other moves.
+    assert varied.tier_offsets == {"key_account": -1.2, "regular": 0.5}
+    assert varied.tier_only.tier_offsets == {"key_account": pytest.approx(-1.3), "regular": 0.5}
+    assert varied.coefficients == {"late_orders": 0.8}
+    assert varied.intercept == -4.0 and varied.tier_only.intercept == -3.9
+    for experience in (True, False):
+        before = churn_probability(params.retention, "regular", [(0, 0, 0)], experience)
+        after = churn_probability(varied, "regular", [(0, 0, 0)], experience)
+        assert special.logit(after) - special.logit(before) == pytest.approx(0.5)
+
+
+def test_churn_draws_leave_the_order_draws_as_they_were(model: Path) -> None:
+    """The churn draws have their own stream: the bootstrap over orders gives the same sets
+    with or without a churn model to draw."""
+    inputs = resolve_inputs(model.parents[2] / "scenarios" / "study.yaml")
+    log = read_inputs_log(inputs)
+    options = FitOptions(tier_table=TIERS)
+    plain = load_params(model)
+    plain = plain.model_copy(
+        update={"retention": plain.retention.model_copy(update={"tier_evidence": {}})}
+    )
+    churning = with_churn_evidence(plain, {"regular": (2, 79), "key_account": (0, 500)})
+    a = bootstrap_draws(log, inputs.study, plain, "x", count=3, options=options)
+    b = bootstrap_draws(log, inputs.study, churning, "x", count=3, options=options)
+    for x, y in zip(a.sets, b.sets, strict=True):
+        assert not x.churn and set(y.churn) == {"regular", "key_account"}
+        assert x == y.model_copy(update={"churn": {}})
+    assert "churn_odds_median" in b.spread and "churn_odds_median" not in a.spread

@@ -259,12 +259,13 @@ def _tiers(
         else:
             low = 0.0 if e == 0 else float(stats.beta.ppf(0.025, e + 0.5, n - e + 0.5))
             high = float(stats.beta.ppf(0.975, e + 0.5, n - e + 0.5))
-            rate = e / n if e else 0.5 / (n + 1)
+            rate = tier_rate(e, n)
             entry |= {
                 "rate": _r(rate, 6),
                 "rate_ci_low": _r(low, 6),
                 "rate_ci_high": _r(high, 6),
                 "rate_source": "own",
+                "evidence": {"churned": e, "trials": float(n)},
                 "method": (
                     "churned customers / deliveries at risk"
                     if e
@@ -275,6 +276,12 @@ def _tiers(
         out[tier] = entry
     orders_a_year = orders.dropna(subset=["customer"]).groupby("tier").size() / years
     return _borrowed_rates(out, rows, labels, orders_a_year)
+
+
+def tier_rate(churned: float, trials: float) -> float:
+    """A tier's churn rate per delivery: churned customers over trials, or with none churned
+    the Jeffreys estimate 0.5 / (trials + 1) (the posterior mean), never 0."""
+    return churned / trials if churned else 0.5 / (trials + 1)
 
 
 def _borrowed_rates(
@@ -320,6 +327,10 @@ def _borrowed_rates(
             "rate_ci_low": _r(min(low * share, 1.0), 6),
             "rate_ci_high": _r(min(high * share, 1.0), 6),
             "rate_source": "borrowed",
+            # the pooled churned customers over the exposure, in the tier's orders
+            "evidence": {"churned": churned, "trials": _r(exposure / share, 3)}
+            if share > 0
+            else None,
             "method": (
                 f"only {entry['deliveries_at_risk']} deliveries at risk "
                 f"({MIN_TIER_DELIVERIES} needed for a rate of its own): the log's "
@@ -610,6 +621,8 @@ def _document(
         "tier_offsets": {t: o["estimate"] for t, o in sorted(model["tier_offsets"].items())},
         "churn_tiers": churn_tiers,
         "effects": {SIM_NAMES[n]: effects[n]["estimate"] for n in FEATURES},
+        # What each tier's rate rests on, for the fit's parameter draws (l2csim.draws).
+        "tier_evidence": {t: tiers[t]["evidence"] for t in churn_tiers if tiers[t].get("evidence")},
         "tier_only": {
             "intercept": tier_only["intercept"],
             "tier_offsets": {

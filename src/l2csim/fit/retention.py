@@ -11,10 +11,17 @@ model's notes say so: a churn rate nobody measured is not shown as a finding.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from l2csim.errors import InputError
-from l2csim.params import Provenance, RetentionEffect, RetentionParams, RetentionTierOnly
+from l2csim.params import (
+    ChurnEvidence,
+    Provenance,
+    RetentionEffect,
+    RetentionParams,
+    RetentionTierOnly,
+)
 
 KNOWN_VARIABLES = {"chase_calls", "courtesy_calls", "late_orders"}
 CUSTOMERS_SCHEMA = "l2csim/retention-model/"
@@ -125,7 +132,26 @@ def _from_customers_analysis(path: Path, data: dict) -> RetentionParams:
         effects=_effects(data.get("coefficients") or {}),
         window_orders=1,
         provenance=provenance,
+        tier_evidence=_evidence(path, sim.get("tier_evidence") or {}),
     )
+
+
+def _evidence(path: Path, block: dict) -> dict[str, ChurnEvidence]:
+    """Each tier's churned customers and trials (absent in files of older versions: the
+    draws then keep the rates as fitted)."""
+    out = {}
+    for tier, entry in sorted(block.items()):
+        try:
+            churned, trials = float(entry["churned"]), float(entry["trials"])
+        except (KeyError, TypeError, ValueError):
+            churned = trials = math.nan
+        if not (churned >= 0 and trials > 0):
+            raise InputError(
+                f"{path}: simulation.tier_evidence.{tier} needs churned >= 0 and trials > 0; "
+                "rerun `l2csim customers`."
+            )
+        out[str(tier)] = ChurnEvidence(churned=churned, trials=trials)
+    return out
 
 
 def _effects(coefficients: dict) -> dict[str, RetentionEffect]:

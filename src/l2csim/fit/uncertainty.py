@@ -30,11 +30,15 @@ What varies, per draw:
   of when) and the **repeat-call wait**, by a weighted Kaplan-Meier estimate with the same
   censoring as the fit (tiers the fit pooled use the pooled estimate);
 - **staff-free delays** (the share of a step's occurrences that wait, and the scale of the
-  wait), overall and per segment where the model has them.
+  wait), overall and per segment where the model has them;
+- **churn**: each tier's churn rate, drawn from its own evidence (churned customers in
+  deliveries at risk, `churn_shifts`) rather than the orders' bootstrap. With two churned
+  customers a rate is uncertain by a factor of ten; an
+  interval without that would show the simulation's noise as the answer.
 
 Kept as fitted: the teams, their people and shifts (and so capacity), calibration, tiers and
-SLAs, the weekly arrival pattern, courtesy practice, expedite probability, retention, and the
-shapes of the distributions (only their scale varies).
+SLAs, the weekly arrival pattern, courtesy practice, expedite probability, the churn model's
+experience effects, and the shapes of the distributions (only their scale varies).
 
 Limits: orders are treated as independent. Orders of the same customer, weeks of high and
 low intake, and a chase-call spiral tie orders together, so the spread here is a lower bound
@@ -48,7 +52,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
+from l2csim.customers.churn import tier_rate
 from l2csim.draws import (
     DEFAULT_DRAWS,
     MAX_DRAWS,
@@ -72,6 +78,7 @@ from l2csim.study import Study
 
 METHOD = "Poisson bootstrap over orders"
 HOUR = pd.Timedelta(hours=1)
+CHURN_STREAM = 1  # the churn draws' stream beside the order bootstrap's (same seed)
 MIN_SCALE = 1e-3  # a time scale never reaches 0 (a resample whose waits were all 0)
 VARIES = [
     "arrival rates per tier and segment",
@@ -79,6 +86,7 @@ VARIES = [
     "processing times (scale) per activity and call",
     "chase patience per tier (share who phone, scale of when) and the repeat-call wait",
     "staff-free delays (share that wait, scale of the wait)",
+    "each tier's churn rate (its posterior given the churned customers it rests on)",
 ]
 KEPT = [
     "teams, people and shifts (capacity)",
@@ -87,7 +95,7 @@ KEPT = [
     "weekly arrival pattern",
     "courtesy practice",
     "expedite probability, escalation shares and the teams escalations go to",
-    "retention model",
+    "the churn model's experience effects (a stated hypothesis, with their intervals)",
     "distribution shapes (only scales vary)",
 ]
 
@@ -111,6 +119,9 @@ def bootstrap_draws(
     for _ in range(count):
         weights = rng.poisson(1.0, evidence.cases).astype(float)
         sets.append(evidence.draw(evidence.estimates(weights), full, params))
+    # The churn model's own stream: the order draws above stay as they were without it.
+    churn_rng = np.random.default_rng(np.random.SeedSequence([seed, CHURN_STREAM]))
+    sets = [s.model_copy(update={"churn": churn_shifts(params, churn_rng)}) for s in sets]
     return ModelDraws(
         method=METHOD,
         seed=seed,
@@ -310,6 +321,30 @@ class _Evidence:
         )
 
 
+def churn_shifts(params: ModelParams, rng: np.random.Generator) -> dict[str, float]:
+    """One draw of the churn model: per tier a shift of its log-odds, from the fitted rate
+    (`customers.churn.tier_rate` of its evidence) to a rate drawn from its posterior
+    (Jeffreys: Beta(churned + 1/2, trials - churned + 1/2), whose mean is the fitted rate
+    where none churned and within 1/2 churned of it otherwise). Churn rates rest on
+    customers, not orders (a handful of churned customers against thousands of orders), so
+    they are drawn from their own evidence rather than from the bootstrap over orders.
+    Tiers without evidence (a stated model, an older retention file) keep their fitted
+    rate. The experience effects stay as fitted: the file holds their standard errors, not
+    how they covary with the tier terms, and drawn apart from those they would swing churn
+    far beyond what the churned customers allow."""
+    retention = params.retention
+    if not retention.enabled:
+        return {}
+    tiers = {}
+    for tier, evidence in sorted(retention.tier_evidence.items()):
+        a = evidence.churned + 0.5
+        b = max(evidence.trials - evidence.churned, 0.0) + 0.5
+        drawn = float(np.clip(rng.beta(a, b), 1e-12, 1 - 1e-12))
+        fitted = tier_rate(evidence.churned, evidence.trials)
+        tiers[tier] = float(special.logit(drawn) - special.logit(fitted))
+    return tiers
+
+
 def spread(sets: list[ParameterSet], params: ModelParams) -> dict[str, float]:
     """How much the sets differ: coefficients of variation across sets of the total arrival
     rate, and medians over activities / tiers / steps of each factor's CV."""
@@ -326,6 +361,8 @@ def spread(sets: list[ParameterSet], params: ModelParams) -> dict[str, float]:
         "patience_scale": [[s.patience[t].scale for s in sets] for t in sets[0].patience],
         "delay_share": [[s.delays[a].overall.share for s in sets] for a in sets[0].delays],
         "delay_scale": [[s.delays[a].overall.scale for s in sets] for a in sets[0].delays],
+        # the odds of churning, relative to the fitted tier's
+        "churn_odds": [[float(np.exp(s.churn[t])) for s in sets] for t in sets[0].churn],
     }
     for name, series in parts.items():
         if series:
