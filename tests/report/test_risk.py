@@ -64,6 +64,8 @@ def test_the_appendix_says_how_uncertainty_and_risk_were_made(text: str) -> None
     appendix = plain(text[text.index('id="appendix"') :])
     assert "The intervals include the fit's own uncertainty" in appendix
     assert "parameter set i mod 20" in appendix and "Poisson bootstrap over orders" in appendix
+    assert "each tier's churn rate (from the churned customers it rests on) vary" in appendix
+    assert "each tier's odds of churning ±" in appendix  # the sample's tiers have evidence
     assert "Runaway: a replication runs away when" in appendix
     assert "Demand headroom: every arrival rate is multiplied by factors from x1 to x2" in appendix
 

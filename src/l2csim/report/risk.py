@@ -16,6 +16,7 @@ FIT_UNCERTAINTY_PARTS = {
     "processing_time_median": "processing times",
     "delay_share_median": "shares of orders waiting outside",
     "patience_scale_median": "customers' patience",
+    "churn_odds_median": "each tier's odds of churning",
 }
 
 
@@ -124,8 +125,9 @@ def uncertainty_assumptions(comparison: dict | None) -> list[str]:
             "The intervals include the fit's own uncertainty: replication i ran on parameter "
             f"set i mod {fit.get('draws')} drawn by a {fit.get('method')} (seed "
             f"{fit.get('seed')}), the same set in every option, so differences stay paired; "
-            "arrival rates, routing, processing times, customers' patience and waits outside "
-            "vary, teams and shifts stay as fitted"
+            "arrival rates, routing, processing times, customers' patience, waits outside "
+            "and each tier's churn rate (from the churned customers it rests on) vary; teams, "
+            "shifts and the churn model's experience effects stay as fitted"
             + (f" (variation across sets: {', '.join(parts)})" if parts else "")
             + "."
         )
