@@ -257,8 +257,9 @@ def _tiers(
                 "judge): no churn simulated",
             }
         else:
-            low = 0.0 if e == 0 else float(stats.beta.ppf(0.025, e + 0.5, n - e + 0.5))
-            high = float(stats.beta.ppf(0.975, e + 0.5, n - e + 0.5))
+            a, b = jeffreys_posterior(e, n)
+            low = 0.0 if e == 0 else float(stats.beta.ppf(0.025, a, b))
+            high = float(stats.beta.ppf(0.975, a, b))
             rate = tier_rate(e, n)
             entry |= {
                 "rate": _r(rate, 6),
@@ -276,6 +277,12 @@ def _tiers(
         out[tier] = entry
     orders_a_year = orders.dropna(subset=["customer"]).groupby("tier").size() / years
     return _borrowed_rates(out, rows, labels, orders_a_year)
+
+
+def jeffreys_posterior(churned: float, trials: float) -> tuple[float, float]:
+    """The Beta(a, b) posterior of a churn rate per delivery under the Jeffreys prior: the
+    rate's interval here and its draws in the fit's parameter sets (`fit.uncertainty`)."""
+    return churned + 0.5, max(trials - churned, 0.0) + 0.5
 
 
 def tier_rate(churned: float, trials: float) -> float:

@@ -302,12 +302,12 @@ def business_day(
     today = local.dt.normalize()
     mask = "".join("1" if d in weekdays else "0" for d in range(7))
     days = today.to_numpy().astype("datetime64[D]")
+    holidays = _holidays(closed)
 
     def shifted(offset: int, roll: str) -> pd.Series:
         moved = np.busday_offset(days, offset, roll=roll, weekmask=mask, holidays=holidays)
         return pd.Series(moved.astype("datetime64[ns]"), index=local.index)
 
-    holidays = _holidays(closed)
     working_day = pd.Series(np.is_busday(days, weekmask=mask, holidays=holidays), index=local.index)
     off = shifted(0, "forward" if off_day == "next" else "backward")
     late = shifted(1, "forward")

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from l2csim.customers.churn import tier_rate
+from l2csim.customers.churn import jeffreys_posterior, tier_rate
 from l2csim.draws import (
     DEFAULT_DRAWS,
     MAX_DRAWS,
@@ -337,8 +337,7 @@ def churn_shifts(params: ModelParams, rng: np.random.Generator) -> dict[str, flo
         return {}
     tiers = {}
     for tier, evidence in sorted(retention.tier_evidence.items()):
-        a = evidence.churned + 0.5
-        b = max(evidence.trials - evidence.churned, 0.0) + 0.5
+        a, b = jeffreys_posterior(evidence.churned, evidence.trials)
         drawn = float(np.clip(rng.beta(a, b), 1e-12, 1 - 1e-12))
         fitted = tier_rate(evidence.churned, evidence.trials)
         tiers[tier] = float(special.logit(drawn) - special.logit(fitted))
