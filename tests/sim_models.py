@@ -245,3 +245,16 @@ def sample_like_model(churn: bool = True, customer_service: int = 2) -> ModelPar
         ),
         retention=retention,
     )
+
+
+def with_expedite_shares(params: ModelParams, pooled: float, top_tier: float) -> ModelParams:
+    """The model with every other chase call escalated (all of them with `pooled` 0) and
+    the shares of escalations that get the order ahead: the top tier's, everyone else's."""
+    chase = params.chase.model_copy(
+        update={
+            "escalation_share": 1.0 if pooled == 0.0 else 0.5,
+            "expedite_share": pooled,
+            "expedite_share_by_tier": {params.tiers[0].name: top_tier},
+        }
+    )
+    return params.model_copy(update={"chase": chase})

@@ -387,6 +387,13 @@ class ChaseBehaviour(_Frozen):
     escalation_share: float | None = Field(default=None, ge=0, le=1)
     escalation_share_by_tier: dict[str, float] = Field(default_factory=dict)
     escalation_again: float | None = Field(default=None, ge=0, le=1)
+    # Optional (simulation): the share of escalations that get the order ahead of its queue
+    # (where the policy lets chases expedite), per tier (tiers not named use
+    # `expedite_share`), measured as overtaking in the log (`fit.calls.fit_expedites`) and
+    # written when the study's `calls.expedite_after_escalation` is `measured`. None: every
+    # escalation does.
+    expedite_share: float | None = Field(default=None, ge=0, le=1)
+    expedite_share_by_tier: dict[str, float] = Field(default_factory=dict)
     # Who takes an escalation: segment -> the order's next step -> pool (the team holding the
     # order: the warehouse for an order waiting to be picked, the product line's team for
     # one waiting on production). Where it names none, the expedite activity's own pool.
@@ -658,8 +665,12 @@ class ModelParams(_Frozen):
             if pool not in pools or step not in activities
         ]
         problems += [
-            f"chase.escalation_share_by_tier names unknown tier {t!r}"
-            for t in self.chase.escalation_share_by_tier
+            f"chase.{field}_by_tier names unknown tier {t!r}"
+            for field, by_tier in (
+                ("escalation_share", self.chase.escalation_share_by_tier),
+                ("expedite_share", self.chase.expedite_share_by_tier),
+            )
+            for t in by_tier
             if t not in tiers
         ]
         problems += [

@@ -379,9 +379,14 @@ class CallsSpec(_Strict):
     wait until answered), `redials` quick tries again `redial_hours` (low, high) later, then
     the customer waits as after an answered call. Unstated values are the defaults (5
     minutes, 1 redial, 1-3 hours), shown as such wherever chase calls are.
+
+    `expedite_after_escalation`: whether every escalated chase gets the order ahead of its
+    queue (`all`, the default) or the share per tier the log shows (`measured`, see
+    `fit.calls.fit_expedites`; the model's notes give that share either way).
     """
 
     hold_minutes: float | None = Field(default=None, ge=0, le=240)
+    expedite_after_escalation: Literal["all", "measured"] = "all"
     redials: int | None = Field(default=None, ge=0, le=20)
     redial_hours: tuple[float, float] | None = None
 

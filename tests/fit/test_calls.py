@@ -15,7 +15,9 @@ from l2csim.fit.calls import (
     calendar_hours,
     call_hold,
     censored_wait,
+    expedite_fields,
     fit_escalations,
+    fit_expedites,
     patience_by_tier,
     working_clock,
 )
@@ -186,6 +188,87 @@ def test_without_expedite_steps_escalations_are_left_to_the_older_description() 
     cases = pd.DataFrame({"tier": ["all"], "segment": ["all"]}, index=pd.Index(["o1"], name=CASE))
     found = fit_escalations(events, cases, ["Customer chase call"], [], {}, set())
     assert found.share is None and found.pools == {}
+
+
+def _queue_with_escalations(
+    jumps: dict[str, list[bool]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One warehouse worker (Wim) picks, an hour each from 09:00, the five orders keyed in
+    that morning in the order they came; the fourth is chased and escalated at 08:30, and is
+    picked first on the days `jumps` says (per tier of the escalated order, one day each)."""
+    rows, began = [], []
+    day = pd.Timestamp("2025-03-03", tz="UTC")
+    for tier, days in jumps.items():
+        for jumped in days:
+            names = [f"{day:%m%d}-{k}" for k in range(5)]
+            order = [3, 0, 1, 2, 4] if jumped else [0, 1, 2, 3, 4]
+            for k, name in enumerate(names):
+                keyed = day + pd.Timedelta(hours=8, minutes=k)
+                rows.append((name, "Enter order", keyed, "Anna", tier if k == 3 else "priority"))
+                began.append(keyed)
+                if k == 3:
+                    rows.append((name, "Customer chase call", day + pd.Timedelta(hours=8.3),
+                                 "Carl", tier))  # fmt: skip
+                    rows.append((name, "Expedite order", day + pd.Timedelta(hours=8.5),
+                                 "Wim", tier))  # fmt: skip
+                    began += [rows[-2][2], rows[-1][2]]
+                start = day + pd.Timedelta(hours=9 + order.index(k))
+                rows.append(
+                    (name, "Pick and pack", start + pd.Timedelta(hours=1), "Wim", rows[-1][4])
+                )
+                began.append(start)
+            day += pd.Timedelta(days=1)
+    events = pd.DataFrame(rows, columns=[CASE, ACTIVITY, TIMESTAMP, RESOURCE, "tier"])
+    times = pd.DataFrame({"began": began, "kind": "person"}, index=events.index)
+    order = events.sort_values([CASE, TIMESTAMP], kind="stable").index
+    cases = events.groupby(CASE)["tier"].first().to_frame().assign(segment="Pumps")
+    return events.loc[order], times.loc[order], cases
+
+
+def test_the_share_of_escalations_that_jump_the_queue_is_read_from_overtaking() -> None:
+    """Key accounts' escalated orders are picked first on 8 days of 10, occasional
+    customers' on 1 of 2: the shares come back per tier, and the orders kept in line tell
+    the base rate (none overtake here)."""
+    events, times, cases = _queue_with_escalations(
+        {"key_account": [d % 5 != 0 for d in range(10)], "occasional": [True, False] * 5}
+    )
+    pools = {"Anna": "Pumps team", "Wim": "Warehouse", "Carl": "Customer Service"}
+    found = fit_expedites(
+        events, times, cases, ["Customer chase call"], ["Expedite order"],
+        {"Customer chase call", "Courtesy call"}, set(), pools,
+    )  # fmt: skip
+    assert found.share_by_tier == pytest.approx({"key_account": 0.8, "occasional": 0.5})
+    assert found.share == pytest.approx(0.65)
+    assert "20 escalated orders" in found.detail and "before 0%" in found.detail
+    # Picking is a wait outside here: nothing left to measure, every escalation expedites.
+    outside = fit_expedites(
+        events, times, cases, ["Customer chase call"], ["Expedite order"],
+        {"Customer chase call"}, {"Pick and pack"}, pools,
+    )  # fmt: skip
+    assert outside.share is None and outside.share_by_tier == {}
+
+
+def test_measured_expedite_shares_enter_the_model_only_when_the_study_asks() -> None:
+    """By default every escalation expedites and the notes say it is an assumption beside
+    what the log shows; `measured` puts the shares in the model; an unmeasurable log keeps
+    the older reading without a word."""
+    events, times, cases = _queue_with_escalations({"key_account": [True, False] * 5})
+    pools = {"Anna": "Pumps team", "Wim": "Warehouse", "Carl": "Customer Service"}
+    found = fit_expedites(
+        events, times, cases, ["Customer chase call"], ["Expedite order"],
+        {"Customer chase call"}, set(), pools,
+    )  # fmt: skip
+    update, detail = expedite_fields(found, None)
+    assert update == {} and "50% of escalations expedite" in detail
+    assert "an assumption" in detail and "expedite_after_escalation" in detail
+    assert expedite_fields(found, CallsSpec())[0] == {}
+    update, detail = expedite_fields(found, CallsSpec(expedite_after_escalation="measured"))
+    assert update == {"expedite_share": 0.5, "expedite_share_by_tier": {"key_account": 0.5}}
+    assert "an assumption" not in detail
+    nothing = fit_expedites(events, times, cases, ["Customer chase call"], [], set(), set(), pools)
+    assert expedite_fields(nothing, CallsSpec(expedite_after_escalation="measured")) == ({}, "")
+    with pytest.raises(ValueError, match="expedite_after_escalation"):
+        CallsSpec(expedite_after_escalation="sometimes")
 
 
 def test_the_hold_is_a_stated_default_unless_the_study_states_one() -> None:

@@ -22,7 +22,7 @@ from l2csim.sim.state import (
     in_wait,
 )
 from l2csim.sim.streams import Buffered, replication_streams
-from sim_models import sample_like_model
+from sim_models import sample_like_model, with_expedite_shares
 
 AT = 7 * 24.0 + 10.0  # a Monday 10:00 a week into the clock
 HORIZON = 14 * 24.0
@@ -194,3 +194,27 @@ def test_common_random_numbers_across_policies_for_the_start() -> None:
     assert np.array_equal(first.delivered, again.delivered, equal_nan=True)
     assert np.array_equal(first.counts[0], second.counts[0])  # the same new orders arrive
     assert first.open_at_start == second.open_at_start == 10
+
+
+def test_an_expedite_on_record_puts_the_order_ahead_as_the_fitted_share_of_escalations() -> None:
+    """At a forecast's start, an order with an expedite step on record is ahead of its
+    queue as often as the fit says escalations get orders ahead (key accounts 30 % here);
+    without a fitted share every one is, and no draw is taken."""
+    params = sample_like_model(churn=False)
+    fitted = Simulation(
+        with_expedite_shares(params, pooled=1.0, top_tier=0.3),
+        Policy(),
+        replication_streams(0, 0),
+        horizon=24.0,
+    )
+    customer = Customer(0, 0, 1000.0, 3)
+    started = [Order(i, customer, 0, 0, 0, 1.0, 0.0, 24.0, [], 0, 1.0) for i in range(4000)]
+    ahead = [fitted.calls.expedites_on_record(o) for o in started]
+    assert np.mean(ahead) == pytest.approx(0.3, abs=0.025)
+    other_tier = Order(0, customer, 1, 1, 0, 1.0, 0.0, 24.0, [], 0, 1.0)
+    assert fitted.calls.expedites_on_record(other_tier)  # the pooled share, 1.0
+    older = Simulation(params, Policy(), replication_streams(0, 0), horizon=24.0)
+    before = older.calls.expedite_u.next()
+    again = Simulation(params, Policy(), replication_streams(0, 0), horizon=24.0)
+    assert all(again.calls.expedites_on_record(o) for o in started[:50])
+    assert again.calls.expedite_u.next() == before

@@ -10,8 +10,10 @@ import pytest
 
 from l2csim.params import CallHold, CensoredWait, Provenance
 from l2csim.policy import Policy
+from l2csim.sim.model import Simulation
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replication, run_replications
-from sim_models import TEAM, expo, mmc_model, sample_like_model
+from l2csim.sim.streams import replication_streams
+from sim_models import TEAM, expo, mmc_model, sample_like_model, with_expedite_shares
 
 YEAR, MONTH = 365 * 24.0, 30 * 24.0
 
@@ -391,6 +393,21 @@ def test_escalations_cost_their_team_whether_or_not_chases_jump_the_queue(escala
     prio = escalated["tier_priority"]
     assert (values(prio, "hours_lost_to_chase_calls", pool="Warehouse") > 0).all()
     assert (values(prio, "hours_lost_to_chase_calls", pool="OM-North") > 0).all()
+
+
+def test_only_the_fitted_share_of_escalations_jumps_the_queue() -> None:
+    """Every chase call is escalated; the fit says key accounts' escalations get the order
+    ahead and nobody else's do: only key accounts' orders jump, every tier's are worked."""
+    params = with_expedite_shares(sample_like_model(churn=False), pooled=0.0, top_tier=1.0)
+    sim = Simulation(params, Policy(), replication_streams(3, 0), horizon=YEAR / 4)
+    escalated, jumped = [], []
+    escalate, jump = sim.escalate, sim._jump
+    sim.calls.escalate = lambda order, ahead: (escalated.append(order), escalate(order, ahead))
+    sim._jump = lambda order: (jumped.append(order), jump(order))
+    sim.run()
+    assert {o.tier for o in escalated} == set(range(len(params.tiers)))
+    assert {o.tier for o in jumped} == {0}
+    assert {o.id for o in jumped} == {o.id for o in escalated if o.tier == 0}
 
 
 def _calls_per_chased_order(repeat_share: float) -> pd.Series:

@@ -52,6 +52,7 @@ DEFAULT_PATIENCE_HOURS = 48.0
 DEFAULT_REPEAT_HOURS = 48.0
 DEFAULT_CALL_HOURS = 0.2
 HOUR = pd.Timedelta(hours=1)
+EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 EM_ROUNDS = 30
 MIN_SURE_CALLS = 20
 MIN_CALLS = 5
@@ -357,6 +358,153 @@ def fit_escalations(
         "expedites by the team usual for where the order was (its next step)"
     )
     return Escalations(round(share, 6), by_tier, round(again, 6), pools, detail)
+
+
+@dataclass(frozen=True)
+class Expedites:
+    """How often an escalation got the order ahead of others (see `fit_expedites`)."""
+
+    share: float | None  # of escalations; None: not measurable, every escalation expedites
+    share_by_tier: dict[str, float]
+    detail: str
+
+
+def _overtaken(
+    queued: np.ndarray, done: np.ndarray, plain: np.ndarray, mine: np.ndarray
+) -> np.ndarray:
+    """For the orders `mine` (indices) among orders waiting in one queue at one moment: the
+    share of the `plain` ones (never let ahead) that joined the queue before it that it
+    finished before (NaN when there are none). A queue kept in order gives about 0; an order
+    let ahead of all, 1."""
+    earlier = plain[None, :] & (queued[None, :] < queued[mine, None])
+    passed = earlier & (done[None, :] > done[mine, None])
+    count = earlier.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, passed.sum(axis=1) / count, np.nan)
+
+
+def fit_expedites(
+    events: pd.DataFrame,
+    times: pd.DataFrame,
+    cases: pd.DataFrame,
+    chase_activities: list[str],
+    expedite: list[str],
+    skip: set[str],
+    outside: set[str],
+    pool_of_resource: dict[str, str],
+) -> Expedites:
+    """Per tier, the share of escalations that got the order ahead of its queue.
+
+    A log shows the escalation (the expedite step), not whether the order then jumped its
+    queue. It shows the order's next step, though. Take an order waiting in a team's queue
+    (its previous step done, this one not begun: `times`' start, logged or estimated) when
+    its first escalation after a chase came, and the orders that joined that queue before it
+    and were still waiting, never escalated before they began: the share of them it
+    finished before is r, about 1 when it was let ahead of them all. Queues are never kept
+    in perfect order (several people, long and short jobs, breaks), so the same share for
+    the orders waiting beside it, not escalated, is the base b; the share of escalations
+    that expedite is (r - b) / (1 - b), clipped to [0, 1]. Queues are the team that did the
+    step (the activity where no team is known); only steps people did count (a system or a
+    carrier keeps no queue), and not steps that often wait outside (`outside`: stock, a
+    supplier). Per tier with `MIN_CALLS` measured escalations, else all tiers'. None (every
+    escalation expedites, the older reading) without `MIN_CALLS` measured escalations: an
+    operation whose escalations find the order waiting outside, say.
+    """
+    none = Expedites(None, {}, "")
+    chases = events.loc[events[ACTIVITY].isin(chase_activities), [CASE, TIMESTAMP]]
+    if not expedite or chases.empty:
+        return none
+    first_chase = chases.groupby(CASE)[TIMESTAMP].min()
+    pushed = events.loc[events[ACTIVITY].isin(expedite), [CASE, TIMESTAMP]]
+    pushed = pushed[pushed[TIMESTAMP] >= pushed[CASE].map(first_chase)]
+    moment = pushed.groupby(CASE)[TIMESTAMP].min()
+    if moment.empty:
+        return none
+    flow = events.loc[~events[ACTIVITY].isin([*skip, *expedite, *chase_activities])]
+    resource = flow[RESOURCE] if RESOURCE in flow else pd.Series(None, index=flow.index)
+    flow = pd.DataFrame(
+        {
+            CASE: flow[CASE],
+            ACTIVITY: flow[ACTIVITY],
+            "queue": resource.map(pool_of_resource).fillna(flow[ACTIVITY]),
+            "queued": flow.groupby(CASE, sort=False)[TIMESTAMP].shift(),
+            "done": flow[TIMESTAMP],
+            "began": times.loc[flow.index, "began"].fillna(flow[TIMESTAMP]),
+        }
+    )
+    staffed = (times.loc[flow.index, "kind"] == "person").to_numpy()
+    flow = flow[staffed & flow["queued"].notna().to_numpy() & ~flow[ACTIVITY].isin(list(outside))]
+    flow["escalated_at"] = flow[CASE].map(moment)
+    as_hours = lambda s: (s - EPOCH) / HOUR  # noqa: E731
+    rows: list[tuple[str, float]] = []
+    base: list[float] = []
+    for _, queue in flow.groupby("queue", sort=True):
+        queued = as_hours(queue["queued"]).to_numpy(dtype=float)
+        done = as_hours(queue["done"]).to_numpy(dtype=float)
+        began = as_hours(queue["began"]).to_numpy(dtype=float)
+        at = as_hours(queue["escalated_at"]).to_numpy(dtype=float)  # NaN: never escalated
+        cases_of = queue[CASE].to_numpy()
+        for mine in np.flatnonzero((queued < at) & (began > at)):
+            waiting = np.flatnonzero((queued < at[mine]) & (began > at[mine]))
+            plain = ~(at[waiting] <= began[waiting])  # not escalated before they began
+            beside = waiting[plain]  # the others waiting then, never let ahead
+            shares = _overtaken(
+                queued[waiting], done[waiting], plain, np.searchsorted(waiting, [mine])
+            )
+            if np.isnan(shares[0]):
+                continue  # first in its queue: nobody to overtake
+            rows.append((str(cases_of[mine]), float(shares[0])))
+            if len(beside):
+                others = _overtaken(
+                    queued[waiting], done[waiting], plain, np.searchsorted(waiting, beside)
+                )
+                others = others[~np.isnan(others)]
+                if len(others):
+                    base.append(float(others.mean()))
+    if len(rows) < MIN_CALLS:
+        return none
+    b = float(np.mean(base)) if base else 0.0
+    measured = pd.DataFrame(rows, columns=[CASE, "passed"])
+    measured["tier"] = measured[CASE].map(cases["tier"].astype(str))
+
+    def share(passed: pd.Series) -> float:
+        r = float(passed.mean())
+        return 1.0 if b >= 1.0 else float(np.clip((r - b) / (1.0 - b), 0.0, 1.0))
+
+    pooled = share(measured["passed"])
+    by_tier = {
+        str(t): round(share(group["passed"]), 6)
+        for t, group in measured.groupby("tier", sort=True)
+        if len(group) >= MIN_CALLS
+    }
+    detail = (
+        f"expedited: {len(measured):,} escalated orders waiting in a team's queue finished "
+        f"before {measured['passed'].mean():.0%} of those queued before them, the orders "
+        f"beside them before {b:.0%}: {pooled:.0%} of escalations expedite"
+    )
+    return Expedites(round(pooled, 6), by_tier, detail)
+
+
+def expedite_fields(found: Expedites, spec: CallsSpec | None) -> tuple[dict, str]:
+    """What the model takes of the measured expedite shares, and what its notes say.
+
+    The shares enter the model only when the study asks (`calls.expedite_after_escalation:
+    measured`); by default every escalation gets the order ahead, and the notes say so
+    beside what the log shows, so the assumption is never shown as a finding. On the test
+    bed the measured shares are close to the truth, yet the predictions of the policies'
+    effects were worse with them (README, Fidelity): the default stays until they are not.
+    """
+    if found.share is None:
+        return {}, found.detail
+    if spec is not None and spec.expedite_after_escalation == "measured":
+        return (
+            {"expedite_share": found.share, "expedite_share_by_tier": found.share_by_tier},
+            found.detail + " (calls.expedite_after_escalation: measured)",
+        )
+    return {}, (
+        found.detail + "; the model lets every escalation expedite (an assumption: "
+        "calls.expedite_after_escalation: all, the default; `measured` uses the shares)"
+    )
 
 
 def rushed_waits(

@@ -212,6 +212,13 @@ def fit_model(
         events, cases, roles.chase_call, expedite,
         {r: p.name for p in pools for r in p.resources}, set(call_activities),
     )  # fmt: skip
+    expedites = calls.fit_expedites(
+        events, times, cases, roles.chase_call, expedite, set(call_activities), waited_outside,
+        {r: p.name for p in pools for r in p.resources},
+    )  # fmt: skip
+    expedite_update, expedite_detail = calls.expedite_fields(
+        expedites, study.calls if study else None
+    )
     chase = chase.model_copy(
         update={
             "pool_by_segment": _call_pools(roles.chase_call, events, staffing, chase_pool),
@@ -222,9 +229,14 @@ def fit_model(
             "escalation_share_by_tier": escalations.share_by_tier,
             "escalation_again": escalations.again,
             "escalation_pools": escalations.pools,
+            **expedite_update,
             "provenance": chase.provenance.model_copy(
                 update={
-                    "detail": "; ".join(d for d in (chase.provenance.detail, escalations.detail) if d)
+                    "detail": "; ".join(
+                        d
+                        for d in (chase.provenance.detail, escalations.detail, expedite_detail)
+                        if d
+                    )
                 }
             ),
         }

@@ -94,7 +94,7 @@ KEPT = [
     "tiers and SLAs",
     "weekly arrival pattern",
     "courtesy practice",
-    "expedite probability, escalation shares and the teams escalations go to",
+    "expedite probability, escalation and expedite shares, and the teams escalations go to",
     "the churn model's experience effects (a stated hypothesis, with their intervals)",
     "distribution shapes (only scales vary)",
 ]

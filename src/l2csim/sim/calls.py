@@ -11,7 +11,8 @@ answered call (an assumption: a log shows answered calls only). A chase call tak
 customer-service time and may be escalated (the fitted share per tier, on every call): the
 team holding the order drops other work to do the expedite activity, and when chases
 expedite (the policy's `expedite_on_chase`, the discipline's default otherwise) the order
-jumps every queue — the capacity that chasing takes is capacity the late orders needed. A
+jumps every queue after the fitted share of escalations (per tier; the log shows which
+escalated orders overtook others) — the capacity that chasing takes is capacity the late orders needed. A
 model without escalation shares expedites at most once an order, and only when chases
 expedite. A courtesy call (by policy, at a milestone) costs staff time too, and buys quiet:
 the customer waits longer before chasing.
@@ -122,7 +123,7 @@ class Calls:
         key: Callable[[Order], float],
         expedite: Callable[[Order], None],
         expedite_on_chase: bool,
-        escalate: Callable[[Order], None] | None = None,
+        escalate: Callable[[Order, bool], None] | None = None,
         closed: frozenset[int] = frozenset(),
     ) -> None:
         chase = params.chase
@@ -146,6 +147,13 @@ class Calls:
             if chase.escalation_share is None or escalate is None
             else [chase.escalation_share_by_tier.get(t, chase.escalation_share) for t in tier_names]
         )
+        # Per tier: the share of escalations that get the order ahead of its queue.
+        self.expedite_share = [
+            chase.expedite_share_by_tier.get(
+                t, 1.0 if chase.expedite_share is None else chase.expedite_share
+            )
+            for t in tier_names
+        ]
         self.escalation_again = (
             chase.escalation_again
             if chase.escalation_again is not None
@@ -280,12 +288,19 @@ class Calls:
         u = self.expedite_u.next()
         if self.escalation is not None:
             share = self.escalation_again if order.escalated else self.escalation[order.tier]
-            if u < share:
+            if u < share:  # u / share is uniform again: one draw decides both
                 order.escalated = True
-                self.escalate(order)
+                self.escalate(order, u < share * self.expedite_share[order.tier])
         elif self.expedite_on_chase and not order.expedited and u < self.expedite_probability:
             self.expedite(order)
         self.arm(order)
+
+    def expedites_on_record(self, order: Order) -> bool:
+        """An order under way at a forecast's start with an expedite step on record: it is
+        ahead of its queue as the fitted share of escalations are (every one without a
+        fitted share, drawing nothing: the older reading)."""
+        share = self.expedite_share[order.tier]
+        return share >= 1.0 or self.expedite_u.next() < share
 
     def _next_chase(self, order: Order, now: float) -> None:
         """After a chase (answered, or given up on): the customer phones again after the

@@ -619,11 +619,12 @@ class Simulation:
         if self.expedite_index is not None:
             self.env.process(self._expedite_work(order, self.pool_for(self.expedite_index, order)))
 
-    def escalate(self, order: Order) -> None:
+    def escalate(self, order: Order, jump: bool = True) -> None:
         """A chase call passed on to the team holding the order: that team works the
         expedite activity (whatever the discipline), and the order jumps its queue where
-        the policy lets chases expedite."""
-        if self.expedite_on_chase and not order.expedited:
+        the policy lets chases expedite and this escalation gets it ahead (`jump`: the
+        fitted share of escalations that do)."""
+        if jump and self.expedite_on_chase and not order.expedited:
             self._jump(order)
         activity = self.expedite_index
         if activity is None:

@@ -45,7 +45,8 @@ class StartOrder:
     (the order has waited since); `current` / `current_since`:
     an activity started but not finished at the start (logs with start times), if any;
     `chases` / `last_chase`, `courtesy` / `last_courtesy`: the calls so far and the last of
-    each; `expedited`: an expedite is on record.
+    each; `expedited`: an expedite (escalation) step is on record: the order was escalated,
+    and got ahead of its queue as the fitted share of escalations does.
     """
 
     tier: str
@@ -197,11 +198,8 @@ def _resume(sim: Simulation, state: StartState, rng: np.random.Generator):
             delivered_step(path, sim.delivered),
             patience[tier].next(),
         )
-        order.chases, order.courtesy, order.expedited = (
-            start.chases,
-            start.courtesy,
-            start.expedited,
-        )
+        order.chases, order.courtesy = start.chases, start.courtesy
+        order.expedited = start.expedited and sim.calls.expedites_on_record(order)
         _patience_clock(order, start, now, patience[tier], repeat, news, sim.calls)
         sim.kpis.order_arrived(order, start.arrival)
         sim.calls.arm(order)
