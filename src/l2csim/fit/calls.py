@@ -360,6 +360,15 @@ def fit_escalations(
     return Escalations(round(share, 6), by_tier, round(again, 6), pools, detail)
 
 
+def expedite_moments(
+    first_chase: pd.Series, events: pd.DataFrame, expedite: list[str]
+) -> pd.Series:
+    """Per order (index: case): its first expedite step at or after its first chase."""
+    pushed = events.loc[events[ACTIVITY].isin(expedite), [CASE, TIMESTAMP]]
+    pushed = pushed[pushed[TIMESTAMP] >= pushed[CASE].map(first_chase)]
+    return pushed.groupby(CASE)[TIMESTAMP].min()
+
+
 @dataclass(frozen=True)
 class Expedites:
     """How often an escalation got the order ahead of others (see `fit_expedites`)."""
@@ -414,10 +423,7 @@ def fit_expedites(
     chases = events.loc[events[ACTIVITY].isin(chase_activities), [CASE, TIMESTAMP]]
     if not expedite or chases.empty:
         return none
-    first_chase = chases.groupby(CASE)[TIMESTAMP].min()
-    pushed = events.loc[events[ACTIVITY].isin(expedite), [CASE, TIMESTAMP]]
-    pushed = pushed[pushed[TIMESTAMP] >= pushed[CASE].map(first_chase)]
-    moment = pushed.groupby(CASE)[TIMESTAMP].min()
+    moment = expedite_moments(chases.groupby(CASE)[TIMESTAMP].min(), events, expedite)
     if moment.empty:
         return none
     flow = events.loc[~events[ACTIVITY].isin([*skip, *expedite, *chase_activities])]
@@ -530,12 +536,7 @@ def rushed_waits(
     if chased.empty or not delayed:
         return None, []
     first_chase = chased.groupby(CASE)[TIMESTAMP].min()
-    moment = first_chase
-    if expedite:
-        pushed = events.loc[events[ACTIVITY].isin(expedite), [CASE, TIMESTAMP]]
-        pushed = pushed.assign(_chase=pushed[CASE].map(first_chase))
-        pushed = pushed[pushed[TIMESTAMP] >= pushed["_chase"]]
-        moment = pushed.groupby(CASE)[TIMESTAMP].min()
+    moment = expedite_moments(first_chase, events, expedite) if expedite else first_chase
     flow = events.loc[~calls, [CASE, ACTIVITY, TIMESTAMP]]
     flow = flow.assign(
         _began=times.loc[flow.index, "began"].fillna(flow[TIMESTAMP]),

@@ -208,13 +208,13 @@ def fit_model(
         _main_duration(roles.chase_call, events, fitted), chase_pool, roles.courtesy_call,
         _calls_clock(chase_pool, pools, timezone),
     )  # fmt: skip
+    pool_of_resource = {r: p.name for p in pools for r in p.resources}
     escalations = calls.fit_escalations(
-        events, cases, roles.chase_call, expedite,
-        {r: p.name for p in pools for r in p.resources}, set(call_activities),
-    )  # fmt: skip
+        events, cases, roles.chase_call, expedite, pool_of_resource, set(call_activities)
+    )
     expedites = calls.fit_expedites(
         events, times, cases, roles.chase_call, expedite, set(call_activities), waited_outside,
-        {r: p.name for p in pools for r in p.resources},
+        pool_of_resource,
     )  # fmt: skip
     expedite_update, expedite_detail = calls.expedite_fields(
         expedites, study.calls if study else None
