@@ -451,10 +451,15 @@ class RetentionTierOnly(_Frozen):
 class ChurnEvidence(_Frozen):
     """What a tier's churn rate rests on: churned customers in trials (deliveries at risk,
     or for a tier that borrows the pooled rate, the pooled exposure in its orders). The
-    fit's parameter draws take the rate's uncertainty from it (Jeffreys)."""
+    fit's parameter draws take the rate's uncertainty from it (Jeffreys, or the pooling
+    prior)."""
 
     churned: float = Field(ge=0)
     trials: float = Field(gt=0)
+    # A tier pooled with the others (`customers.churn._pooled_rates`): the Beta prior of
+    # its rate, the pooled rate's churned customers in its weight of deliveries.
+    prior_churned: float | None = Field(default=None, gt=0)
+    prior_trials: float | None = Field(default=None, gt=0)
 
 
 class RetentionParams(_Frozen):

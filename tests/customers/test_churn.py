@@ -16,8 +16,11 @@ from l2csim.customers.churn import (
     CHURNED,
     NOT_JUDGED,
     churn_probability,
+    _pooled_rates,
     fit_retention,
     label_churn,
+    rate_posterior,
+    tier_rate,
 )
 from l2csim.customers.profiles import profile_customers
 from l2csim.study import ChurnSpec
@@ -95,7 +98,10 @@ def test_simulated_rate_matches_the_log(known) -> None:
     assert sim["churn_tiers"] == ["key_account", "regular"]
 
 
-def test_a_tier_that_never_churns_gets_its_jeffreys_rate_not_minus_twenty() -> None:
+def test_a_tier_that_never_churns_gets_a_rate_not_minus_twenty() -> None:
+    """Its rate is its posterior mean under the pooled tiers' prior: above 0, and below the
+    Jeffreys estimate where the other tiers' rates differ so much that the prior weighs
+    little."""
     world = World(
         tiers=(*World().tiers, Tier("contract", 40, 12.0, -40.0, 0.5)),
     )
@@ -103,11 +109,15 @@ def test_a_tier_that_never_churns_gets_its_jeffreys_rate_not_minus_twenty() -> N
     contract = model["tiers"]["contract"]
     assert contract["churned_at_risk"] == 0 and contract["deliveries_at_risk"] > 500
     n = contract["deliveries_at_risk"]
-    assert contract["rate"] == pytest.approx(0.5 / (n + 1), rel=1e-2)
-    assert "Jeffreys" in contract["method"] and contract["rate_ci_low"] == 0.0
+    evidence = contract["evidence"]
+    assert contract["rate"] == pytest.approx(
+        evidence["prior_churned"] / (n + evidence["prior_trials"]), rel=1e-2
+    )
+    assert 0 < contract["rate"] < 0.5 / (n + 1)
+    assert "pooled" in contract["method"] and 0 <= contract["rate_ci_low"] < contract["rate"]
     offset = model["simulation"]["tier_offsets"]["contract"]
-    assert -8 < offset < 0
-    # Without the experience effects the tier churns at exactly its Jeffreys rate.
+    assert -9 < offset < 0
+    # Without the experience effects the tier churns at exactly its rate.
     tier_only = model["simulation"]["tier_only"]
     z = tier_only["intercept"] + tier_only["tier_offsets"]["contract"]
     rate = 1 / (1 + math.exp(-z))
@@ -147,7 +157,7 @@ def test_a_tier_with_few_deliveries_at_risk_borrows_the_yearly_hazard() -> None:
     # deliveries at risk, or the pooled churned customers over the pooled exposure.
     evidence = sim["tier_evidence"]
     for tier in ("key_account", "regular"):
-        assert evidence[tier] == {
+        assert {k: evidence[tier][k] for k in ("churned", "trials")} == {
             "churned": tiers[tier]["churned_at_risk"],
             "trials": float(tiers[tier]["deliveries_at_risk"]),
         }
@@ -284,3 +294,32 @@ def test_sample_model_puts_tier_first_and_matches_the_logs_churn(sample) -> None
     assert model["churn_per_year"]["expected"] == pytest.approx(left * 365.25 / days, rel=0.5)
     chase = model["coefficients"]["chase_calls"]
     assert chase["status"] == "estimated" and chase["ci_low"] > 0  # the sample's planted cause
+
+
+def _own(churned: int, deliveries: int) -> dict:
+    return {"rate_source": "own", "churned_at_risk": churned, "deliveries_at_risk": deliveries}
+
+
+def test_tiers_the_log_cannot_tell_apart_are_pooled_and_distinct_ones_kept() -> None:
+    """2 churned in 79 deliveries beside 0 in 172 is chance, not a 2.5 % tier: its rate comes
+    down toward the pooled 0.8 %. 40 in 1,000 beside 2 in 1,000 is no chance: each
+    keeps nearly its own rate."""
+    close = _pooled_rates({"priority": _own(2, 79), "key_account": _own(0, 172)})
+    pooled = 2 / 251
+    assert pooled < close["priority"]["rate"] < 0.75 * 2 / 79
+    assert 0 < close["key_account"]["rate"] < pooled
+    evidence = close["priority"]["evidence"]
+    assert evidence["prior_churned"] / evidence["prior_trials"] == pytest.approx(pooled, rel=1e-3)
+    a, b = rate_posterior(2, 79, evidence["prior_churned"], evidence["prior_trials"])
+    assert close["priority"]["rate"] == pytest.approx(a / (a + b), rel=1e-4)
+    assert close["priority"]["rate"] == pytest.approx(tier_rate(2, 79, a - 2, a + b - 79), 1e-4)
+
+    apart = _pooled_rates({"regular": _own(40, 1000), "key_account": _own(2, 1000)})
+    for tier, own in (("regular", 0.04), ("key_account", 0.002)):
+        # moved by less than a tenth of the way to the pooled 2.1 %
+        assert abs(apart[tier]["rate"] - own) < 0.1 * abs(0.021 - own)
+    # One tier, or none churned: nothing to pool, the rates stay as they were.
+    alone = _pooled_rates({"regular": _own(2, 79)})
+    assert "evidence" not in alone["regular"]
+    quiet = _pooled_rates({"regular": _own(0, 79), "key_account": _own(0, 100)})
+    assert "evidence" not in quiet["regular"]

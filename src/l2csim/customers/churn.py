@@ -257,7 +257,7 @@ def _tiers(
                 "judge): no churn simulated",
             }
         else:
-            a, b = jeffreys_posterior(e, n)
+            a, b = rate_posterior(e, n)
             low = 0.0 if e == 0 else float(stats.beta.ppf(0.025, a, b))
             high = float(stats.beta.ppf(0.975, a, b))
             rate = tier_rate(e, n)
@@ -276,19 +276,88 @@ def _tiers(
             }
         out[tier] = entry
     orders_a_year = orders.dropna(subset=["customer"]).groupby("tier").size() / years
-    return _borrowed_rates(out, rows, labels, orders_a_year)
+    return _pooled_rates(_borrowed_rates(out, rows, labels, orders_a_year))
 
 
-def jeffreys_posterior(churned: float, trials: float) -> tuple[float, float]:
-    """The Beta(a, b) posterior of a churn rate per delivery under the Jeffreys prior: the
-    rate's interval here and its draws in the fit's parameter sets (`fit.uncertainty`)."""
-    return churned + 0.5, max(trials - churned, 0.0) + 0.5
+def rate_posterior(
+    churned: float, trials: float, prior_churned: float = 0.5, prior_trials: float = 1.0
+) -> tuple[float, float]:
+    """The Beta(a, b) posterior of a churn rate per delivery: the rate's interval here and
+    its draws in the fit's parameter sets (`fit.uncertainty`). The prior is Jeffreys' (half
+    a churned customer in one trial) unless the tiers were pooled (`_pooled_rates`): then
+    the pooled rate with the weight of `prior_trials` deliveries."""
+    return churned + prior_churned, max(trials - churned, 0.0) + prior_trials - prior_churned
 
 
-def tier_rate(churned: float, trials: float) -> float:
-    """A tier's churn rate per delivery: churned customers over trials, or with none churned
-    the Jeffreys estimate 0.5 / (trials + 1) (the posterior mean), never 0."""
+def tier_rate(
+    churned: float,
+    trials: float,
+    prior_churned: float | None = None,
+    prior_trials: float | None = None,
+) -> float:
+    """A tier's churn rate per delivery: with a pooling prior the posterior mean; else
+    churned customers over trials, or with none churned the Jeffreys estimate
+    0.5 / (trials + 1) (the posterior mean), never 0."""
+    if prior_churned is not None and prior_trials is not None:
+        return (churned + prior_churned) / (trials + prior_trials)
     return churned / trials if churned else 0.5 / (trials + 1)
+
+
+def _pooled_rates(tiers: dict[str, dict]) -> dict[str, dict]:
+    """The tiers' own rates partially pooled (empirical Bayes). A tier's rate rests on its
+    churned customers, often two or three: 2 in 79 deliveries reads 2.5 % per order where
+    the log cannot tell that tier from one with 0 in 172. So each tier's rate is taken as a
+    draw around the pooled rate (churned customers over deliveries at risk of every tier
+    with a rate of its own), from a Beta prior whose weight (in deliveries) is the one that
+    makes the tiers' counts most likely (the beta-binomial marginal likelihood). Tiers whose
+    counts differ beyond chance keep most of their own rate; tiers the log cannot tell apart
+    come near the pooled one. The weight is at most the pooled deliveries: the prior cannot
+    know the pooled rate better than the deliveries it comes from. Needs two such tiers and
+    a churned customer among them."""
+    own = {t: e for t, e in tiers.items() if e.get("rate_source") == "own"}
+    churned = sum(e["churned_at_risk"] for e in own.values())
+    trials = sum(e["deliveries_at_risk"] for e in own.values())
+    if len(own) < 2 or churned == 0:
+        return tiers
+    mean = churned / trials
+    counts = [(e["churned_at_risk"], e["deliveries_at_risk"]) for e in own.values()]
+    weight = _pooling_weight(counts, mean, trials)
+    for entry in own.values():
+        e, n = entry["churned_at_risk"], entry["deliveries_at_risk"]
+        a, b = rate_posterior(e, n, weight * mean, weight)
+        entry |= {
+            "rate": _r(a / (a + b), 6),
+            "rate_ci_low": _r(float(stats.beta.ppf(0.025, a, b)), 6),
+            "rate_ci_high": _r(float(stats.beta.ppf(0.975, a, b)), 6),
+            "evidence": {
+                "churned": e,
+                "trials": float(n),
+                "prior_churned": _r(weight * mean, 6),
+                "prior_trials": _r(weight, 3),
+            },
+            "method": (
+                f"{e} churned customer{'' if e == 1 else 's'} in {n} deliveries at risk "
+                f"({e / n:.2%}), pooled "
+                f"with the tiers' {mean:.2%} (empirical Bayes: the pooled rate weighs as "
+                f"{weight:.0f} deliveries, the weight under which the tiers' counts are "
+                "likeliest)"
+            ),
+        }
+    return tiers
+
+
+def _pooling_weight(counts: list[tuple[int, int]], mean: float, most: float) -> float:
+    """The Beta prior's weight (in deliveries, 1 … `most`) around `mean` that maximises the
+    beta-binomial likelihood of the tiers' (churned, trials): searched on a log grid, so the
+    same counts always give the same weight."""
+    churned = np.array([c for c, _ in counts], dtype=float)
+    trials = np.array([n for _, n in counts], dtype=float)
+    weights = np.geomspace(1.0, max(most, 1.0), 241)
+    a, b = weights[:, None] * mean, weights[:, None] * (1 - mean)
+    likelihood = (
+        special.betaln(churned + a, trials - churned + b) - special.betaln(a, b)
+    ).sum(axis=1)
+    return float(weights[int(np.argmax(likelihood))])
 
 
 def _borrowed_rates(
@@ -452,12 +521,26 @@ def _fit(rows: pd.DataFrame, tiers: dict[str, dict], features: list[str]) -> dic
     const = coefficients["const"]["estimate"]
     betas = {n: coefficients[n]["estimate"] if n in features else 0.0 for n in FEATURES}
     offsets = {t: coefficients[_dummy(t)] for t in fitted_tiers}
+    if _is_pooled(tiers[reference]):
+        # The fitted tier terms are each tier's own rate; the simulation gets the pooled
+        # ones, at the fitted experience effects.
+        const = _r(
+            _matching_offset(rows[rows["tier"] == reference], 0.0, betas, tiers[reference])
+        )
+        coefficients["const"] |= {"pooled": const}
+        for tier in fitted_tiers:
+            own = rows[rows["tier"] == tier]
+            offsets[tier] = offsets[tier] | {
+                "pooled": _r(_matching_offset(own, const, betas, tiers[tier]))
+            }
     for tier, entry in tiers.items():
         if entry["deliveries_at_risk"] and tier != reference and tier not in fitted_tiers:
             why = (
-                "no churned customer: the offset that gives the tier its Jeffreys rate"
-                if entry["rate_source"] == "own"
-                else "too few deliveries at risk: the offset that gives the tier its borrowed rate"
+                "too few deliveries at risk: the offset that gives the tier its borrowed rate"
+                if entry["rate_source"] != "own"
+                else "no churned customer: the offset that gives the tier its pooled rate"
+                if _is_pooled(entry)
+                else "no churned customer: the offset that gives the tier its Jeffreys rate"
             )
             offsets[tier] = {
                 "estimate": _r(_matching_offset(rows[rows["tier"] == tier], const, betas, entry)),
@@ -569,6 +652,15 @@ def _fitted_tiers(tiers: dict[str, dict], reference: str) -> list[str]:
     ]
 
 
+def _simulated(offset: dict) -> float:
+    """The offset the simulation uses: the pooled one where the tiers were pooled."""
+    return offset.get("pooled", offset["estimate"])
+
+
+def _is_pooled(tier: dict) -> bool:
+    return "prior_trials" in (tier.get("evidence") or {})
+
+
 def _dummy(tier: str) -> str:
     return f"tier[{tier}]"
 
@@ -618,14 +710,14 @@ def _document(
     for tier, entry in tiers.items():
         entry["offset"] = model["tier_offsets"].get(tier) if tier != reference else None
         entry["offset_tier_only"] = (
-            tier_only["tier_offsets"][tier]["estimate"]
+            _simulated(tier_only["tier_offsets"][tier])
             if tier in tier_only["tier_offsets"]
             else None
         )
     simulation = {
         "enabled": True,
         "intercept": model["intercept"],
-        "tier_offsets": {t: o["estimate"] for t, o in sorted(model["tier_offsets"].items())},
+        "tier_offsets": {t: _simulated(o) for t, o in sorted(model["tier_offsets"].items())},
         "churn_tiers": churn_tiers,
         "effects": {SIM_NAMES[n]: effects[n]["estimate"] for n in FEATURES},
         # What each tier's rate rests on, for the fit's parameter draws (l2csim.draws).
@@ -633,7 +725,7 @@ def _document(
         "tier_only": {
             "intercept": tier_only["intercept"],
             "tier_offsets": {
-                t: o["estimate"] for t, o in sorted(tier_only["tier_offsets"].items())
+                t: _simulated(o) for t, o in sorted(tier_only["tier_offsets"].items())
             },
         },
     }

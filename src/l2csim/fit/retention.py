@@ -141,6 +141,7 @@ def _evidence(path: Path, block: dict) -> dict[str, ChurnEvidence]:
     draws then keep the rates as fitted)."""
     out = {}
     for tier, entry in sorted(block.items()):
+        pooled = isinstance(entry, dict) and "prior_trials" in entry
         try:
             churned, trials = float(entry["churned"]), float(entry["trials"])
         except (KeyError, TypeError, ValueError):
@@ -150,7 +151,22 @@ def _evidence(path: Path, block: dict) -> dict[str, ChurnEvidence]:
                 f"{path}: simulation.tier_evidence.{tier} needs churned >= 0 and trials > 0; "
                 "rerun `l2csim customers`."
             )
-        out[str(tier)] = ChurnEvidence(churned=churned, trials=trials)
+        try:
+            prior_churned = float(entry["prior_churned"]) if pooled else math.nan
+            prior_trials = float(entry["prior_trials"]) if pooled else math.nan
+        except (KeyError, TypeError, ValueError):
+            prior_churned = prior_trials = math.nan
+        if pooled and not (0 < prior_churned < prior_trials):
+            raise InputError(
+                f"{path}: simulation.tier_evidence.{tier} needs 0 < prior_churned < "
+                "prior_trials; rerun `l2csim customers`."
+            )
+        out[str(tier)] = ChurnEvidence(
+            churned=churned,
+            trials=trials,
+            prior_churned=prior_churned if pooled else None,
+            prior_trials=prior_trials if pooled else None,
+        )
     return out
 
 

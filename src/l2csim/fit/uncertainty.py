@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from l2csim.customers.churn import jeffreys_posterior, tier_rate
+from l2csim.customers.churn import rate_posterior, tier_rate
 from l2csim.draws import (
     DEFAULT_DRAWS,
     MAX_DRAWS,
@@ -325,7 +325,9 @@ def churn_shifts(params: ModelParams, rng: np.random.Generator) -> dict[str, flo
     """One draw of the churn model: per tier a shift of its log-odds, from the fitted rate
     (`customers.churn.tier_rate` of its evidence) to a rate drawn from its posterior
     (Jeffreys: Beta(churned + 1/2, trials - churned + 1/2), whose mean is the fitted rate
-    where none churned and within 1/2 churned of it otherwise). Churn rates rest on
+    where none churned and within 1/2 churned of it otherwise; for tiers pooled with the
+    others, the pooled rate's Beta prior in place of Jeffreys', whose posterior mean is the
+    fitted rate). Churn rates rest on
     customers, not orders (a handful of churned customers against thousands of orders), so
     they are drawn from their own evidence rather than from the bootstrap over orders.
     Tiers without evidence (a stated model, an older retention file) keep their fitted
@@ -337,9 +339,14 @@ def churn_shifts(params: ModelParams, rng: np.random.Generator) -> dict[str, flo
         return {}
     tiers = {}
     for tier, evidence in sorted(retention.tier_evidence.items()):
-        a, b = jeffreys_posterior(evidence.churned, evidence.trials)
+        prior = (
+            (evidence.prior_churned, evidence.prior_trials)
+            if evidence.prior_churned is not None and evidence.prior_trials is not None
+            else ()
+        )
+        a, b = rate_posterior(evidence.churned, evidence.trials, *prior)
         drawn = float(np.clip(rng.beta(a, b), 1e-12, 1 - 1e-12))
-        fitted = tier_rate(evidence.churned, evidence.trials)
+        fitted = tier_rate(evidence.churned, evidence.trials, *prior)
         tiers[tier] = float(special.logit(drawn) - special.logit(fitted))
     return tiers
 
