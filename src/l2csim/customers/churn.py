@@ -354,9 +354,9 @@ def _pooling_weight(counts: list[tuple[int, int]], mean: float, most: float) -> 
     trials = np.array([n for _, n in counts], dtype=float)
     weights = np.geomspace(1.0, max(most, 1.0), 241)
     a, b = weights[:, None] * mean, weights[:, None] * (1 - mean)
-    likelihood = (
-        special.betaln(churned + a, trials - churned + b) - special.betaln(a, b)
-    ).sum(axis=1)
+    likelihood = (special.betaln(churned + a, trials - churned + b) - special.betaln(a, b)).sum(
+        axis=1
+    )
     return float(weights[int(np.argmax(likelihood))])
 
 
@@ -524,9 +524,7 @@ def _fit(rows: pd.DataFrame, tiers: dict[str, dict], features: list[str]) -> dic
     if _is_pooled(tiers[reference]):
         # The fitted tier terms are each tier's own rate; the simulation gets the pooled
         # ones, at the fitted experience effects.
-        const = _r(
-            _matching_offset(rows[rows["tier"] == reference], 0.0, betas, tiers[reference])
-        )
+        const = _r(_matching_offset(rows[rows["tier"] == reference], 0.0, betas, tiers[reference]))
         coefficients["const"] |= {"pooled": const}
         for tier in fitted_tiers:
             own = rows[rows["tier"] == tier]
