@@ -49,6 +49,7 @@ def test_a_fitted_model_is_read_with_tiers_effects_and_the_model_without_them(
         evidence = params.tier_evidence[tier]
         assert evidence.churned == entry["churned_at_risk"]
         assert evidence.trials == entry["deliveries_at_risk"]
+        assert evidence.prior_trials == entry["evidence"].get("prior_trials")
 
 
 def test_malformed_churn_evidence_is_one_clear_message(tmp_path: Path) -> None:
@@ -58,6 +59,17 @@ def test_malformed_churn_evidence_is_one_clear_message(tmp_path: Path) -> None:
     path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(
         InputError, match=r"tier_evidence\.regular needs churned >= 0 and trials > 0"
+    ):
+        load_retention(path)
+    document["simulation"]["tier_evidence"]["regular"] = {
+        "churned": 2,
+        "trials": 79,
+        "prior_churned": 5.0,
+        "prior_trials": 4.0,
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"tier_evidence\.regular needs 0 < prior_churned < prior_trials"
     ):
         load_retention(path)
     del document["simulation"]["tier_evidence"]  # a file of an older version: rates as fitted

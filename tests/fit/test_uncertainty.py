@@ -272,6 +272,24 @@ def test_churn_rates_are_drawn_from_the_customers_they_rest_on(model: Path) -> N
     assert varied.coefficients == params.retention.coefficients
 
 
+def test_a_pooled_tier_is_drawn_from_its_pooled_posterior(model: Path) -> None:
+    """Pooled with the other tiers (prior: 0.8 % with the weight of 68 deliveries), 2
+    churned in 79 deliveries are drawn around their posterior mean, 1.7 %, not their own
+    2.5 %, and the draws centre on the fitted (pooled) rate."""
+    params = with_churn_evidence(load_params(model), {"regular": (2, 79)})
+    pooled = ChurnEvidence(churned=2, trials=79, prior_churned=0.54, prior_trials=68.0)
+    retention = params.retention.model_copy(update={"tier_evidence": {"regular": pooled}})
+    params = params.model_copy(update={"retention": retention})
+    rng = np.random.default_rng(5)
+    shifts = np.array([churn_shifts(params, rng)["regular"] for _ in range(4000)])
+    fitted = (2 + 0.54) / (79 + 68)
+    rates = special.expit(special.logit(fitted) + shifts)
+    a, b = 2 + 0.54, 79 - 2 + 68 - 0.54
+    assert rates.mean() == pytest.approx(fitted, rel=0.05)
+    assert np.quantile(rates, 0.975) == pytest.approx(stats.beta.ppf(0.975, a, b), rel=0.1)
+    assert np.quantile(rates, 0.975) < stats.beta.ppf(0.975, 2.5, 77.5)
+
+
 def test_a_churn_draw_shifts_every_tier_in_both_models(model: Path) -> None:
     params = with_churn_evidence(load_params(model), {"regular": (2, 79)})
     draw = ParameterSet(churn={"regular": 0.5, "key_account": -0.2})
