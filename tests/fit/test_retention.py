@@ -50,6 +50,7 @@ def test_a_fitted_model_is_read_with_tiers_effects_and_the_model_without_them(
         assert evidence.churned == entry["churned_at_risk"]
         assert evidence.trials == entry["deliveries_at_risk"]
         assert evidence.prior_trials == entry["evidence"].get("prior_trials")
+    assert "key_account, regular pooled as far as the log cannot tell" in params.provenance.detail
 
 
 def test_malformed_churn_evidence_is_one_clear_message(tmp_path: Path) -> None:

@@ -28,8 +28,11 @@ is written beside it. A tier with no churned customer gets the Jeffreys estimate
 no churn, and a tier with fewer than `MIN_TIER_DELIVERIES` deliveries at risk (customers
 who order a few times a year) the log's yearly chance of leaving for its customers with a
 rhythm (`_borrowed_rates`: its own handful of deliveries would give it 11 % per order from
-one churned customer, or 25 % from none in one delivery). An effect the data cannot estimate (too few churned periods with it, no variation,
-or an estimate without precision) is 0 and said so.
+one churned customer, or 25 % from none in one delivery). The tiers with a rate of their own
+are pooled as far as the log cannot tell them apart (`_pooled_rates`, empirical Bayes): two
+churned customers are no evidence of a tier apart. An effect the data cannot estimate (too
+few churned periods with it, no variation, or an estimate without precision) is 0 and said
+so.
 Schema: README, section "retention_model.json".
 """
 

@@ -118,6 +118,15 @@ def _from_customers_analysis(path: Path, data: dict) -> RetentionParams:
     else:
         detail = f"{path.name}: study-file churn parameters ({data.get('reason') or 'no fit'})"
         provenance = Provenance(source="study", detail=detail)
+    evidence = _evidence(path, sim.get("tier_evidence") or {})
+    pooled = sorted(t for t, e in evidence.items() if e.prior_trials is not None)
+    if pooled:
+        provenance = provenance.model_copy(
+            update={
+                "detail": f"{provenance.detail}; the rates of {', '.join(pooled)} pooled as far "
+                "as the log cannot tell these tiers apart (empirical Bayes)"
+            }
+        )
     return RetentionParams(
         intercept=intercept,
         coefficients=dict(sorted(effects.items())),
@@ -132,7 +141,7 @@ def _from_customers_analysis(path: Path, data: dict) -> RetentionParams:
         effects=_effects(data.get("coefficients") or {}),
         window_orders=1,
         provenance=provenance,
-        tier_evidence=_evidence(path, sim.get("tier_evidence") or {}),
+        tier_evidence=evidence,
     )
 
 
