@@ -283,12 +283,17 @@ def _tiers(
 
 
 def rate_posterior(
-    churned: float, trials: float, prior_churned: float = 0.5, prior_trials: float = 1.0
+    churned: float,
+    trials: float,
+    prior_churned: float | None = None,
+    prior_trials: float | None = None,
 ) -> tuple[float, float]:
     """The Beta(a, b) posterior of a churn rate per delivery: the rate's interval here and
     its draws in the fit's parameter sets (`fit.uncertainty`). The prior is Jeffreys' (half
     a churned customer in one trial) unless the tiers were pooled (`_pooled_rates`): then
     the pooled rate with the weight of `prior_trials` deliveries."""
+    if prior_churned is None or prior_trials is None:
+        prior_churned, prior_trials = 0.5, 1.0
     return churned + prior_churned, max(trials - churned, 0.0) + prior_trials - prior_churned
 
 

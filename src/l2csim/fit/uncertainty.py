@@ -339,14 +339,10 @@ def churn_shifts(params: ModelParams, rng: np.random.Generator) -> dict[str, flo
         return {}
     tiers = {}
     for tier, evidence in sorted(retention.tier_evidence.items()):
-        prior = (
-            (evidence.prior_churned, evidence.prior_trials)
-            if evidence.prior_churned is not None and evidence.prior_trials is not None
-            else ()
-        )
-        a, b = rate_posterior(evidence.churned, evidence.trials, *prior)
+        counts = (evidence.churned, evidence.trials, evidence.prior_churned, evidence.prior_trials)
+        a, b = rate_posterior(*counts)
         drawn = float(np.clip(rng.beta(a, b), 1e-12, 1 - 1e-12))
-        fitted = tier_rate(evidence.churned, evidence.trials, *prior)
+        fitted = tier_rate(*counts)
         tiers[tier] = float(special.logit(drawn) - special.logit(fitted))
     return tiers
 

@@ -12,8 +12,8 @@ customer-service time and may be escalated (the fitted share per tier, on every 
 team holding the order drops other work to do the expedite activity, and when chases
 expedite (the policy's `expedite_on_chase`, the discipline's default otherwise) the order
 jumps every queue (after every escalation, or the share per tier the log shows) — the
-capacity that chasing takes is capacity the late orders needed. A model without escalation shares expedites at most once an order, and only when chases
-expedite. A courtesy call (by policy, at a milestone) costs staff time too, and buys quiet:
+capacity that chasing takes is capacity the late orders needed. A model without escalation
+shares expedites at most once an order, and only when chases expedite. A courtesy call (by policy, at a milestone) costs staff time too, and buys quiet:
 the customer waits longer before chasing.
 
 `Calls` owns all of this state. The model hands it its environment, pools and KPI tracker
