@@ -34,7 +34,15 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "fidelity"))
 
-from harness import as_is_levels, fit_operation, policy_kpis, predict, score, summary  # noqa: E402
+from harness import (  # noqa: E402
+    as_is_levels,
+    churn_summary,
+    fit_operation,
+    policy_kpis,
+    predict,
+    score,
+    summary,
+)
 
 RESULTS = HERE / "results" / "fidelity.json"
 EFFECTS = HERE / "results" / "fidelity_effects.csv"
@@ -90,10 +98,12 @@ def run(names: list[str], data: Path, trials: int, replications: int, jobs: int)
             "as_is": validation,
             "as_is_levels": as_is_levels(fitted, base),
             "summary": summary(scored),
+            "churn": churn_summary(scored),
         }
         print(f"{name}: {results['operations'][name]['summary']}", flush=True)
     effects = pd.concat(frames, ignore_index=True)
     results["overall"] = summary(effects)
+    results["overall_churn"] = churn_summary(effects)
     results["settings"] = {"trials": trials, "replications": replications, "jobs": jobs}
     results["machine"] = {"python": platform.python_version(), "cpus": __import__("os").cpu_count()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -131,9 +141,36 @@ def tables(results: dict) -> str:
         f"({o['robust_signs']}) | **{o['median_relative_error']:.2f}** "
         f"| **{_cell(o.get('median_relative_error_logged_year'))}** | | |"
     )
-    lines += ["", levels_table(results)]
+    lines += ["", churn_table(results), "", levels_table(results)]
     if simod_doc.get("operations"):
         lines += ["", distances_table(results, simod_doc)]
+    return "\n".join(lines)
+
+
+def churn_table(results: dict) -> str:
+    """The policies' effect on churned customers a year against the truth's (those who left
+    after a bad experience), with the experience hypothesis and with tier rates alone:
+    coverage, sign accuracy (robust signs), median relative error."""
+    keys = ("customers_churned", "customers_churned_tier_only")
+    lines = [
+        "| operation | churn effect with the experience hypothesis | with tier rates alone |",
+        "| --- | ---: | ---: |",
+    ]
+
+    def cell(s: dict | None) -> str:
+        if not s or not s.get("predictions"):
+            return "n/a"
+        signs = "n/a" if s["sign_accuracy"] is None else f"{s['sign_accuracy']:.0%}"
+        return (
+            f"{s['coverage']:.0%} covered, signs {signs} ({s['robust_signs']}), "
+            f"error {s['median_relative_error']:.2f}"
+        )
+
+    for name, entry in sorted(results["operations"].items()):
+        churn = entry.get("churn", {})
+        lines.append(f"| {name} | " + " | ".join(cell(churn.get(k)) for k in keys) + " |")
+    overall = results.get("overall_churn", {})
+    lines.append("| **all** | " + " | ".join(f"**{cell(overall.get(k))}**" for k in keys) + " |")
     return "\n".join(lines)
 
 

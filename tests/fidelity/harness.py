@@ -15,6 +15,11 @@ Scoring, per operation, policy and KPI:
 - sign: the prediction's mean has the truth's sign, counted only where the truth's sign is
   robust (the same and clearly non-zero in every seed);
 - error: prediction minus truth, and relative to the truth's size.
+
+Churn is scored apart (`CHURN`): the truth's churned customers are those who left after a
+bad experience (its customers who stop for reasons outside service do so under every
+policy alike), and the model's are its churned customers with the experience effects (the
+stated hypothesis) and without them (tier rates alone), each against that truth.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ SCORED = {
     "chase_calls_per_week": ("chase_calls_per_week", ""),
     "backlog_mean": ("backlog_mean", ""),
     "lead_time_mean_hours": ("lead_time_mean_hours", ""),
+}
+# Churn's effect, scored apart from the service KPIs: the prediction's key, l2csim's
+# (kpi, tier), and the truth's key it is held against.
+CHURN = {
+    "customers_churned": ("customers_churned", "", "customers_churned"),
+    "customers_churned_tier_only": ("customers_churned_tier_only", "", "customers_churned"),
 }
 # The as-is levels put beside the truth's (see `as_is_levels`): a year's churned customers
 # against those who left after a bad experience and against everyone who stopped ordering
@@ -139,7 +150,9 @@ def predict(
     rows = []
     for name in policies:
         other = run(name)
-        for key, (kpi, tier) in SCORED.items():
+        scored = {k: (kpi, tier) for k, (kpi, tier) in SCORED.items()}
+        scored |= {k: (kpi, tier) for k, (kpi, tier, _) in CHURN.items()}
+        for key, (kpi, tier) in scored.items():
             a, b = _values(base, kpi, tier), _values(other, kpi, tier)
             if len(a) != len(b) or not len(a):
                 continue
@@ -205,7 +218,8 @@ def score(predicted: pd.DataFrame, counterfactual: dict) -> pd.DataFrame:
     """The prediction beside the truth: covered, sign right, error (see the module)."""
     rows = []
     for row in predicted.to_dict(orient="records"):
-        truth = counterfactual["policies"][row["policy"]]["effects"].get(row["kpi"])
+        truth_key = CHURN[row["kpi"]][2] if row["kpi"] in CHURN else row["kpi"]
+        truth = counterfactual["policies"][row["policy"]]["effects"].get(truth_key)
         if truth is None:
             continue
         seeds = np.asarray(truth["per_seed"], dtype=float)
@@ -246,11 +260,26 @@ def _floor(kpi: str) -> float:
         return 1.0
     if kpi == "backlog_mean":
         return 2.0
+    if kpi in CHURN:
+        return 2.0  # customers a year
     return 5.0  # lead time, hours
 
 
 def summary(scored: pd.DataFrame) -> dict:
     """Coverage rate, sign accuracy where the truth is robust, median relative error."""
+    if len(scored):
+        scored = scored[~scored["kpi"].isin(list(CHURN))]
+    return _summary(scored)
+
+
+def churn_summary(scored: pd.DataFrame) -> dict:
+    """`summary` of the churn effects, with the experience hypothesis and without it."""
+    if not len(scored):
+        return {}
+    return {key: _summary(scored[scored["kpi"] == key]) for key in CHURN}
+
+
+def _summary(scored: pd.DataFrame) -> dict:
     robust = scored[scored["sign_robust"]]
     return {
         "predictions": len(scored),
