@@ -65,9 +65,10 @@ class ParameterSet(_Frozen):
     -> probability (replaces the fitted chain of that segment); durations: activity ->
     factor on its processing time; chase_call / courtesy_call: factors on call length;
     patience: tier -> change of the customers' patience (share who would phone, when);
-    repeat: change of the time to a repeat chase; delays: activity -> change of its
-    staff-free delay (share of occurrences that wait, how long); churn: tier -> shift of its
-    churn log-odds (0 = as fitted), in the model with and without the experience effects.
+    repeat: change of the time to a repeat chase (all tiers', applied to each tier's own
+    curve too); delays: activity -> change of its staff-free delay (share of occurrences
+    that wait, how long); churn: tier -> shift of its churn log-odds (0 = as fitted), in the
+    model with and without the experience effects.
     """
 
     arrivals: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -221,14 +222,17 @@ def apply_draw(params: ModelParams, draw: ParameterSet) -> ModelParams:
         tier: _wait(wait, draw.patience[tier]) if tier in draw.patience else wait
         for tier, wait in chase.patience.items()
     }
-    repeat = chase.repeat
+    repeat, repeat_by_tier = chase.repeat, chase.repeat_by_tier
     if repeat is not None and draw.repeat is not None:
+        # the pooled curve's change, on each tier's own curve as well
         repeat = _wait(repeat, draw.repeat)
+        repeat_by_tier = {t: _wait(w, draw.repeat) for t, w in repeat_by_tier.items()}
     chase = chase.model_copy(
         update={
             "call": chase.call.scaled(draw.chase_call),
             "patience": patience,
             "repeat": repeat,
+            "repeat_by_tier": repeat_by_tier,
         }
     )
     courtesy = params.courtesy.model_copy(

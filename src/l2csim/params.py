@@ -365,6 +365,9 @@ class ChaseBehaviour(_Frozen):
     max_calls: int = Field(default=3, ge=0)
     patience: dict[str, CensoredWait] = Field(default_factory=dict)
     repeat: CensoredWait | None = None
+    # Per tier, the tier's own `repeat` where the log has enough of its repeat calls
+    # (`fit.calls.repeat_waits`); tiers not named use `repeat`.
+    repeat_by_tier: dict[str, CensoredWait] = Field(default_factory=dict)
     # The pool that answers for the segments where another team does; others use `pool`.
     pool_by_segment: dict[str, str] = Field(default_factory=dict)
     call: Distribution

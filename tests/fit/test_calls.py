@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from l2csim.customers.run import analyse
 from l2csim.fit import FitOptions, fit_model
 from l2csim.fit.calibration import CalibrationSettings
 from l2csim.fit.calls import (
@@ -19,12 +20,15 @@ from l2csim.fit.calls import (
     fit_escalations,
     fit_expedites,
     patience_by_tier,
+    repeat_waits,
     working_clock,
 )
 from l2csim.inputs import read_inputs_log, resolve_inputs
 from l2csim.log import ACTIVITY, CASE, RESOURCE, TIMESTAMP
 from l2csim.params import Calendar
 from l2csim.policy import Policy
+from l2csim.sample.testbed import generate_operation
+from l2csim.sample.testbed.write import write_run
 from l2csim.sim.replications import RunSpec, kpi_frame, run_replications
 from l2csim.study import CallsSpec
 
@@ -138,6 +142,60 @@ def test_a_courtesy_call_censors_the_wait_it_interrupts() -> None:
     quieted = patience_by_tier(chases, cases, cases["promised"], end, courtesy, 0.0)["all"]
     assert (plain.events, plain.censored) == (2, 0)
     assert (quieted.events, quieted.censored) == (1, 1)
+
+
+def test_each_tier_with_enough_repeat_calls_gets_its_own_repeat_curve() -> None:
+    """Key accounts ring again 10 h after a call, occasional customers 50 h after (30
+    orders each, three calls apiece: 60 repeats a tier); three one-time buyers ring twice,
+    30 h apart (3 repeats, too few for a curve of their own: they use all tiers'). The
+    last call of each order is censored at its delivery, 100 h later."""
+    gaps = {"key_account": (10.0, 30), "occasional": (50.0, 30), "one_time": (30.0, 3)}
+    calls_each = {"key_account": 3, "occasional": 3, "one_time": 2}
+    start = pd.Timestamp("2025-03-03 08:00", tz="UTC")
+    cases, chases = [], []
+    for tier, (gap, orders) in gaps.items():
+        for i in range(orders):
+            case = f"{tier}-{i}"
+            times = [start + pd.Timedelta(hours=k * gap) for k in range(calls_each[tier])]
+            chases += [{CASE: case, TIMESTAMP: t} for t in times]
+            cases.append(
+                {CASE: case, "tier": tier, "delivered": times[-1] + pd.Timedelta(100, "h")}
+            )
+    table = pd.DataFrame(cases).set_index(CASE)
+    frame = pd.DataFrame(chases)
+    pooled, own = repeat_waits(frame, table, pd.Timestamp("2025-06-30", tz="UTC"))
+    assert pooled is not None and pooled.events == 123
+    assert set(own) == {"key_account", "occasional"}
+    assert own["key_account"].events == 60 and own["occasional"].events == 60
+    assert own["key_account"].distribution.mean == pytest.approx(10.0, rel=0.05)
+    assert own["occasional"].distribution.mean == pytest.approx(50.0, rel=0.05)
+    assert 10.0 < pooled.distribution.mean < 50.0
+    # The share who ring again at all: two of each order's three calls were followed by one.
+    assert own["key_account"].share == pytest.approx(2 / 3, abs=1e-6)
+    assert own["key_account"].censored == 30
+
+
+@pytest.mark.slow
+def test_the_test_beds_tiers_ring_again_in_the_order_its_truth_says(tmp_path) -> None:
+    """shared_teams' key accounts ring again sooner than priority customers, and they
+    sooner than occasional ones (the generator's repeat gaps, in plain hours): fitted from
+    240 days of its log, each of these tiers gets a curve of its own, in that order (in the
+    calls team's working hours, so shorter than the truth's plain hours)."""
+    run = generate_operation("shared_teams", seed=0, days=240)
+    write_run(tmp_path, run)
+    inputs = resolve_inputs(tmp_path / "scenarios" / "study.yaml")
+    log = read_inputs_log(inputs)
+    analyse(log, inputs, tmp_path / "customers")
+    params = fit_model(
+        log, inputs.study, FitOptions(tier_table=tmp_path / "customers" / "customers.csv")
+    )
+    truth = run.truth["behaviour"]["repeat_gap"]
+    order = ["key_account", "priority", "occasional"]
+    assert [truth[t]["mean"] for t in order] == sorted(truth[t]["mean"] for t in order)
+    own = params.chase.repeat_by_tier
+    assert set(order) <= set(own), own.keys()
+    fitted = [own[t].offset + own[t].distribution.mean for t in order]
+    assert fitted == sorted(fitted) and fitted[-1] > 1.5 * fitted[0], fitted
 
 
 def test_escalations_are_counted_per_call_and_go_to_the_team_holding_the_order() -> None:

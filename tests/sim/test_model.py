@@ -438,6 +438,39 @@ def test_customers_who_would_not_phone_again_stay_quiet() -> None:
     assert always.max() > 1
 
 
+def test_each_tier_rings_again_at_its_own_pace() -> None:
+    """All tiers' repeat curve says nobody phones again; the top tier's own says everyone
+    does, 24 h later: only the top tier's orders are chased more than once, and every
+    tier's are chased."""
+    params = sample_like_model(churn=False)
+    top = params.tiers[0].name
+    wait = CensoredWait(distribution=expo(8.0), share=1.0, events=100)
+    never = CensoredWait(distribution=expo(24.0), share=0.0, events=100)
+    always = CensoredWait(distribution=expo(24.0), share=1.0, events=100)
+    chase = params.chase.model_copy(
+        update={
+            "patience": {t.name: wait for t in params.tiers},
+            "repeat": never,
+            "repeat_by_tier": {top: always},
+        }
+    )
+    pools = [p.model_copy(update={"size": 1}) if p.name == "Warehouse" else p for p in params.pools]
+    params = params.model_copy(update={"chase": chase, "pools": pools})
+    sim = Simulation(params, Policy(), replication_streams(2, 0), horizon=2 * MONTH)
+    calls: dict[tuple[int, int], int] = {}
+    after = sim.calls._next_chase
+
+    def counted(order, now) -> None:
+        calls[order.tier, order.id] = calls.get((order.tier, order.id), 0) + 1
+        after(order, now)
+
+    sim.calls._next_chase = counted
+    sim.run()
+    most = pd.Series(calls).groupby(level=0).max()
+    assert set(most.index) == set(range(len(params.tiers))), most
+    assert most[0] > 1 and (most.drop(0) == 1).all(), most
+
+
 def test_callers_who_hang_up_spare_customer_service_the_spiral() -> None:
     """One person keys every order and answers every chase of a stretched operation: with
     callers who wait until answered, customer service spends its hours on calls; with a

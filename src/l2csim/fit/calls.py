@@ -8,7 +8,8 @@ for orders still open), and the Kaplan-Meier estimate (lifelines) uses them too.
 chased orders alone, patience looks short and the model rings far too often. The share of
 orders whose customer would phone at all (within the longest wait the log shows) is kept
 beside the distribution of when. Repeat calls likewise: the time from each call to the
-order's next one, censored at delivery, with no fixed cap on how often. A courtesy call
+order's next one, censored at delivery, with no fixed cap on how often, per tier where a
+tier has `MIN_REPEATS` repeat calls (else all tiers'). A courtesy call
 buys quiet (the simulation holds the next chase back for a while after one), so a wait
 that a courtesy call interrupts is censored there too: the quiet it bought is the
 simulation's to add, and counted in the patience as well it would hold chases back twice
@@ -56,6 +57,10 @@ EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 EM_ROUNDS = 30
 MIN_SURE_CALLS = 20
 MIN_CALLS = 5
+# A tier's own repeat-call curve needs this many repeat calls: its share who ring again and
+# its shape both rest on them, and with fewer a tier's own curve is noisier than the
+# difference between tiers.
+MIN_REPEATS = 20
 RUSHED_RATIO = 0.5
 # A log records answered calls only: how long callers stay on hold, and when they try again,
 # are assumptions (the study's `calls:` may state them), shown wherever chase calls are.
@@ -231,15 +236,44 @@ def patience_by_tier(
     return out
 
 
-def repeat_wait(
+def repeat_waits(
     chases: pd.DataFrame,
     cases: pd.DataFrame,
     end: pd.Timestamp,
     courtesy: pd.DataFrame | None = None,
     clock: Clock = calendar_hours,
-) -> CensoredWait | None:
+) -> tuple[CensoredWait | None, dict[str, CensoredWait]]:
     """Hours from each chase call to the order's next one, censored at delivery, the log's
-    end or a courtesy call in between when no other call came first."""
+    end or a courtesy call in between when no other call came first: over all tiers, and
+    per tier with at least `MIN_REPEATS` repeat calls its own. Tiers ring again at their own
+    pace (a key account's buyer perhaps the next morning, an occasional buyer days later),
+    and one pooled curve would give every tier the mix of all. Tiers with fewer repeat
+    calls use the pooled curve."""
+    hours, ended, case = _repeat_gaps(chases, cases, end, courtesy, clock)
+    pooled = censored_wait(hours, ended, "time to the next chase call")
+    if pooled is None or "tier" not in cases:
+        return pooled, {}
+    tiers = case.map(cases["tier"].astype(str)).to_numpy()
+    own: dict[str, CensoredWait] = {}
+    for tier in sorted({t for t in tiers if isinstance(t, str)}):
+        rows = tiers == tier
+        if int(ended[rows].sum()) < MIN_REPEATS:
+            continue
+        wait = censored_wait(hours[rows], ended[rows], f"time to the next chase call, {tier}")
+        if wait is not None:
+            own[tier] = wait
+    return pooled, own
+
+
+def _repeat_gaps(
+    chases: pd.DataFrame,
+    cases: pd.DataFrame,
+    end: pd.Timestamp,
+    courtesy: pd.DataFrame | None,
+    clock: Clock,
+) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Per chase call: hours to the order's next call or to the censoring (see
+    `repeat_waits`), whether the next call came, and the call's order."""
     ordered = chases.sort_values([CASE, TIMESTAMP], kind="stable")
     following = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift(-1)
     stop = (
@@ -263,7 +297,7 @@ def repeat_wait(
     ended = following.notna() & (following <= stop)
     until = following.where(ended, stop)
     hours = np.clip(clock(ordered[TIMESTAMP], until), 0, None)
-    return censored_wait(hours, ended.to_numpy(), "time to the next chase call")
+    return hours, ended.to_numpy(), ordered[CASE]
 
 
 @dataclass(frozen=True)
@@ -632,7 +666,7 @@ def fit_chase(
     courtesy = events.loc[events[ACTIVITY].isin(list(courtesy_activities)), [CASE, TIMESTAMP]]
     quiet = float(np.median(gaps)) if len(gaps) else DEFAULT_REPEAT_HOURS
     patience = patience_by_tier(chases, cases, promise, end, courtesy, quiet, hours_of)
-    repeat_censored = repeat_wait(chases, cases, end, courtesy, hours_of)
+    repeat_censored, repeat_by_tier = repeat_waits(chases, cases, end, courtesy, hours_of)
     expedited = events.loc[events[ACTIVITY].isin(expedite), [CASE, TIMESTAMP]]
     after = expedited.merge(first.rename("first_chase"), left_on=CASE, right_index=True)
     sped_up = after.loc[after[TIMESTAMP] >= after["first_chase"], CASE].nunique()
@@ -650,6 +684,7 @@ def fit_chase(
         max_calls=int(calls_per_order.max()),
         patience=patience,
         repeat=repeat_censored,
+        repeat_by_tier=repeat_by_tier,
         call=call or default_hours(DEFAULT_CALL_HOURS, "no call duration"),
         pool=pool,
         expedite_probability=float(share),

@@ -85,6 +85,7 @@ def silent_chase(
         update={
             "patience": {t.name: silent for t in tiers},
             "repeat": silent,
+            "repeat_by_tier": {},
             "max_calls": 0,
             "expedite_probability": 0.0,
             "provenance": provenance,

@@ -92,14 +92,25 @@ def corrected(chase: ChaseBehaviour, loss: float, detail: str = "") -> ChaseBeha
     earlier = loss * answered_gap(repeat)
     note = detail or f"tries made up for {loss:.0%} given up"
     source = chase.hold.provenance.source if chase.hold is not None else "default"
-    gaps = repeat.distribution.scaled(
-        scale,
-        Provenance(
-            source="log",
-            detail=f"{repeat.distribution.provenance.detail}; gaps between tries x{scale:.2f}: "
-            + note,
-        ),
-    )
+
+    def tries(wait: CensoredWait) -> CensoredWait:
+        """The answered calls' gaps as gaps between tries: `scale` of them."""
+        gaps = wait.distribution.scaled(
+            scale,
+            Provenance(
+                source="log",
+                detail=f"{wait.distribution.provenance.detail}; gaps between tries "
+                f"x{scale:.2f}: " + note,
+            ),
+        )
+        return CensoredWait(
+            distribution=gaps,
+            offset=wait.offset * scale,
+            share=wait.share,
+            events=wait.events,
+            censored=wait.censored,
+        )
+
     patience = {
         tier: wait.model_copy(
             update={
@@ -120,13 +131,8 @@ def corrected(chase: ChaseBehaviour, loss: float, detail: str = "") -> ChaseBeha
     return chase.model_copy(
         update={
             "patience": patience,
-            "repeat": CensoredWait(
-                distribution=gaps,
-                offset=repeat.offset * scale,
-                share=repeat.share,
-                events=repeat.events,
-                censored=repeat.censored,
-            ),
+            "repeat": tries(repeat),
+            "repeat_by_tier": {t: tries(w) for t, w in chase.repeat_by_tier.items()},
             "unanswered": UnansweredCalls(
                 share=round(loss, 6),
                 earlier_hours=round(earlier, 6),

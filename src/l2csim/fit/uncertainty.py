@@ -28,7 +28,8 @@ What varies, per draw:
   than `durations.MIN_SAMPLES` estimates keep their fixed value);
 - **chase patience** per tier (the share of customers who would phone at all, and the scale
   of when) and the **repeat-call wait**, by a weighted Kaplan-Meier estimate with the same
-  censoring as the fit (tiers the fit pooled use the pooled estimate);
+  censoring as the fit (tiers the fit pooled use the pooled estimate; the repeat wait's
+  change is all tiers', applied to each tier's own curve as well);
 - **staff-free delays** (the share of a step's occurrences that wait, and the scale of the
   wait), overall and per segment where the model has them;
 - **churn**: each tier's churn rate, drawn from its own evidence (churned customers in

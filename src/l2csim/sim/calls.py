@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from l2csim.params import CensoredWait, ModelParams
+from l2csim.params import CensoredWait, ChaseBehaviour, ModelParams
 from l2csim.policy import Policy
 from l2csim.sim.disciplines import CALL_CLASS, WORK_CLASS
 from l2csim.sim.dists import sampler
@@ -46,6 +46,32 @@ if TYPE_CHECKING:
 
 NEVER = math.inf
 SAFETY_CAP = 200  # calls about one order: a guard against a runaway loop, not a model
+
+
+def repeat_samplers(
+    chase: ChaseBehaviour, tier_names: list[str], rng: np.random.Generator
+) -> list[tuple[float, float, Buffered]]:
+    """Per tier: the share who ring again after a call, the offset and the gaps' sampler.
+    Tiers with a curve of their own (`ChaseBehaviour.repeat_by_tier`) draw from their own
+    stream; the rest share the pooled curve on `rng` (as every tier does in a model
+    without per-tier curves, whose draws are then as before)."""
+    repeat = chase.repeat
+    if repeat is None:  # an uncensored model file: everyone rings again, after repeat_after
+        shared = sampler(chase.repeat_after, rng)
+        return [(1.0, 0.0, shared)] * len(tier_names)
+    pooled = (repeat.share, repeat.offset, sampler(repeat.distribution, rng))
+    own = chase.repeat_by_tier
+    if not own:
+        return [pooled] * len(tier_names)
+    out = []
+    for name, stream in zip(tier_names, substreams(rng, len(tier_names)), strict=True):
+        wait = own.get(name)
+        out.append(
+            pooled
+            if wait is None
+            else (wait.share, wait.offset, sampler(wait.distribution, stream))
+        )
+    return out
 
 
 class CourtesyRules:
@@ -175,14 +201,11 @@ class Calls:
             self.patience_by_tier = [shared] * len(tier_names)
             self.max_calls = chase.max_calls
         self.repeat_censored = chase.repeat is not None
-        self.repeat_share = chase.repeat.share if chase.repeat is not None else 1.0
         repeat_u, repeat_values = (
             substreams(repeat, 2) if chase.repeat is not None else (repeat, repeat)
         )
         self.repeat_u = uniforms(repeat_u)
-        wait = chase.repeat.distribution if chase.repeat is not None else chase.repeat_after
-        self.repeat_offset = chase.repeat.offset if chase.repeat is not None else 0.0
-        self.repeat = sampler(wait, repeat_values)
+        self.repeat_by_tier = repeat_samplers(chase, tier_names, repeat_values)
         self.repeat_after_news = sampler(chase.repeat_after, news)
         self.call_length = sampler(chase.call, length)
         # Callers on hold hang up and call again later (None: every call waits to be answered).
@@ -303,9 +326,10 @@ class Calls:
 
     def _next_chase(self, order: Order, now: float) -> None:
         """After a chase (answered, or given up on): the customer phones again after the
-        repeat gap, or never (the fitted repeat share; an older model file: all do)."""
-        again = not self.repeat_censored or self.repeat_u.next() < self.repeat_share
-        gap = self.repeat_offset + self.repeat.next()
+        repeat gap, or never (the tier's fitted repeat share; an older model file: all do)."""
+        share, offset, gaps = self.repeat_by_tier[order.tier]
+        again = not self.repeat_censored or self.repeat_u.next() < share
+        gap = offset + gaps.next()
         order.quiet_until = self.after(now, gap) if again else NEVER
 
     def _courtesy_call(self, order: Order, owed: bool):

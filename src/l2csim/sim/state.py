@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from l2csim.sim.calls import CensoredSampler
+from l2csim.sim.calls import CensoredSampler, repeat_samplers
 from l2csim.sim.dists import sampler
 from l2csim.sim.orders import Order, delivered_step
 from l2csim.sim.streams import Buffered, substreams, uniforms
@@ -200,7 +200,7 @@ def _resume(sim: Simulation, state: StartState, rng: np.random.Generator):
         )
         order.chases, order.courtesy = start.chases, start.courtesy
         order.expedited = start.expedited and sim.calls.expedites_on_record(order)
-        _patience_clock(order, start, now, patience[tier], repeat, news, sim.calls)
+        _patience_clock(order, start, now, patience[tier], repeat[tier], news, sim.calls)
         sim.kpis.order_arrived(order, start.arrival)
         sim.calls.arm(order)
         sim.env.process(sim._flow(order))
@@ -278,8 +278,8 @@ def _call_samplers(sim: Simulation, rng: np.random.Generator):
         else sampler(chase.patience_after_promise, r)
         for name, r in zip(tiers, rngs[: len(tiers)], strict=True)
     ]
-    wait = chase.repeat.distribution if chase.repeat is not None else chase.repeat_after
-    return patience, sampler(wait, rngs[-2]), sampler(chase.repeat_after, rngs[-1])
+    repeat = [gaps for _, _, gaps in repeat_samplers(chase, tiers, rngs[-2])]
+    return patience, repeat, sampler(chase.repeat_after, rngs[-1])
 
 
 def _patience_clock(
