@@ -61,6 +61,8 @@ CHURN = {
     "customers_churned": ("customers_churned", "", "customers_churned"),
     "customers_churned_tier_only": ("customers_churned_tier_only", "", "customers_churned"),
 }
+# Everything `predict` predicts: the service KPIs and churn, key -> (kpi, tier).
+PREDICTED = SCORED | {key: (kpi, tier) for key, (kpi, tier, _) in CHURN.items()}
 # The as-is levels put beside the truth's (see `as_is_levels`): a year's churned customers
 # against those who left after a bad experience and against everyone who stopped ordering
 # (the written log's world only), chase calls and orders.
@@ -150,9 +152,7 @@ def predict(
     rows = []
     for name in policies:
         other = run(name)
-        scored = {k: (kpi, tier) for k, (kpi, tier) in SCORED.items()}
-        scored |= {k: (kpi, tier) for k, (kpi, tier, _) in CHURN.items()}
-        for key, (kpi, tier) in scored.items():
+        for key, (kpi, tier) in PREDICTED.items():
             a, b = _values(base, kpi, tier), _values(other, kpi, tier)
             if len(a) != len(b) or not len(a):
                 continue

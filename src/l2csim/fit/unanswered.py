@@ -103,13 +103,7 @@ def corrected(chase: ChaseBehaviour, loss: float, detail: str = "") -> ChaseBeha
                 f"x{scale:.2f}: " + note,
             ),
         )
-        return CensoredWait(
-            distribution=gaps,
-            offset=wait.offset * scale,
-            share=wait.share,
-            events=wait.events,
-            censored=wait.censored,
-        )
+        return wait.model_copy(update={"distribution": gaps, "offset": wait.offset * scale})
 
     patience = {
         tier: wait.model_copy(
